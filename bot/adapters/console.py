@@ -1,0 +1,89 @@
+"""The console chat: the same core as Telegram, in a terminal.
+
+Buttons are shown as numbered choices; typing the number presses the button. ``/quit`` or end of input leaves
+(so ``echo 低保怎么申请 | python run_bot.py`` prints the answer and exits 0).
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from typing import TextIO
+
+from bot.core.messages import Incoming, Reply
+
+CONSOLE_USER = "console:local"
+QUIT_COMMANDS = {"/quit", "/exit", "/q"}
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_plain(text: str) -> str:
+    """Telegram-HTML to terminal text: tags dropped, entities unescaped."""
+    return html.unescape(_TAG.sub("", text))
+
+
+class ConsoleChat:
+    def __init__(self, assistant, output: TextIO = sys.stdout, user: str = CONSOLE_USER, language_code: str | None = None):
+        self.assistant = assistant
+        self.output = output
+        self.user = user
+        self.language_code = language_code
+        self.choices: list[str] = []  # actions of the numbered buttons currently on screen
+
+    def render(self, replies: list[Reply]) -> None:
+        """Print replies; number every button so the next line can press it."""
+        choices: list[str] = []
+        for reply in replies:
+            lines = []
+            if reply.to not in (None, self.user):
+                continue  # a message for someone else (staff reply, announcement)
+            if reply.html:
+                lines.append(html_to_plain(reply.html))
+            if reply.venue:
+                v = reply.venue
+                lines.append(f"🗺️ {v.title} — {v.address} ({v.lat:.5f}, {v.lon:.5f})")
+            if reply.image:
+                lines.append(f"[image: {reply.image.filename}] {html_to_plain(reply.image.caption)}")
+            if reply.document:
+                lines.append(f"[file: {reply.document.filename}] {html_to_plain(reply.document.caption)}")
+            for row in reply.buttons:
+                for button in row:
+                    if button.url:
+                        lines.append(f"  🔗 {button.label}: {button.url}")
+                    else:
+                        choices.append(button.action)
+                        lines.append(f"  [{len(choices)}] {button.label}")
+            if lines:
+                print("\n".join(lines), file=self.output)
+                print(file=self.output)
+        if choices:
+            self.choices = choices
+        self.output.flush()
+
+    def incoming_for(self, line: str) -> Incoming:
+        text = line.strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.choices):
+            return Incoming(user=self.user, action=self.choices[int(text) - 1], language_code=self.language_code)
+        return Incoming(user=self.user, text=text, language_code=self.language_code)
+
+    async def send(self, line: str) -> None:
+        self.render(await self.assistant.handle(self.incoming_for(line)))
+
+    async def run(self, lines: TextIO = sys.stdin, greet: bool = True) -> int:
+        """Read lines until ``/quit`` or end of input; returns the exit code."""
+        interactive = lines.isatty()
+        if greet:
+            await self.send("/start")
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                print("> ", end="", file=self.output, flush=True)
+            line = await loop.run_in_executor(None, lines.readline)
+            if not line:  # end of input
+                return 0
+            if line.strip().lower() in QUIT_COMMANDS:
+                return 0
+            if not line.strip():
+                continue
+            await self.send(line)

@@ -1,0 +1,23 @@
+"""``python -m bot chat``: the console chat, or ``--table`` to print the conversation's transition table."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("chat", help="chat with the bot in this terminal (or print its state table)",
+                                   description="Chat with the bot in this terminal, on the same core as Telegram.")
+    parser.add_argument("--kb", metavar="DIR", default=None, help="knowledge directory")
+    parser.add_argument("--table", action="store_true", help="print the dialog's states and transitions and exit")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.table:
+        from bot.core.dialog.table import describe  # noqa: PLC0415
+
+        print(describe())
+        return 0
+    from bot.runner import main  # noqa: PLC0415
+
+    return main(["--console", "--memory"] + (["--kb", args.kb] if args.kb else []))

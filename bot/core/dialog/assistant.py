@@ -1,0 +1,112 @@
+"""The Assistant: runs the transition table for every incoming message and keeps the resident's state.
+
+Adapters call ``handle`` and send what it returns. Everything here is transport-free.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from bot.core.dialog import table
+from bot.core.dialog.context import Context, Dependencies
+from bot.core.i18n import texts_for
+from bot.core.knowledge.service import KnowledgeService
+from bot.core.language import Lang, choose_lang, detect_script, lang_from_code
+from bot.core.messages import Incoming, Reply
+from bot.core.ports import ResidentState, ResidentStore
+
+log = logging.getLogger(__name__)
+
+#: Commands shown in Telegram's menu, in order (staff commands are not advertised to everyone).
+MENU_COMMANDS = ("start", "menu", "help", "language", "cancel")
+#: A resident silent this long in the middle of a flow gets one reminder.
+REMINDER_AFTER = timedelta(minutes=30)
+
+
+class InvalidTransition(RuntimeError):
+    """A handler moved a resident to a state its table row does not allow: a programming error."""
+
+
+def trigger_of(incoming: Incoming) -> tuple[str, str]:
+    """The table trigger and the handler's argument for an incoming message."""
+    if incoming.action is not None:
+        prefix, _, arg = incoming.action.partition(":")
+        return f"action:{prefix}", arg
+    if incoming.location is not None:
+        return "location", ""
+    if incoming.unsupported is not None:
+        return "unsupported", incoming.unsupported
+    command = incoming.command
+    if command is not None:
+        return f"command:{command[0][1:]}", command[1]
+    return "text", incoming.text or ""
+
+
+class Assistant:
+    """Runs the conversation for every person, one message at a time."""
+
+    def __init__(self, knowledge: KnowledgeService, residents: ResidentStore,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 extras: dict | None = None):
+        self.knowledge = knowledge
+        self.deps = Dependencies(residents=residents, clock=clock, extras=extras or {})
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Everything the bot answers to one message (possibly also to other people, with ``Reply.to`` set)."""
+        state = await self.deps.residents.load_state(incoming.user)
+        before = (state.state, state.language, state.last_language, repr(state.data))
+        trigger, arg = trigger_of(incoming)
+        lang = self._language(incoming, state)
+        if incoming.text and trigger == "text" and (script := detect_script(incoming.text)):
+            state.last_language = script
+        row = table.find(state.state, trigger)
+        if row is None and trigger.startswith("command:"):
+            row = table.find(state.state, "command:*")
+        ctx = Context(incoming=incoming, state=state, lang=lang, t=texts_for(lang),
+                      knowledge=self.knowledge.current, deps=self.deps, arg=arg)
+        if row is None:
+            from bot.core.dialog import qa  # noqa: PLC0415
+            replies = qa.stale(ctx) if trigger.startswith("action:") else await qa.unsupported(ctx)
+        elif row.staff and not incoming.is_staff:
+            log.warning("non-staff %s tried staff trigger %s", incoming.user, trigger)
+            from bot.core.dialog import qa  # noqa: PLC0415
+            replies = qa.stale(ctx) if trigger.startswith("action:") else await qa.unknown_command(ctx)
+        else:
+            replies = await row.handler(ctx)
+            if ctx.state.state != before[0] and ctx.state.state not in row.goes_to:
+                raise InvalidTransition(f"{row.handler.__name__} moved {before[0]!r} → {ctx.state.state!r}")
+        if (state.state, state.language, state.last_language, repr(state.data)) != before:
+            state.updated_at = self.deps.clock()
+            state.reminded = False
+            await self.deps.residents.save_state(state)
+        return replies
+
+    def _language(self, incoming: Incoming, state: ResidentState) -> Lang:
+        if state.language:
+            return state.language
+        if incoming.text and not incoming.command:
+            script = detect_script(incoming.text)
+            if script:
+                return script
+        return state.last_language or lang_from_code(incoming.language_code) or choose_lang(None, None, None)
+
+    def command_menu(self, lang: Lang) -> list[tuple[str, str]]:
+        """(command, description) pairs for the messenger's command menu."""
+        t = texts_for(lang)
+        return [(name, t(f"cmd.{name}")) for name in MENU_COMMANDS]
+
+    def error_text(self, lang: Lang) -> str:
+        """The polite message residents see when something failed on our side."""
+        return texts_for(lang)("error")
+
+    async def due_reminders(self) -> list[Reply]:
+        """One reminder for each resident left half-way through a flow for ``REMINDER_AFTER``; never a second."""
+        now = self.deps.clock()
+        replies = []
+        for state in await self.deps.residents.stale_flows(now - REMINDER_AFTER):
+            lang = state.language or state.last_language or "zh-Hant"
+            replies.append(Reply(html=texts_for(lang)("reminder"), to=state.user))
+            state.reminded = True
+            await self.deps.residents.save_state(state)
+        return replies

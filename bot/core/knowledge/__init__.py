@@ -1,0 +1,1 @@
+"""The knowledge base: its model, the YAML loader and validator, and the JSON Schema."""

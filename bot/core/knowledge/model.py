@@ -1,0 +1,126 @@
+"""The knowledge base as the rest of the core sees it: immutable, validated, indexed by id."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Mapping
+
+from bot.core.language import Lang, to_simplified, to_traditional
+
+BUILTIN_CATEGORIES: tuple[str, ...] = ("services", "facilities", "schools", "policies")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Text that is either plain (``plain``) or given per language (``by_lang``)."""
+
+    plain: str | None = None
+    by_lang: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, lang: Lang) -> str:
+        """The text for a reader of ``lang``: their own version, else the best conversion of another."""
+        own = self.by_lang.get(lang)
+        if own:
+            return own
+        hant = self.by_lang.get("zh-Hant") or self.plain
+        hans = self.by_lang.get("zh-Hans")
+        en = self.by_lang.get("en")
+        if lang == "zh-Hans":
+            return to_simplified(hant) if hant else (en or "")
+        if lang == "zh-Hant":
+            return hant or (to_traditional(hans) if hans else (en or ""))
+        return self.plain or hant or (to_traditional(hans) if hans else "")
+
+    def variants(self) -> tuple[str, ...]:
+        """Every written form, for matching."""
+        out = [self.plain] if self.plain else []
+        out.extend(v for v in self.by_lang.values() if v)
+        return tuple(out)
+
+    @classmethod
+    def of(cls, value: str | Mapping[str, str]) -> "Text":
+        if isinstance(value, str):
+            return cls(plain=value)
+        return cls(by_lang=MappingProxyType(dict(value)))
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    phone: Text | None = None
+    address: Text | None = None
+    hours: Text | None = None
+    url: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    category: str
+    title: Text
+    questions: tuple[str, ...]
+    answer: Text
+    keywords: tuple[str, ...] = ()
+    contact: Contact | None = None
+    location: Location | None = None
+    community: Text | None = None
+    source: Text | None = None
+    updated: date | None = None
+    related: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    title: Text
+
+
+@dataclass(frozen=True, slots=True)
+class RegressionCase:
+    """A staff-written check: ``question`` must be answered with ``expect`` (None: must not be answered)."""
+
+    question: str
+    expect: str | None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything loaded from one knowledge directory."""
+
+    entries: tuple[Entry, ...]
+    categories: tuple[Category, ...]
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    regression: tuple[RegressionCase, ...] = ()
+    consultations: tuple = ()  # filled by bot.core.feedback (survey definitions)
+    directory: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+
+    def __contains__(self, entry_id: str) -> bool:
+        return entry_id in self._by_id  # type: ignore[attr-defined]
+
+    def in_category(self, category_id: str) -> list[Entry]:
+        return [e for e in self.entries if e.category == category_id]
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def counts(self) -> dict[str, int]:
+        counts = {c.id: 0 for c in self.categories}
+        for e in self.entries:
+            counts[e.category] = counts.get(e.category, 0) + 1
+        return counts

@@ -1,0 +1,92 @@
+"""The knowledge base currently serving, swapped atomically on reload.
+
+A reload validates and indexes the new directory completely before the swap, so a bad edit never replaces a good
+knowledge base: the caller gets ``KnowledgeBaseInvalid`` and the previous snapshot keeps serving.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from bot.core.knowledge.model import Entry, KnowledgeBase
+from bot.core.matching.matcher import Matcher
+
+
+def entry_token(entry_id: str) -> str:
+    """A short stable token for an entry id whose button action would not fit in 64 bytes."""
+    return "#" + hashlib.blake2b(entry_id.encode(), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class KnowledgeSnapshot:
+    kb: KnowledgeBase
+    matcher: Matcher
+    loaded_at: datetime
+    _by_token: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, matcher_factory: Callable[[KnowledgeBase], Matcher] = Matcher
+              ) -> "KnowledgeSnapshot":
+        by_token = {entry_token(e.id): e.id for e in kb.entries}
+        return cls(kb=kb, matcher=matcher_factory(kb), loaded_at=datetime.now(timezone.utc), _by_token=by_token)
+
+    def resolve(self, token: str) -> Entry | None:
+        """The entry behind a button token: the id itself, or ``#hash`` for long ids."""
+        entry_id = self._by_token.get(token, token) if token.startswith("#") else token
+        return self.kb.get(entry_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    edited: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.edited)
+
+
+def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> ReloadReport:
+    """Entries added, removed and edited between two knowledge bases (ids, sorted)."""
+    old_by_id = {e.id: e for e in old.entries}
+    new_by_id = {e.id: e for e in new.entries}
+
+    def content(e: Entry) -> Entry:
+        # file/line move when staff insert an entry above; that is not an edit of this one.
+        return replace(e, file="", line=0)
+
+    added = sorted(new_by_id.keys() - old_by_id.keys())
+    removed = sorted(old_by_id.keys() - new_by_id.keys())
+    edited = sorted(i for i in old_by_id.keys() & new_by_id.keys()
+                    if content(old_by_id[i]) != content(new_by_id[i]))
+    return ReloadReport(tuple(added), tuple(removed), tuple(edited))
+
+
+class KnowledgeService:
+    """Loads a knowledge directory and serves the latest valid snapshot."""
+
+    def __init__(self, directory: str | Path, loader: Callable[[Path], KnowledgeBase] | None = None,
+                 matcher_factory: Callable[[KnowledgeBase], Matcher] = Matcher):
+        if loader is None:
+            from bot.core.knowledge.loader import load_knowledge as loader  # noqa: PLC0415 - avoid import cycle
+        self.directory = Path(directory)
+        self._loader = loader
+        self._matcher_factory = matcher_factory
+        self.current = KnowledgeSnapshot.build(self._loader(self.directory), matcher_factory)
+
+    def load_candidate(self) -> KnowledgeSnapshot:
+        """Load and index the directory as it is now, without serving it (raises ``KnowledgeBaseInvalid``)."""
+        return KnowledgeSnapshot.build(self._loader(self.directory), self._matcher_factory)
+
+    def swap(self, candidate: KnowledgeSnapshot) -> ReloadReport:
+        """Serve ``candidate`` from now on; one reference assignment, so readers see old or new, never a mix."""
+        report = diff_knowledge(self.current.kb, candidate.kb)
+        self.current = candidate
+        return report
+
+    def reload(self) -> ReloadReport:
+        return self.swap(self.load_candidate())

@@ -1,0 +1,1 @@
+"""Finding the knowledge-base entry a resident's question is about."""

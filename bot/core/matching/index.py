@@ -1,0 +1,157 @@
+"""An inverted index over folded phrasings: character unigrams + bigrams (Latin words as whole tokens), BM25.
+
+Chinese is written without spaces, so words are approximated by overlapping character bigrams, with unigrams
+added so a typo or a one-character word still finds something. Both postings (term → phrasings) and the forward
+index (phrasing → terms) are flat ``array`` buffers with offsets (CSR), not per-term Python lists: at 100k
+phrasings that is a few bytes per posting instead of ~100.
+
+Query cost is bounded: terms are visited rarest first and a term whose postings would push the traversal past
+``posting_budget`` is skipped during candidate generation (it is a very common character or bigram, so it barely
+separates phrasings). Skipped terms are not lost: :meth:`PhraseIndex.overlap` scores every candidate exactly from
+the forward index.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Sequence
+
+from bot.core.matching.normalize import _UNSPACED
+
+_UNIT = re.compile(rf"[{_UNSPACED}]|[^ {_UNSPACED}]+")
+_IS_UNSPACED = re.compile(rf"[{_UNSPACED}]")
+
+
+def tokenize(folded: str) -> list[str]:
+    """Index terms of a folded string: each Han (or kana, hangul) character, each pair of adjacent ones, and
+    each run of other letters/digits (an English word, a number)."""
+    out: list[str] = []
+    prev = ""
+    for unit in _UNIT.findall(folded):
+        if len(unit) == 1 and _IS_UNSPACED.match(unit):
+            out.append(unit)
+            if prev:
+                out.append(prev + unit)
+            prev = unit
+        else:
+            out.append(unit)
+            prev = ""
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerms:
+    """A query's distinct terms: ``known`` maps term id → idf; ``mass`` is the idf sum of all its terms, unknown
+    ones counted at the highest idf (a word the index has never seen is the most specific evidence there is)."""
+
+    known: dict[int, float]
+    mass: float
+
+
+class PhraseIndex:
+    """BM25 over short documents (one per phrasing), with bounded-cost top-k retrieval."""
+
+    def __init__(self, docs: Sequence[str], *, k1: float = 1.2, b: float = 0.5, posting_budget: int = 6_000):
+        """Index ``docs`` (already folded). ``k1``, ``b``: BM25 constants; ``posting_budget``: the most postings
+        one query traverses."""
+        self.size = len(docs)
+        self.posting_budget = posting_budget
+        vocab: dict[str, int] = {}
+        doc_counts: list[Counter[int]] = []
+        for text in docs:
+            counts: Counter[int] = Counter()
+            for term in tokenize(text):
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(vocab)
+                counts[tid] += 1
+            doc_counts.append(counts)
+        self.vocab = vocab
+        n = max(len(docs), 1)
+        lengths = [sum(c.values()) for c in doc_counts]
+        avgdl = (sum(lengths) / n) or 1.0
+        df = [0] * len(vocab)
+        for counts in doc_counts:
+            for tid in counts:
+                df[tid] += 1
+        self.idf = array("d", (math.log(1.0 + (n - f + 0.5) / (f + 0.5)) for f in df))
+        #: idf of a term no phrasing contains
+        self.unknown_idf = math.log(1.0 + (n + 0.5) / 0.5)
+
+        # Postings (term → docs) and forward index (doc → terms) in CSR form; BM25 term weights precomputed,
+        # since they depend on the phrasing only (query term frequency is ignored: questions are short and a
+        # repeated character is emphasis, not content).
+        self.post_start = array("l", [0]) * (len(vocab) + 1)
+        for tid, f in enumerate(df):
+            self.post_start[tid + 1] = self.post_start[tid] + f
+        self.post_docs = array("i", [0]) * self.post_start[-1]
+        self.post_weights = array("f", [0.0]) * self.post_start[-1]
+        fill = array("l", self.post_start[:-1])
+        self.doc_start = array("l", [0]) * (len(docs) + 1)
+        self.doc_terms = array("i")
+        self.doc_weights = array("f")
+        self.doc_mass = array("d")
+        for doc, counts in enumerate(doc_counts):
+            norm = k1 * (1.0 - b + b * lengths[doc] / avgdl)
+            mass = 0.0
+            for tid, tf in counts.items():
+                w = self.idf[tid] * tf * (k1 + 1.0) / (tf + norm)
+                slot = fill[tid]
+                self.post_docs[slot] = doc
+                self.post_weights[slot] = w
+                fill[tid] = slot + 1
+                self.doc_terms.append(tid)
+                self.doc_weights.append(w)
+                mass += self.idf[tid]
+            self.doc_start[doc + 1] = len(self.doc_terms)
+            self.doc_mass.append(mass)
+
+    def query_terms(self, folded: str) -> QueryTerms:
+        """The distinct terms of a folded query, looked up once."""
+        known: dict[int, float] = {}
+        mass = 0.0
+        for term in set(tokenize(folded)):
+            tid = self.vocab.get(term)
+            if tid is None:
+                mass += self.unknown_idf
+            else:
+                known[tid] = self.idf[tid]
+                mass += self.idf[tid]
+        return QueryTerms(known, mass)
+
+    def search(self, terms: QueryTerms, k: int) -> list[tuple[int, float]]:
+        """Up to ``k`` (doc, BM25) pairs, best first. Terms are visited rarest first; a common term that would
+        exceed the posting budget is skipped here (and still counted by :meth:`overlap`)."""
+        start = self.post_start
+        order = sorted(terms.known, key=lambda t: start[t + 1] - start[t])
+        acc: dict[int, float] = {}
+        spent = 0
+        for tid in order:
+            lo, hi = start[tid], start[tid + 1]
+            if acc and spent + (hi - lo) > self.posting_budget:
+                break  # every later term is at least as common
+            spent += hi - lo
+            docs, weights = self.post_docs[lo:hi], self.post_weights[lo:hi]
+            if not acc:
+                acc = dict(zip(docs, weights))
+                continue
+            get = acc.get
+            for doc, w in zip(docs, weights):
+                acc[doc] = get(doc, 0.0) + w
+        return heapq.nlargest(k, acc.items(), key=itemgetter(1))
+
+    def overlap(self, doc: int, terms: QueryTerms) -> tuple[float, float]:
+        """Exact (idf mass of the query's terms found in ``doc``, BM25 of ``doc`` for the query)."""
+        lo, hi = self.doc_start[doc], self.doc_start[doc + 1]
+        known = terms.known
+        matched = bm25 = 0.0
+        for tid, w in zip(self.doc_terms[lo:hi], self.doc_weights[lo:hi]):
+            if tid in known:
+                matched += known[tid]
+                bm25 += w
+        return matched, bm25

@@ -1,0 +1,96 @@
+"""Fold a question or a knowledge-base phrasing into the one form matching compares.
+
+``NFKC → OpenCC t2s → casefold → character variants → strip punctuation/space/emoji → synonyms``.
+Both sides (resident questions and knowledge-base text) go through the same :class:`Normalizer`, so a
+Simplified question meets a Traditional entry, ``ＷｉＦｉ`` meets ``wifi`` and ``低保`` meets ``最低生活保障``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable, Sequence
+
+from bot.core.language import to_simplified
+
+#: Characters that OpenCC ``t2s`` leaves apart although residents use them interchangeably. Applied after t2s
+#: on both sides, so the direction only has to be consistent. Kept tiny: anything wider belongs in the staff
+#: synonyms file.
+VARIANTS: dict[str, str] = {
+    "甚么": "什么",  # t2s keeps 甚麼 → 甚么; residents in Taiwan/HK write 甚麼 for 什麼
+    "着": "著",    # t2s keeps 著; Simplified writers use 着 in 看着/接着
+    "妳": "你",
+    "衞": "卫",
+}
+
+#: Polite chatter that carries no meaning for finding an entry. Stripping it is switched on by
+#: ``Normalizer(strip_chatter=True)``; see benchmarks/README.md for whether measurement kept it on.
+CHATTER: tuple[str, ...] = ("请问", "你好", "您好", "谢谢", "麻烦", "一下", "呢", "吗", "啊", "吧", "呀", "哦", "嘛")
+
+# Han ideographs, CJK symbols, kana and hangul syllables: scripts written without spaces between words.
+_UNSPACED = r"\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_NON_WORD = re.compile(r"[\W_]+")
+# A space survives only between two characters of spaced scripts (English words, numbers).
+_USELESS_SPACE = re.compile(rf" (?=[{_UNSPACED}])|(?<=[{_UNSPACED}]) ")
+_VARIANT_RE = re.compile("|".join(map(re.escape, sorted(VARIANTS, key=len, reverse=True))))
+
+
+def _strip(text: str) -> str:
+    """Punctuation, symbols, emoji and whitespace out; one space kept between Latin words."""
+    text = _NON_WORD.sub(" ", text)
+    return _USELESS_SPACE.sub("", text).strip()
+
+
+def _base_fold(text: str) -> str:
+    """Every step but synonyms: script, width, case, variants, punctuation."""
+    # Lone surrogates (broken UTF-16 from some clients) cannot be encoded for OpenCC; they carry nothing anyway.
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text).casefold()
+    text = _VARIANT_RE.sub(lambda m: VARIANTS[m.group()], text)
+    return _strip(text)
+
+
+def _word_pattern(word: str) -> str:
+    """A regex for ``word`` that, where it starts or ends with a Latin letter or digit, only matches whole words
+    (so a synonym ``hall`` does not rewrite ``hallway``)."""
+    pattern = re.escape(word)
+    if word[0].isascii() and word[0].isalnum():
+        pattern = r"(?<![0-9a-z])" + pattern
+    if word[-1].isascii() and word[-1].isalnum():
+        pattern += r"(?![0-9a-z])"
+    return pattern
+
+
+class Normalizer:
+    """Folds text for matching; built once per knowledge base from its synonym groups."""
+
+    def __init__(self, synonym_groups: Iterable[Sequence[str]] = (), *, strip_chatter: bool = False):
+        """``synonym_groups``: each group's words are rewritten to its first word (all folded the same way).
+        A word claimed by two groups keeps the first group's meaning."""
+        self.canonical: dict[str, str] = {}
+        for group in synonym_groups:
+            folded = [f for f in (_base_fold(w) for w in group) if f]
+            if not folded:
+                continue
+            for word in folded:
+                self.canonical.setdefault(word, folded[0])
+        # Drop identity mappings: they cost regex time and change nothing.
+        self.canonical = {w: c for w, c in self.canonical.items() if w != c}
+        # One alternation, longest first: Python's regex tries alternatives in order, so at each position the
+        # longest synonym wins (最低生活保障金 before 低保), in a single C-speed left-to-right pass.
+        words = sorted(self.canonical, key=lambda w: (-len(w), w))
+        self._synonym_re = re.compile("|".join(_word_pattern(w) for w in words)) if words else None
+        self._chatter_re = (
+            re.compile("|".join(map(re.escape, sorted(CHATTER, key=len, reverse=True)))) if strip_chatter else None
+        )
+
+    def fold(self, text: str) -> str:
+        """The matching form of ``text``: Simplified, case-folded, half-width, no punctuation/emoji/spaces
+        (except one space between Latin words), synonyms replaced by their group's first word."""
+        text = _base_fold(text)
+        if self._synonym_re is not None:
+            text = self._synonym_re.sub(lambda m: self.canonical[m.group()], text)
+        if self._chatter_re is not None:
+            stripped = self._chatter_re.sub("", text)
+            text = stripped or text  # "你好" alone is still a message; keep it rather than fold it to nothing
+        return text

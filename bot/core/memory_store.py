@@ -1,0 +1,34 @@
+"""In-memory implementation of the store ports: for tests and for a console chat without a database.
+
+It passes the same contract tests as the SQLite store (``tests/contracts/``); copies go in and out so callers
+cannot change stored state by mutating what they hold.
+"""
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from bot.core.ports import ResidentState, UnansweredQuestion
+
+
+class MemoryResidentStore:
+    def __init__(self) -> None:
+        self._states: dict[str, ResidentState] = {}
+        self._unanswered: list[UnansweredQuestion] = []
+
+    async def load_state(self, user: str) -> ResidentState:
+        state = self._states.get(user)
+        return copy.deepcopy(state) if state else ResidentState(user=user)
+
+    async def save_state(self, state: ResidentState) -> None:
+        self._states[state.user] = copy.deepcopy(state)
+
+    async def stale_flows(self, older_than: datetime) -> list[ResidentState]:
+        return [copy.deepcopy(s) for s in self._states.values()
+                if s.state != "idle" and not s.reminded and s.updated_at is not None and s.updated_at < older_than]
+
+    async def record_unanswered(self, question: UnansweredQuestion) -> None:
+        self._unanswered.append(question)
+
+    async def unanswered(self, since: datetime | None = None) -> list[UnansweredQuestion]:
+        return [q for q in self._unanswered if since is None or q.asked_at >= since]

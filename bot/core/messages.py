@@ -1,0 +1,122 @@
+"""What goes into the core (an ``Incoming`` message) and what comes out (``Reply`` objects).
+
+Adapters translate a transport's updates into ``Incoming`` and render ``Reply`` objects back; the core never sees a
+Telegram object. Reply text is HTML in Telegram's subset (``<b>``, ``<i>``, ``<a href>``, ``<code>``) with every
+piece of knowledge-base text escaped by the core; the console adapter turns it into plain text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Literal
+
+#: Telegram's limit for callback data, in bytes. Every ``Button.action`` must fit.
+MAX_ACTION_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: ``label`` is shown, ``action`` comes back to the core when pressed (ASCII, ≤ 64 bytes)."""
+
+    label: str
+    action: str = ""
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.url is None and len(self.action.encode()) > MAX_ACTION_BYTES:
+            raise ValueError(f"button action longer than {MAX_ACTION_BYTES} bytes: {self.action!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Venue:
+    """A place Telegram can show on a map (``sendVenue``); the console prints it as text."""
+
+    lat: float
+    lon: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A PNG picture (a chart) with an optional caption (HTML)."""
+
+    png: bytes
+    caption: str = ""
+    filename: str = "chart.png"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file to send (an export)."""
+
+    content: bytes
+    filename: str
+    caption: str = ""
+
+
+#: What happened to one message of a broadcast: ``blocked`` means the person blocked the bot (Telegram's 403).
+DeliveryStatus = Literal["sent", "blocked", "failed"]
+#: The adapter's way to send one broadcast message: ``await send(user_key, html)`` → its ``DeliveryStatus``.
+Send = Callable[[str, str], Awaitable[DeliveryStatus]]
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """One message for many people (an announcement), delivered by the adapter in the background.
+
+    The adapter calls ``await broadcast.deliver(send)`` with its own ``send`` (rate-limited by the transport) and
+    then sends the replies it returns (the delivered/failed report for the staff member who sent it). The core
+    does the rest: which recipients, concurrency, marking people who blocked the bot, the audit entry.
+    """
+
+    html: str
+    recipients: tuple[str, ...]
+    deliver: Callable[[Send], Awaitable[list["Reply"]]] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message from the bot.
+
+    ``to`` is None for the person who wrote; otherwise the ``user`` key of another person (a resident who receives
+    a staff reply, a subscriber who receives an announcement). ``replace`` asks the adapter to edit the message whose
+    button was pressed instead of sending a new one, where the transport can.
+    """
+
+    html: str = ""
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    venue: Venue | None = None
+    image: Image | None = None
+    document: Document | None = None
+    to: str | None = None
+    replace: bool = False
+    broadcast: Broadcast | None = None  # an announcement to deliver to many people (see ``Broadcast``)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing a person did: typed text or a command, pressed a button, shared a location, or sent something else.
+
+    ``user`` is a stable, transport-scoped key (``"tg:12345"``, ``"console:local"``). ``unsupported`` names what the
+    person sent when the core cannot read it (``"sticker"``, ``"photo"``, …).
+    """
+
+    user: str
+    text: str | None = None
+    action: str | None = None
+    location: tuple[float, float] | None = None
+    language_code: str | None = None
+    is_staff: bool = False
+    unsupported: str | None = None
+    display_name: str | None = field(default=None, compare=False)
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """``("/start", "payload")`` for a command message (bot suffix ``@name`` dropped), else None."""
+        if not self.text or not self.text.startswith("/"):
+            return None
+        head, _, rest = self.text.strip().partition(" ")
+        name = head.split("@", 1)[0].lower()
+        if len(name) < 2 or not name[1:].replace("_", "").isalnum():
+            return None
+        return name, rest.strip()

@@ -1,0 +1,53 @@
+"""Store interfaces the core depends on. ``bot.core.memory_store`` and ``bot.storage.sqlite`` implement them and
+pass the same contract tests (``tests/contracts/``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.language import Lang
+
+
+@dataclass(slots=True)
+class ResidentState:
+    """What the bot remembers of one person between messages: a ``/language`` choice and where they are in a flow.
+
+    ``state`` is a name from the dialog's transition table; ``data`` is JSON-serialisable flow data (survey answers
+    so far, the entry list page, …). ``updated_at`` lets the reminder job find flows left half-way.
+    """
+
+    user: str
+    language: Lang | None = None  # chosen with /language; None means "follow what the resident types"
+    last_language: Lang | None = None  # the language of their last message, for button presses
+    state: str = "idle"
+    data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
+    reminded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredQuestion:
+    """A question the bot could not answer (or whose suggestions the resident rejected), kept for staff.
+
+    No resident id is stored: only the question, when, the language and the nearest entry."""
+
+    question: str
+    reason: str  # "not_found" | "none_of_these"
+    language: str
+    nearest_id: str | None
+    asked_at: datetime
+
+
+class ResidentStore(Protocol):
+    async def load_state(self, user: str) -> ResidentState: ...
+
+    async def save_state(self, state: ResidentState) -> None: ...
+
+    async def stale_flows(self, older_than: datetime) -> list[ResidentState]:
+        """Residents left in a non-idle state since before ``older_than`` and not yet reminded."""
+        ...
+
+    async def record_unanswered(self, question: UnansweredQuestion) -> None: ...
+
+    async def unanswered(self, since: datetime | None = None) -> list[UnansweredQuestion]: ...

@@ -1,0 +1,116 @@
+"""Settings: one typed, frozen object read once from the environment (and a ``.env`` file, if present).
+
+Only the composition root and the CLI read it. The token is never printed: ``repr`` hides it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from bot.core.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+def bundled_knowledge_dir() -> Path:
+    """``knowledge/`` in the current directory when there is one, else the sample shipped beside the package."""
+    here = Path("knowledge")
+    return here if here.is_dir() else PROJECT_ROOT / "knowledge"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines of a ``.env`` file; ``#`` comments and surrounding quotes are dropped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def _parse_staff_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigurationError(f"STAFF_IDS must be comma-separated Telegram user ids; {part!r} is not a number")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_port(raw: str, name: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigurationError(f"{name} must be a port number from 1 to 65535, not {raw!r}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_api_url: str = DEFAULT_API_URL
+    knowledge_dir: Path = field(default_factory=bundled_knowledge_dir)
+    db_path: Path = Path("data/bot.sqlite3")
+    staff_ids: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    export_salt: str = field(default="", repr=False)
+    log_level: str = "INFO"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
+        """Read and validate every setting; raise ``ConfigurationError`` with a fix-it message on a bad value."""
+        env: dict[str, str] = read_dotenv(dotenv) if dotenv else {}
+        env.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str:
+            return env.get(name, "").strip()
+
+        token = get("TELEGRAM_BOT_TOKEN") or None
+        if token and (":" not in token or " " in token):
+            raise ConfigurationError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected '123456:ABC…')")
+        api_url = get("TELEGRAM_API_URL") or DEFAULT_API_URL
+        if not api_url.startswith(("http://", "https://")):
+            raise ConfigurationError("TELEGRAM_API_URL must start with http:// or https://")
+        webhook_url = get("WEBHOOK_URL") or None
+        webhook_secret = get("WEBHOOK_SECRET") or None
+        if webhook_url and not webhook_secret:
+            raise ConfigurationError("WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a secret token "
+                                     "(1-256 characters A-Z, a-z, 0-9, _ and -)")
+        if webhook_secret and not all(c.isascii() and (c.isalnum() or c in "_-") for c in webhook_secret):
+            raise ConfigurationError("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and -")
+        knowledge_dir = Path(get("KNOWLEDGE_DIR")) if get("KNOWLEDGE_DIR") else bundled_knowledge_dir()
+        return cls(
+            telegram_token=token,
+            telegram_api_url=api_url,
+            knowledge_dir=knowledge_dir,
+            db_path=Path(get("BOT_DB") or "data/bot.sqlite3"),
+            staff_ids=_parse_staff_ids(get("STAFF_IDS")),
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=_parse_port(get("WEBHOOK_PORT"), "WEBHOOK_PORT") if get("WEBHOOK_PORT") else 8443,
+            export_salt=get("EXPORT_SALT") or "",
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )
+
+    def knowledge_dir_for(self, cli_value: str | None) -> Path:
+        """``--kb DIR`` wins over ``KNOWLEDGE_DIR``."""
+        return Path(cli_value) if cli_value else self.knowledge_dir

@@ -1,0 +1,218 @@
+"""SQLite implementation of ``FeedbackStore`` (tables of migration 2, see ``migrations.py``).
+
+Every write is one ``BEGIN IMMEDIATE … COMMIT`` through ``Database.transaction``; ``add`` returns only after the
+commit, so the service acknowledges a submission only once it is on disk (``synchronous=FULL``). All SQL is
+parameterised.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Iterable
+
+from bot.core.feedback.model import (
+    Answer, Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission,
+)
+from bot.core.feedback.ports import AlreadyParticipated, DuplicateReference
+from bot.storage.database import Database
+
+_SUBMISSION_COLUMNS = """s.id, s.reference, s.kind, s.consultation_id, s.language, s.status, s.text,
+    s.created_at, s.updated_at,
+    EXISTS (SELECT 1 FROM feedback_link l WHERE l.submission_id = s.id) AS linked,
+    EXISTS (SELECT 1 FROM feedback_contact c WHERE c.submission_id = s.id) AS has_contact"""
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _value_out(raw: str) -> Any:
+    value = json.loads(raw)
+    return tuple(value) if isinstance(value, list) else value
+
+
+class SqliteFeedbackStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def add(self, submission: NewSubmission) -> None:
+        s = submission
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT 1 FROM feedback_submission WHERE reference = ?", (s.reference,)) as cur:
+                if await cur.fetchone():
+                    raise DuplicateReference(s.reference)
+            if s.participation is not None:
+                async with conn.execute("SELECT 1 FROM feedback_participation WHERE token = ?",
+                                        (s.participation,)) as cur:
+                    if await cur.fetchone():
+                        raise AlreadyParticipated(s.consultation_id)
+                await conn.execute("INSERT INTO feedback_participation (token, consultation_id) VALUES (?, ?)",
+                                   (s.participation, s.consultation_id))
+            if s.replaces is not None and s.user is not None:
+                # Only the resident's own earlier submission can be replaced; the cascade takes its answers,
+                # link, contact, replies and ratings with it.
+                await conn.execute(
+                    """DELETE FROM feedback_submission WHERE id IN (
+                           SELECT s.id FROM feedback_submission s JOIN feedback_link l ON l.submission_id = s.id
+                           WHERE s.reference = ? AND l.user = ?)""", (s.replaces, s.user))
+            cursor = await conn.execute(
+                """INSERT INTO feedback_submission
+                       (reference, kind, consultation_id, language, status, text, answer_count, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?)""",
+                (s.reference, s.kind, s.consultation_id, s.language, s.text, len(s.answers),
+                 _ts(s.created_at), _ts(s.created_at)))
+            submission_id = cursor.lastrowid
+            await cursor.close()
+            await conn.executemany(
+                "INSERT INTO feedback_answer (submission_id, question_id, position, value) VALUES (?, ?, ?, ?)",
+                [(submission_id, a.question_id, a.position, json.dumps(a.value, ensure_ascii=False))
+                 for a in s.answers])
+            if s.user is not None:
+                await conn.execute("INSERT INTO feedback_link (submission_id, user) VALUES (?, ?)",
+                                   (submission_id, s.user))
+            if s.contact is not None:
+                await conn.execute(
+                    "INSERT INTO feedback_contact (submission_id, contact, consented_at) VALUES (?, ?, ?)",
+                    (submission_id, s.contact, _ts(s.created_at)))
+
+    async def get(self, reference: str) -> Submission | None:
+        rows = await self.db.fetchall(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM feedback_submission s WHERE s.reference = ?", (reference,))
+        built = await self._build(rows)
+        return built[0] if built else None
+
+    async def linked_to(self, user: str, consultation_id: str) -> Submission | None:
+        rows = await self.db.fetchall(
+            f"""SELECT {_SUBMISSION_COLUMNS} FROM feedback_submission s
+                JOIN feedback_link l ON l.submission_id = s.id
+                WHERE l.user = ? AND s.consultation_id = ? ORDER BY s.id DESC LIMIT 1""",
+            (user, consultation_id))
+        built = await self._build(rows)
+        return built[0] if built else None
+
+    async def for_user(self, user: str, limit: int = 10) -> list[Submission]:
+        rows = await self.db.fetchall(
+            f"""SELECT {_SUBMISSION_COLUMNS} FROM feedback_submission s
+                JOIN feedback_link l ON l.submission_id = s.id
+                WHERE l.user = ? ORDER BY s.created_at DESC, s.id DESC LIMIT ?""", (user, limit))
+        return await self._build(rows)
+
+    async def participated(self, token: str) -> bool:
+        return await self.db.fetchone("SELECT 1 FROM feedback_participation WHERE token = ?", (token,)) is not None
+
+    async def last_case_at(self, user: str) -> datetime | None:
+        row = await self.db.fetchone(
+            """SELECT MAX(s.created_at) FROM feedback_submission s JOIN feedback_link l ON l.submission_id = s.id
+               WHERE l.user = ? AND s.kind = 'case'""", (user,))
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def add_reply(self, reference: str, text: str, at: datetime) -> Delivery | None:
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                    """SELECT s.id, s.language, l.user FROM feedback_submission s
+                       LEFT JOIN feedback_link l ON l.submission_id = s.id WHERE s.reference = ?""",
+                    (reference,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            cursor = await conn.execute(
+                "INSERT INTO feedback_reply (submission_id, text, created_at) VALUES (?, ?, ?)",
+                (row["id"], text, _ts(at)))
+            reply_id = cursor.lastrowid
+            await cursor.close()
+            await conn.execute("UPDATE feedback_submission SET status = 'answered', updated_at = ? WHERE id = ?",
+                               (_ts(at), row["id"]))
+        return Delivery(StaffReply(reply_id, reference, text, at), row["user"], row["language"])
+
+    async def set_status(self, reference: str, status: Status, at: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE feedback_submission SET status = ?, updated_at = ? WHERE reference = ?",
+                (status, _ts(at), reference))
+            changed = cursor.rowcount
+            await cursor.close()
+        return changed > 0
+
+    async def rate(self, user: str, reply_id: int, score: int, at: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                    """SELECT 1 FROM feedback_reply r JOIN feedback_link l ON l.submission_id = r.submission_id
+                       WHERE r.id = ? AND l.user = ?""", (reply_id, user)) as cur:
+                if await cur.fetchone() is None:
+                    return False
+            await conn.execute(
+                """INSERT INTO feedback_rating (reply_id, score, rated_at) VALUES (?, ?, ?)
+                   ON CONFLICT (reply_id) DO UPDATE SET score = excluded.score, rated_at = excluded.rated_at""",
+                (reply_id, score, _ts(at)))
+        return True
+
+    async def record_vote(self, vote: HelpfulVote) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO helpful_vote (entry_id, helpful, language, voted_at) VALUES (?, ?, ?, ?)",
+                (vote.entry_id, int(vote.helpful), vote.language, _ts(vote.voted_at)))
+
+    async def votes(self, since: datetime | None = None) -> list[HelpfulVote]:
+        rows = await self.db.fetchall(
+            "SELECT entry_id, helpful, language, voted_at FROM helpful_vote WHERE voted_at >= ? ORDER BY id",
+            (_ts(since) if since else "",))
+        return [HelpfulVote(r["entry_id"], bool(r["helpful"]), r["language"], datetime.fromisoformat(r["voted_at"]))
+                for r in rows]
+
+    async def forget(self, user: str, tokens: Iterable[str] = ()) -> int:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                """DELETE FROM feedback_contact WHERE submission_id IN (
+                       SELECT submission_id FROM feedback_link WHERE user = ?)""", (user,))
+            await conn.executemany("DELETE FROM feedback_participation WHERE token = ?",
+                                   [(token,) for token in tokens])
+            cursor = await conn.execute("DELETE FROM feedback_link WHERE user = ?", (user,))
+            unlinked = cursor.rowcount
+            await cursor.close()
+        return unlinked
+
+    async def submissions(self, since: datetime | None = None,
+                          consultation_id: str | None = None) -> list[Submission]:
+        rows = await self.db.fetchall(
+            f"""SELECT {_SUBMISSION_COLUMNS} FROM feedback_submission s
+                WHERE s.created_at >= ? AND (? IS NULL OR s.consultation_id = ?)
+                ORDER BY s.created_at, s.id""",
+            (_ts(since) if since else "", consultation_id, consultation_id))
+        return await self._build(rows)
+
+    async def contact(self, reference: str) -> str | None:
+        row = await self.db.fetchone(
+            """SELECT c.contact FROM feedback_contact c JOIN feedback_submission s ON s.id = c.submission_id
+               WHERE s.reference = ?""", (reference,))
+        return row["contact"] if row else None
+
+    async def _build(self, rows: list) -> list[Submission]:
+        """Submissions with their answers and replies; two extra queries whatever the number of rows."""
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        answers: dict[int, list[Answer]] = defaultdict(list)
+        replies: dict[int, list[StaffReply]] = defaultdict(list)
+        by_id = {r["id"]: r["reference"] for r in rows}
+        # SQLite limits bound parameters (32766 by default); chunk the id list for big exports.
+        for start in range(0, len(ids), 10000):
+            chunk = ids[start:start + 10000]
+            marks = ",".join("?" * len(chunk))
+            for a in await self.db.fetchall(
+                    f"SELECT submission_id, question_id, position, value FROM feedback_answer "
+                    f"WHERE submission_id IN ({marks}) ORDER BY submission_id, position", tuple(chunk)):
+                answers[a["submission_id"]].append(Answer(a["question_id"], _value_out(a["value"]), a["position"]))
+            for r in await self.db.fetchall(
+                    f"""SELECT r.id, r.submission_id, r.text, r.created_at, g.score FROM feedback_reply r
+                        LEFT JOIN feedback_rating g ON g.reply_id = r.id
+                        WHERE r.submission_id IN ({marks}) ORDER BY r.id""", tuple(chunk)):
+                replies[r["submission_id"]].append(StaffReply(
+                    r["id"], by_id[r["submission_id"]], r["text"], datetime.fromisoformat(r["created_at"]),
+                    r["score"]))
+        return [Submission(
+            reference=r["reference"], kind=r["kind"], consultation_id=r["consultation_id"], language=r["language"],
+            status=r["status"], created_at=datetime.fromisoformat(r["created_at"]),
+            updated_at=datetime.fromisoformat(r["updated_at"]), answers=tuple(answers[r["id"]]), text=r["text"],
+            replies=tuple(replies[r["id"]]), linked=bool(r["linked"]), has_contact=bool(r["has_contact"]),
+        ) for r in rows]

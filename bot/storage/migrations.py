@@ -1,0 +1,95 @@
+"""Schema migrations, applied in order by ``PRAGMA user_version``.
+
+Each migration is a tuple of single statements run inside one ``BEGIN IMMEDIATE … COMMIT`` together with the
+``user_version`` bump, so a crash leaves the file at the old version or the new one, never in between (hence no
+``executescript``, which commits on its own). Append new migrations; never edit a released one.
+"""
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: per-resident dialog state and unanswered questions
+    (
+        """CREATE TABLE resident_state (
+            user TEXT PRIMARY KEY,
+            language TEXT,
+            last_language TEXT,
+            state TEXT NOT NULL DEFAULT 'idle',
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT,
+            reminded INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX resident_state_flow ON resident_state (state, reminded, updated_at)",
+        """CREATE TABLE unanswered_question (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            language TEXT NOT NULL,
+            nearest_id TEXT,
+            asked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX unanswered_question_time ON unanswered_question (asked_at)",
+    ),
+    # 2: policy feedback (bot.storage.feedback). Who sent a submission (feedback_link) and how to reach them
+    # (feedback_contact) live apart from what they said, so /forget_me deletes two rows and the answers stay.
+    (
+        """CREATE TABLE feedback_submission (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('survey', 'case')),
+            consultation_id TEXT,
+            language TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'received'
+                CHECK (status IN ('received', 'in_review', 'answered', 'closed')),
+            text TEXT,
+            answer_count INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX feedback_submission_consultation ON feedback_submission (consultation_id, created_at)",
+        "CREATE INDEX feedback_submission_time ON feedback_submission (created_at)",
+        """CREATE TABLE feedback_answer (
+            submission_id INTEGER NOT NULL REFERENCES feedback_submission (id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (submission_id, question_id)
+        )""",
+        """CREATE TABLE feedback_link (
+            submission_id INTEGER PRIMARY KEY REFERENCES feedback_submission (id) ON DELETE CASCADE,
+            user TEXT NOT NULL
+        )""",
+        "CREATE INDEX feedback_link_user ON feedback_link (user)",
+        """CREATE TABLE feedback_contact (
+            submission_id INTEGER PRIMARY KEY REFERENCES feedback_submission (id) ON DELETE CASCADE,
+            contact TEXT NOT NULL,
+            consented_at TEXT NOT NULL
+        )""",
+        # No time and no rowid: nothing orders the tokens, so none can be matched to an anonymous submission.
+        """CREATE TABLE feedback_participation (
+            token TEXT PRIMARY KEY,
+            consultation_id TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TABLE feedback_reply (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES feedback_submission (id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX feedback_reply_submission ON feedback_reply (submission_id)",
+        """CREATE TABLE feedback_rating (
+            reply_id INTEGER PRIMARY KEY REFERENCES feedback_reply (id) ON DELETE CASCADE,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            rated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE helpful_vote (
+            id INTEGER PRIMARY KEY,
+            entry_id TEXT NOT NULL,
+            helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+            language TEXT NOT NULL,
+            voted_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX helpful_vote_entry ON helpful_vote (entry_id, voted_at)",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,43 @@
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+KNOWLEDGE_DIR = ROOT / "knowledge"
+
+
+def small_knowledge_base():
+    """A five-entry knowledge base for dialog tests (Traditional text, like the real one)."""
+    from datetime import date
+
+    from bot.core.knowledge.model import BUILTIN_CATEGORIES, Category, Contact, Entry, KnowledgeBase, Location, Text
+
+    def entry(id_, category, title, questions, answer, **kw):
+        return Entry(id=id_, category=category, title=Text.of(title), questions=tuple(questions),
+                     answer=Text.of(answer), **kw)
+
+    entries = (
+        entry("policy-dibao-apply", "policies", {"zh-Hant": "最低生活保障申請", "en": "Minimum living allowance"},
+              ["低保怎麼申請", "最低生活保障要怎麼辦理", "申請低保需要什麼材料"],
+              "攜帶身份證、戶口簿和收入證明到社區服務中心「一站式服務」窗口申請。<審核>約 30 天 & 公示 7 天。",
+              keywords=("低保",), related=("policy-temporary-aid",), updated=date(2026, 10, 1),
+              contact=Contact(phone=Text.of("025-5550-0101"), address=Text.of("沿河社區服務中心一樓"))),
+        entry("policy-temporary-aid", "policies", "臨時救助", ["臨時救助怎麼申請", "家裡突然有困難可以申請救助嗎",
+                                                            "急難救助去哪裡辦"],
+              "因突發事件生活困難的家庭，可向所在街道申請臨時救助。"),
+        entry("facility-yanhe-library", "facilities", {"zh-Hant": "沿河社區圖書室", "en": "Yanhe community library"},
+              ["沿河社區圖書室幾點開門", "沿河圖書室在哪裡", "沿河社區有圖書館嗎"],
+              "沿河社區圖書室週二至週日 9:00-20:00 開放，免費借閱。",
+              location=Location(32.031, 118.732),
+              contact=Contact(address=Text.of("沿河社區服務中心三樓"), hours=Text.of("週二至週日 9:00-20:00"))),
+        entry("facility-mingyuan-gym", "facilities", "明園社區健身房", ["明園社區健身房開放時間", "明園健身房在哪",
+                                                                 "明園社區可以免費健身嗎"],
+              "明園社區健身房每天 6:00-21:00 免費開放。", location=Location(32.001, 118.712)),
+        entry("school-community-school", "schools", "社區學校課程", ["社區學校有什麼課", "社區學校怎麼報名",
+                                                                "社區學校上課時間"],
+              "社區學校每學期開設書法、太極、智慧手機等課程，憑身份證到社區報名。"),
+    )
+    categories = tuple(Category(c, Text.of(c)) for c in BUILTIN_CATEGORIES)
+    return KnowledgeBase(entries=entries, categories=categories, synonyms=(("最低生活保障", "低保"),))

@@ -1,0 +1,71 @@
+"""The console chat: numbered buttons, /quit, end of input, and the real entry point on the bundled knowledge."""
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.adapters.console import ConsoleChat, html_to_plain
+from bot.core.dialog.assistant import Assistant
+from bot.core.knowledge.service import KnowledgeService
+from bot.core.memory_store import MemoryResidentStore
+
+from conftest import ROOT, small_knowledge_base
+
+
+def make_chat():
+    out = io.StringIO()
+    knowledge = KnowledgeService("unused", loader=lambda _: small_knowledge_base())
+    return ConsoleChat(Assistant(knowledge, MemoryResidentStore()), output=out), out
+
+
+def test_html_becomes_plain_text():
+    assert html_to_plain("<b>A &amp; B</b> &lt;3") == "A & B <3"
+
+
+async def test_buttons_are_numbered_and_a_number_presses_one():
+    chat, out = make_chat()
+    await chat.run(io.StringIO("2\n1\n/quit\nnever read\n"))
+    text = out.getvalue()
+    assert "[1] 社區服務" in text and "[2] 公共設施" in text
+    assert "[1] 沿河社區圖書室" in text  # page of facilities
+    assert "週二至週日" in text  # the answer after pressing 1
+    assert "🗺️ 沿河社區圖書室" in text  # the venue, as text
+    assert "never read" not in text
+
+
+async def test_end_of_input_exits_cleanly():
+    chat, out = make_chat()
+    assert await chat.run(io.StringIO("低保怎麼申請\n"), greet=False) == 0
+    assert "最低生活保障申請" in out.getvalue()
+
+
+def run_bot(args, stdin, env_extra=None, tmp_path=None):
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update({"BOT_DB": str(tmp_path / "bot.sqlite3")} if tmp_path else {})
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, str(ROOT / "run_bot.py"), *args], input=stdin, capture_output=True,
+                          text=True, env=env, cwd=tmp_path or ROOT, timeout=60)
+
+
+def test_piped_question_prints_the_answer_and_exits_zero(tmp_path):
+    done = run_bot([], "低保怎么申请\n", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "低保" in done.stdout and "申请" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_invalid_knowledge_base_refuses_to_start_with_file_and_line(tmp_path):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "bad.yaml").write_text("entries:\n  - id: Bad Id\n    category: services\n", encoding="utf-8")
+    done = run_bot(["--kb", str(kb)], "", tmp_path=tmp_path)
+    assert done.returncode == 1
+    assert "bad.yaml:2:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_setting_is_reported_in_plain_words(tmp_path):
+    done = run_bot([], "", env_extra={"STAFF_IDS": "alice"}, tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert "STAFF_IDS" in done.stderr and "Traceback" not in done.stderr
