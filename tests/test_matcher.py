@@ -1,0 +1,137 @@
+"""Matching outcomes on a small hand-built knowledge base, and on the bundled sample."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.core.knowledge.model import BUILTIN_CATEGORIES, Category, Entry, KnowledgeBase, Text
+from bot.core.matching.matcher import Matcher
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def entry(entry_id: str, category: str, title: str | dict, questions: list[str], keywords: tuple = ()) -> Entry:
+    return Entry(id=entry_id, category=category, title=Text.of(title), questions=tuple(questions),
+                 answer=Text.of(f"{entry_id} answer"), keywords=keywords)
+
+
+def small_kb() -> KnowledgeBase:
+    entries = (
+        entry("policy-minimum-allowance", "policies", {"zh-Hant": "最低生活保障", "en": "Minimum living allowance"},
+              ["怎麼申請最低生活保障", "低保需要準備什麼材料", "申請低保有什麼條件"], ("低保金",)),
+        entry("policy-affordable-housing", "policies", "經濟適用房申請",
+              ["經濟適用房怎麼申請", "經適房的申請條件", "買經濟適用房要排隊多久"]),
+        entry("facility-library", "facilities", {"zh-Hant": "社區圖書館", "en": "Community library"},
+              ["社區圖書館在哪裡", "圖書館開放時間", "借書要帶什麼證件"]),
+        entry("facility-gym", "facilities", {"zh-Hant": "社區健身房", "en": "Community gym"},
+              ["社區健身房在哪裡", "健身房開放時間", "健身房要收費嗎"]),
+        entry("facility-calligraphy-room", "facilities", "書畫室",
+              ["書畫室開放時間", "書畫室可以練書法嗎", "在哪裡可以學國畫"]),
+        entry("service-hall", "services", {"zh-Hant": "一站式服務大廳", "en": "One-stop service hall"},
+              ["一站式服務大廳在哪裡", "去哪裡辦社區的事情", "where is the one-stop service hall"]),
+        entry("service-legal-advice", "services", "免費法律諮詢",
+              ["法律諮詢怎麼預約", "社區有免費的律師嗎", "遇到糾紛找誰諮詢"]),
+        entry("service-home-elderly-care", "services", "居家養老服務",
+              ["居家養老服務怎麼申請", "老人可以上門照護嗎", "獨居老人有人幫忙送餐嗎"]),
+        entry("policy-graduate-employment", "policies", "高校畢業生就業扶持",
+              ["應屆畢業生找工作有什麼補貼", "大學生就業有什麼幫助", "畢業生創業補貼怎麼申請"]),
+    )
+    categories = tuple(Category(c, Text.of(c)) for c in BUILTIN_CATEGORIES)
+    synonyms = (("最低生活保障", "低保", "低保金"), ("經濟適用房", "經適房"), ("什麼", "甚麼", "啥"))
+    return KnowledgeBase(entries=entries, categories=categories, synonyms=synonyms)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(small_kb())
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("怎麼申請最低生活保障", "policy-minimum-allowance"),          # a phrasing as written
+    ("低保怎么申请", "policy-minimum-allowance"),                   # Simplified + synonym, Traditional entry
+    ("申请低保要什么条件", "policy-minimum-allowance"),
+    ("經適房怎樣申請", "policy-affordable-housing"),
+    ("社区图书馆在哪里？", "facility-library"),
+    ("請問社區健身房在哪裡", "facility-gym"),
+    ("Where is the one-stop service hall?", "service-hall"),      # English phrasing
+    ("社區圖書館在哪哩", "facility-library"),                      # typo: 哩 for 裡
+    ("居家养老服务怎么申请呢", "service-home-elderly-care"),
+])
+def test_clear_questions_are_answered(matcher: Matcher, question: str, expected: str) -> None:
+    result = matcher.match(question)
+    assert (result.outcome, result.answer_id) == ("answer", expected), result
+    assert 0 <= result.score <= 100
+    assert result.suggestions == ()
+
+
+def test_ambiguous_question_gets_suggestions_not_an_answer(matcher: Matcher) -> None:
+    result = matcher.match("開放時間")  # library, gym and calligraphy room all have one
+    assert result.outcome == "suggest"
+    assert result.answer_id is None
+    assert 2 <= len(result.suggestions) <= 3
+    assert set(result.suggestions) <= {"facility-library", "facility-gym", "facility-calligraphy-room"}
+
+
+def test_suggestions_are_best_first_and_at_most_three(matcher: Matcher) -> None:
+    result = matcher.match("在哪裡")
+    assert result.answer_id is None
+    assert len(result.suggestions) <= 3
+    scores = [c.score for c in result.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert list(result.suggestions) == [c.entry_id for c in result.candidates[: len(result.suggestions)]]
+
+
+@pytest.mark.parametrize("question", ["今天天氣怎麼樣", "河馬吃什麼", "推薦一部好看的電影", "how do I bake bread"])
+def test_off_topic_questions_are_not_found(matcher: Matcher, question: str) -> None:
+    result = matcher.match(question)
+    assert result.outcome == "not_found", result
+    assert result.answer_id is None and result.suggestions == ()
+
+
+def test_typo_in_a_keyword_still_finds_the_entry(matcher: Matcher) -> None:
+    result = matcher.match("經濟實用房怎麼申請")  # 實 for 適
+    assert "policy-affordable-housing" in ((result.answer_id,) + result.suggestions)
+
+
+def test_rank_orders_entries_by_score(matcher: Matcher) -> None:
+    ranked = matcher.rank("健身房開放時間", limit=3)
+    assert ranked[0].entry_id == "facility-gym"
+    assert len({c.entry_id for c in ranked}) == len(ranked)
+
+
+@pytest.mark.parametrize("question", [
+    "", "   ", "😀😀😀", "？？？!!!", "圖書館" * 1700, "a" * 5000, "\ud800\x00\u202e", "的" * 5000,
+    " ".join(["library"] * 800),
+])
+def test_hostile_input_does_not_crash_and_stays_fast(matcher: Matcher, question: str) -> None:
+    start = time.perf_counter()
+    result = matcher.match(question)
+    assert time.perf_counter() - start < 0.05
+    assert result.query == question
+    assert 0 <= result.score <= 100
+    assert result.outcome in ("answer", "suggest", "not_found")
+    if not question.strip() or question == "😀😀😀":
+        assert result.outcome == "not_found"
+
+
+def test_empty_knowledge_base_finds_nothing() -> None:
+    kb = KnowledgeBase(entries=(), categories=())
+    assert Matcher(kb).match("低保怎麼申請").outcome == "not_found"
+
+
+def test_sample_knowledge_base_answers_its_own_phrasings() -> None:
+    from bot.core.knowledge.loader import load_knowledge
+
+    kb = load_knowledge(ROOT / "knowledge")
+    start = time.perf_counter()
+    matcher = Matcher(kb)
+    assert time.perf_counter() - start < 1.0
+    # every entry is reachable from its own first question (answer, or at least the first suggestion)
+    misses = []
+    for e in kb.entries:
+        result = matcher.match(e.questions[0])
+        if (result.answer_id or (result.suggestions or ("",))[0]) != e.id:
+            misses.append((e.id, e.questions[0], result.answer_id, result.suggestions))
+    assert not misses
