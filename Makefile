@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench
+.PHONY: run test bench fonts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +13,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Charts (/stats, `python -m bot report`) need a font with Chinese glyphs; matplotlib ships none. When there is none
+# and this runs as root with apt-get (a fresh Debian machine, CI), install WenQuanYi Micro Hei (1.6 MB download).
+# Otherwise `python -m bot.reports.fonts` says what to install; the stamp is written only once a font is found.
+CJK_FONT_PACKAGE := fonts-wqy-microhei
+FONT_STAMP := $(VENV)/.chart-font
+
+$(FONT_STAMP): $(STAMP)
+	@if ! $(PY) -m bot.reports.fonts >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(CJK_FONT_PACKAGE) (Chinese glyphs for the charts)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq --no-install-recommends $(CJK_FONT_PACKAGE) >/dev/null 2>&1 \
+			|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends $(CJK_FONT_PACKAGE) >/dev/null; }; \
+	fi
+	@$(PY) -m bot.reports.fonts && touch $(FONT_STAMP) || echo "warning: charts will show boxes instead of Chinese"
+
+fonts: $(FONT_STAMP)
+
+run: $(STAMP) $(FONT_STAMP)
 	$(PY) run_bot.py $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(FONT_STAMP)
 	$(PY) -m pytest $(ARGS)
 
 bench: $(STAMP)

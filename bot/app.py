@@ -9,9 +9,17 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.core.dialog.assistant import Assistant
+from bot.core.feedback import buttons as feedback_buttons
+from bot.core.feedback.memory_store import MemoryFeedbackStore
+from bot.core.feedback.ports import FeedbackStore
+from bot.core.feedback.service import FeedbackService
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.ports import ResidentStore
+from bot.core.staff import memory as staff_memory
+from bot.core.staff.respondents import RespondentAudiences
+from bot.core.staff.tools import EXTRAS_KEY as STAFF, StaffTools, staff_user_keys, utc_now
+from bot.reports.charts import MatplotlibCharts  # matplotlib itself loads on the first chart
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +32,8 @@ class Services:
     residents: ResidentStore
     assistant: Assistant
     database: object | None = None  # bot.storage.database.Database when backed by SQLite
+    feedback: FeedbackService | None = None  # policy feedback use cases (also reachable by the assistant)
+    staff: StaffTools | None = None  # reload, watcher, digest, announcements (also reachable by the assistant)
     _opened: bool = field(default=False, repr=False)
 
     async def open(self) -> None:
@@ -45,14 +55,34 @@ def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
     knowledge = KnowledgeService(settings.knowledge_dir)
     database = None
     residents: ResidentStore
+    feedback_store: FeedbackStore
     if in_memory:
         residents = MemoryResidentStore()
+        feedback_store = MemoryFeedbackStore()
+        staff_stores = (staff_memory.MemoryAuditStore(), staff_memory.MemorySubscriptionStore(),
+                        staff_memory.MemoryDigestStore())
     else:
         from bot.storage.database import Database  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
         from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
 
+        from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
+
         database = Database(settings.db_path)
         residents = SqliteResidentStore(database)
-    assistant = Assistant(knowledge, residents)
+        feedback_store = SqliteFeedbackStore(database)
+        from bot.storage.audit import SqliteAuditStore  # noqa: PLC0415
+        from bot.storage.subscriptions import SqliteDigestStore, SqliteSubscriptionStore  # noqa: PLC0415
+
+        staff_stores = (SqliteAuditStore(database), SqliteSubscriptionStore(database), SqliteDigestStore(database))
+    audit, subscriptions, digests = staff_stores
+    # /forget_me also ends announcement subscriptions: they are the other way the bot reaches a resident.
+    feedback = FeedbackService(feedback_store, residents, salt=settings.export_salt,
+                               also_forget=(subscriptions.unsubscribe,))
+    staff = StaffTools(knowledge=knowledge, residents=residents, audit=audit, subscriptions=subscriptions,
+                       digests=digests, clock=utc_now, staff_users=staff_user_keys(settings.staff_ids),
+                       charts=MatplotlibCharts())
+    # "You said, we did": announcements to everyone who answered a consultation.
+    staff.audiences.append(RespondentAudiences(feedback_store))
+    assistant = Assistant(knowledge, residents, extras={feedback_buttons.EXTRA: feedback, STAFF: staff})
     return Services(settings=settings, knowledge=knowledge, residents=residents, assistant=assistant,
-                    database=database)
+                    database=database, feedback=feedback, staff=staff)

@@ -23,6 +23,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--console", action="store_true", help="chat in this terminal even if a token is set")
     parser.add_argument("--kb", metavar="DIR", help="knowledge directory (default: $KNOWLEDGE_DIR, else knowledge/)")
     parser.add_argument("--memory", action="store_true", help="console: keep state in memory, not in BOT_DB")
+    parser.add_argument("--staff", action="store_true",
+                        help="console: chat as a staff member (/staff lists the staff commands)")
     return parser.parse_args(argv)
 
 
@@ -33,12 +35,12 @@ def configure_logging(level: str) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-async def run_console(services) -> int:
+async def run_console(services, staff: bool = False) -> int:
     from bot.adapters.console import ConsoleChat  # noqa: PLC0415
 
     await services.open()
     try:
-        return await ConsoleChat(services.assistant).run(sys.stdin)
+        return await ConsoleChat(services.assistant, is_staff=staff).run(sys.stdin)
     finally:
         await services.close()
 
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if console:
         try:
-            return asyncio.run(run_console(services))
+            return asyncio.run(run_console(services, staff=args.staff))
         except KeyboardInterrupt:
             return 0
     from bot.adapters.telegram import run  # noqa: PLC0415 - the console never needs python-telegram-bot

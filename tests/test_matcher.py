@@ -7,14 +7,16 @@ from pathlib import Path
 import pytest
 
 from bot.core.knowledge.model import BUILTIN_CATEGORIES, Category, Entry, KnowledgeBase, Text
+from bot.core.matching.index import PhraseIndex
 from bot.core.matching.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def entry(entry_id: str, category: str, title: str | dict, questions: list[str], keywords: tuple = ()) -> Entry:
+def entry(entry_id: str, category: str, title: str | dict, questions: list[str], keywords: tuple = (),
+          answer: str = "") -> Entry:
     return Entry(id=entry_id, category=category, title=Text.of(title), questions=tuple(questions),
-                 answer=Text.of(f"{entry_id} answer"), keywords=keywords)
+                 answer=Text.of(answer or f"{entry_id} answer"), keywords=keywords)
 
 
 def small_kb() -> KnowledgeBase:
@@ -37,6 +39,9 @@ def small_kb() -> KnowledgeBase:
               ["居家養老服務怎麼申請", "老人可以上門照護嗎", "獨居老人有人幫忙送餐嗎"]),
         entry("policy-graduate-employment", "policies", "高校畢業生就業扶持",
               ["應屆畢業生找工作有什麼補貼", "大學生就業有什麼幫助", "畢業生創業補貼怎麼申請"]),
+        entry("service-mutual-help", "services", "鄰里互助",
+              ["鄰居之間可以互相幫忙嗎", "社區互助小組怎麼參加"],
+              answer="互助小組的工具角可以免費借用電鑽、梯子和推車，用完當天歸還。"),
     )
     categories = tuple(Category(c, Text.of(c)) for c in BUILTIN_CATEGORIES)
     synonyms = (("最低生活保障", "低保", "低保金"), ("經濟適用房", "經適房"), ("什麼", "甚麼", "啥"))
@@ -93,6 +98,39 @@ def test_off_topic_questions_are_not_found(matcher: Matcher, question: str) -> N
 def test_typo_in_a_keyword_still_finds_the_entry(matcher: Matcher) -> None:
     result = matcher.match("經濟實用房怎麼申請")  # 實 for 適
     assert "policy-affordable-housing" in ((result.answer_id,) + result.suggestions)
+
+
+def test_words_only_in_an_answer_still_find_the_entry(matcher: Matcher) -> None:
+    result = matcher.match("借電鑽")  # none of the phrasings says 電鑽; the answer does
+    assert result.candidates and result.candidates[0].entry_id == "service-mutual-help"
+
+
+def test_results_do_not_depend_on_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("from tests.test_matcher import small_kb; from bot.core.matching.matcher import Matcher; "
+            "m = Matcher(small_kb()); "
+            "print([(r.outcome, r.answer_id, r.score, r.suggestions) for r in map(m.match, "
+            "['開放時間', '低保怎么申请', '在哪裡', '經濟實用房怎麼申請', '社區有羽毛球館嗎'])])")
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+
+
+def test_index_search_stays_within_the_posting_budget_and_still_finds_rare_terms() -> None:
+    docs = [f"常见问题{i % 10}号" for i in range(5_000)] + ["常见问题独特词"]
+    index = PhraseIndex(docs, posting_budget=500)
+    terms = index.query_terms("常见问题独特词")
+    hits = index.search(terms, 5)
+    assert hits[0][0] == len(docs) - 1
+    assert index.overlap(len(docs) - 1, terms) == pytest.approx(terms.mass)
+    # a question of nothing but common terms is cut at the budget, not traversed in full
+    assert len(index.search(index.query_terms("常见问题"), 10_000)) <= 500
 
 
 def test_rank_orders_entries_by_score(matcher: Matcher) -> None:

@@ -76,6 +76,8 @@ def test_chatter_is_stripped_only_when_asked():
     assert Normalizer().fold("請問一下圖書館在哪裡呢") == "请问一下图书馆在哪里呢"
     assert Normalizer(strip_chatter=True).fold("請問一下圖書館在哪裡呢") == "图书馆在哪里"
     assert Normalizer(strip_chatter=True).fold("你好") == "你好"  # nothing else left: keep it
+    assert Normalizer(strip_chatter=True).fold("Where is the library, please?") == "where library"
+    assert Normalizer(strip_chatter=True).fold("theatre") == "theatre"  # whole words only
 
 
 def test_hostile_text_does_not_crash_and_stays_fast(fold):

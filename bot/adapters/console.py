@@ -24,11 +24,13 @@ def html_to_plain(text: str) -> str:
 
 
 class ConsoleChat:
-    def __init__(self, assistant, output: TextIO = sys.stdout, user: str = CONSOLE_USER, language_code: str | None = None):
+    def __init__(self, assistant, output: TextIO = sys.stdout, user: str = CONSOLE_USER, language_code: str | None = None,
+                 is_staff: bool = False):
         self.assistant = assistant
         self.output = output
         self.user = user
         self.language_code = language_code
+        self.is_staff = is_staff  # run_bot.py --staff: staff commands work in this terminal
         self.choices: list[str] = []  # actions of the numbered buttons currently on screen
 
     def render(self, replies: list[Reply]) -> None:
@@ -64,11 +66,21 @@ class ConsoleChat:
     def incoming_for(self, line: str) -> Incoming:
         text = line.strip()
         if text.isdigit() and 1 <= int(text) <= len(self.choices):
-            return Incoming(user=self.user, action=self.choices[int(text) - 1], language_code=self.language_code)
-        return Incoming(user=self.user, text=text, language_code=self.language_code)
+            return Incoming(user=self.user, action=self.choices[int(text) - 1], language_code=self.language_code,
+                            is_staff=self.is_staff)
+        return Incoming(user=self.user, text=text, language_code=self.language_code, is_staff=self.is_staff)
 
     async def send(self, line: str) -> None:
-        self.render(await self.assistant.handle(self.incoming_for(line)))
+        replies = await self.assistant.handle(self.incoming_for(line))
+        self.render(replies)
+        for reply in replies:
+            if reply.broadcast is not None:
+                # An announcement: the terminal has no other people, so each message is printed; the report follows.
+                self.render(await reply.broadcast.deliver(self._print_announcement))
+
+    async def _print_announcement(self, user: str, html: str) -> str:
+        print(f"[📢 → {user}] {html_to_plain(html)}", file=self.output)
+        return "sent"
 
     async def run(self, lines: TextIO = sys.stdin, greet: bool = True) -> int:
         """Read lines until ``/quit`` or end of input; returns the exit code."""

@@ -10,7 +10,8 @@ import importlib
 import sys
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat")
+COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat", "bot.cli.unanswered", "bot.cli.feedback",
+                   "bot.cli.report")
 
 
 def build_parser() -> argparse.ArgumentParser:

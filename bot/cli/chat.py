@@ -9,6 +9,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description="Chat with the bot in this terminal, on the same core as Telegram.")
     parser.add_argument("--kb", metavar="DIR", default=None, help="knowledge directory")
     parser.add_argument("--table", action="store_true", help="print the dialog's states and transitions and exit")
+    parser.add_argument("--staff", action="store_true", help="chat as a staff member (staff commands enabled)")
     parser.set_defaults(handler=run)
 
 
@@ -20,4 +21,4 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from bot.runner import main  # noqa: PLC0415
 
-    return main(["--console", "--memory"] + (["--kb", args.kb] if args.kb else []))
+    return main(["--console", "--memory"] + (["--kb", args.kb] if args.kb else []) + (["--staff"] if args.staff else []))

@@ -14,7 +14,7 @@ from typing import Callable
 # Imported for its effect: it registers the `consultations` section, so `kb validate` checks surveys and
 # `kb schema` describes them.
 import bot.core.feedback.consultations  # noqa: F401
-from bot.cli import add_kb_option
+from bot.cli import add_kb_option, kb_upkeep
 from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid, Problem
 from bot.core.knowledge.loader import load_knowledge
 from bot.core.knowledge.model import BUILTIN_CATEGORIES, KnowledgeBase
@@ -89,7 +89,8 @@ def _add_schema(commands: argparse._SubParsersAction) -> None:
 
 
 #: Adds the ``kb`` sub-subcommands, in the order ``--help`` lists them.
-SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_validate, _add_schema)
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_validate, _add_schema, kb_upkeep.add_lint, kb_upkeep.add_test)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -27,6 +27,9 @@ class MemoryResidentStore:
         return [copy.deepcopy(s) for s in self._states.values()
                 if s.state != "idle" and not s.reminded and s.updated_at is not None and s.updated_at < older_than]
 
+    async def forget(self, user: str) -> None:
+        self._states.pop(user, None)
+
     async def record_unanswered(self, question: UnansweredQuestion) -> None:
         self._unanswered.append(question)
 

@@ -2,6 +2,10 @@
 
 One connection does all writing (SQLite allows one writer at a time anyway); ``transaction()`` serialises writers
 inside this process with a lock and uses ``BEGIN IMMEDIATE`` so a write never fails half-way on a lock upgrade.
+
+Group commit: with ``synchronous=FULL`` every COMMIT waits for the disk, so writers that queue up while a
+transaction is open add their blocks to it (each in its own SAVEPOINT, so one failing block rolls back alone) and
+the last of them commits for all. Every writer still resumes only after the COMMIT that made its block durable.
 """
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ import aiosqlite
 from bot.storage.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 5000
+#: Most write blocks one COMMIT carries; bounds how long the first of them waits for its acknowledgement.
+GROUP_COMMIT_MAX = 64
 
 
 class Database:
@@ -22,6 +28,9 @@ class Database:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._writers_waiting = 0
+        self._batch: list[asyncio.Future] | None = None  # one future per block of the open transaction
+        self._flusher: asyncio.Task | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -44,6 +53,8 @@ class Database:
 
     async def close(self) -> None:
         if self._conn is not None:
+            async with self._write_lock:
+                await self._commit_batch()
             await self._conn.close()
             self._conn = None
 
@@ -68,25 +79,73 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error); one writer at a time."""
-        async with self._write_lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+        """A write block, all or nothing: it rolls back alone on any error, and the caller continues only after
+        the ``COMMIT`` that made it durable (shared with writers queued behind it, see the module docstring)."""
+        self._writers_waiting += 1
+        try:
+            await self._write_lock.acquire()
+        except BaseException:
+            self._writers_waiting -= 1
+            self._flush_if_abandoned()
+            raise
+        self._writers_waiting -= 1
+        conn = self.conn
+        committed: asyncio.Future | None = None
+        try:
+            if self._batch is None:
+                await conn.execute("BEGIN IMMEDIATE")
+                self._batch = []
+            # Savepoints of the same name nest and ROLLBACK TO names the newest: this block's. They are not
+            # released one by one (a round trip each); the COMMIT releases them all.
+            await conn.execute("SAVEPOINT block")
             try:
                 yield conn
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await conn.execute("ROLLBACK TO block")
                 raise
-            else:
-                await conn.execute("COMMIT")
+            committed = asyncio.get_running_loop().create_future()
+            self._batch.append(committed)
+        finally:
+            # The last writer in the queue commits for everyone in the batch.
+            if self._batch is not None and (self._writers_waiting == 0 or len(self._batch) >= GROUP_COMMIT_MAX):
+                await self._commit_batch()
+            self._write_lock.release()
+        if committed is not None:
+            await committed  # raises what the COMMIT raised
+
+    async def _commit_batch(self) -> None:
+        """COMMIT the open transaction (caller holds the lock) and tell every block's writer how it went."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        try:
+            await self.conn.execute("COMMIT")
+        except BaseException as error:
+            if self.conn.in_transaction:
+                await self.conn.execute("ROLLBACK")
+            for future in batch:
+                if not future.done():
+                    future.set_exception(RuntimeError(f"commit failed: {error!r}"))
+            return
+        for future in batch:
+            if not future.done():  # a writer cancelled while waiting
+                future.set_result(None)
+
+    def _flush_if_abandoned(self) -> None:
+        """A queued writer gave up (cancelled): if it was the one expected to commit, commit in a task."""
+        if self._writers_waiting == 0 and self._batch is not None and not self._write_lock.locked():
+            async def flush() -> None:
+                async with self._write_lock:
+                    await self._commit_batch()
+            self._flusher = asyncio.ensure_future(flush())
 
     async def fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to the connection's thread instead of three (execute, fetch, close).
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")
@@ -94,4 +153,6 @@ class Database:
 
     async def backup_to(self, target: str | Path) -> None:
         """A consistent copy of the live database (``VACUUM INTO``), safe while the bot runs."""
-        await self.conn.execute("VACUUM INTO ?", (str(target),))
+        async with self._write_lock:
+            await self._commit_batch()  # VACUUM cannot run inside the open group-commit transaction
+            await self.conn.execute("VACUUM INTO ?", (str(target),))

@@ -7,14 +7,15 @@ parameterised.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from bot.core.feedback.model import (
     Answer, Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission,
 )
-from bot.core.feedback.ports import AlreadyParticipated, DuplicateReference
+from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
 from bot.storage.database import Database
 
 _SUBMISSION_COLUMNS = """s.id, s.reference, s.kind, s.consultation_id, s.language, s.status, s.text,
@@ -38,17 +39,15 @@ class SqliteFeedbackStore:
 
     async def add(self, submission: NewSubmission) -> None:
         s = submission
+        # Few round trips to the connection's thread: the UNIQUE and PRIMARY KEY constraints do the duplicate
+        # checks, and any exception rolls the whole block back (``Database.transaction``).
         async with self.db.transaction() as conn:
-            async with conn.execute("SELECT 1 FROM feedback_submission WHERE reference = ?", (s.reference,)) as cur:
-                if await cur.fetchone():
-                    raise DuplicateReference(s.reference)
             if s.participation is not None:
-                async with conn.execute("SELECT 1 FROM feedback_participation WHERE token = ?",
-                                        (s.participation,)) as cur:
-                    if await cur.fetchone():
-                        raise AlreadyParticipated(s.consultation_id)
-                await conn.execute("INSERT INTO feedback_participation (token, consultation_id) VALUES (?, ?)",
-                                   (s.participation, s.consultation_id))
+                try:
+                    await conn.execute("INSERT INTO feedback_participation (token, consultation_id) VALUES (?, ?)",
+                                       (s.participation, s.consultation_id))
+                except sqlite3.IntegrityError:
+                    raise AlreadyParticipated(s.consultation_id) from None
             if s.replaces is not None and s.user is not None:
                 # Only the resident's own earlier submission can be replaced; the cascade takes its answers,
                 # link, contact, replies and ratings with it.
@@ -56,21 +55,27 @@ class SqliteFeedbackStore:
                     """DELETE FROM feedback_submission WHERE id IN (
                            SELECT s.id FROM feedback_submission s JOIN feedback_link l ON l.submission_id = s.id
                            WHERE s.reference = ? AND l.user = ?)""", (s.replaces, s.user))
-            cursor = await conn.execute(
-                """INSERT INTO feedback_submission
-                       (reference, kind, consultation_id, language, status, text, answer_count, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?)""",
-                (s.reference, s.kind, s.consultation_id, s.language, s.text, len(s.answers),
-                 _ts(s.created_at), _ts(s.created_at)))
+            try:
+                cursor = await conn.execute(
+                    """INSERT INTO feedback_submission (reference, kind, consultation_id, language, status, text,
+                           answer_count, created_at, updated_at) VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?)""",
+                    (s.reference, s.kind, s.consultation_id, s.language, s.text, len(s.answers),
+                     _ts(s.created_at), _ts(s.created_at)))
+            except sqlite3.IntegrityError:
+                raise DuplicateReference(s.reference) from None
             submission_id = cursor.lastrowid
-            await cursor.close()
-            await conn.executemany(
-                "INSERT INTO feedback_answer (submission_id, question_id, position, value) VALUES (?, ?, ?, ?)",
-                [(submission_id, a.question_id, a.position, json.dumps(a.value, ensure_ascii=False))
-                 for a in s.answers])
+            if s.answers:
+                await conn.executemany(
+                    "INSERT INTO feedback_answer (submission_id, question_id, position, value) VALUES (?, ?, ?, ?)",
+                    [(submission_id, a.question_id, a.position, json.dumps(a.value, ensure_ascii=False))
+                     for a in s.answers])
             if s.user is not None:
-                await conn.execute("INSERT INTO feedback_link (submission_id, user) VALUES (?, ?)",
-                                   (submission_id, s.user))
+                try:
+                    await conn.execute(
+                        "INSERT INTO feedback_link (submission_id, user, consultation_id) VALUES (?, ?, ?)",
+                        (submission_id, s.user, s.consultation_id))
+                except sqlite3.IntegrityError:
+                    raise AlreadySubmitted(s.consultation_id) from None
             if s.contact is not None:
                 await conn.execute(
                     "INSERT INTO feedback_contact (submission_id, contact, consented_at) VALUES (?, ?, ?)",
@@ -101,6 +106,12 @@ class SqliteFeedbackStore:
     async def participated(self, token: str) -> bool:
         return await self.db.fetchone("SELECT 1 FROM feedback_participation WHERE token = ?", (token,)) is not None
 
+    async def respondents(self, consultation_id: str) -> list[str]:
+        rows = await self.db.fetchall(
+            """SELECT DISTINCT l.user FROM feedback_link l JOIN feedback_submission s ON s.id = l.submission_id
+               WHERE s.consultation_id = ? ORDER BY l.user""", (consultation_id,))
+        return [r["user"] for r in rows]
+
     async def last_case_at(self, user: str) -> datetime | None:
         row = await self.db.fetchone(
             """SELECT MAX(s.created_at) FROM feedback_submission s JOIN feedback_link l ON l.submission_id = s.id
@@ -109,18 +120,16 @@ class SqliteFeedbackStore:
 
     async def add_reply(self, reference: str, text: str, at: datetime) -> Delivery | None:
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                    """SELECT s.id, s.language, l.user FROM feedback_submission s
-                       LEFT JOIN feedback_link l ON l.submission_id = s.id WHERE s.reference = ?""",
-                    (reference,)) as cur:
-                row = await cur.fetchone()
-            if row is None:
+            rows = await conn.execute_fetchall(
+                """SELECT s.id, s.language, l.user FROM feedback_submission s
+                   LEFT JOIN feedback_link l ON l.submission_id = s.id WHERE s.reference = ?""", (reference,))
+            if not rows:
                 return None
+            row = rows[0]
             cursor = await conn.execute(
                 "INSERT INTO feedback_reply (submission_id, text, created_at) VALUES (?, ?, ?)",
                 (row["id"], text, _ts(at)))
             reply_id = cursor.lastrowid
-            await cursor.close()
             await conn.execute("UPDATE feedback_submission SET status = 'answered', updated_at = ? WHERE id = ?",
                                (_ts(at), row["id"]))
         return Delivery(StaffReply(reply_id, reference, text, at), row["user"], row["language"])
@@ -130,17 +139,14 @@ class SqliteFeedbackStore:
             cursor = await conn.execute(
                 "UPDATE feedback_submission SET status = ?, updated_at = ? WHERE reference = ?",
                 (status, _ts(at), reference))
-            changed = cursor.rowcount
-            await cursor.close()
-        return changed > 0
+        return cursor.rowcount > 0
 
     async def rate(self, user: str, reply_id: int, score: int, at: datetime) -> bool:
         async with self.db.transaction() as conn:
-            async with conn.execute(
+            if not await conn.execute_fetchall(
                     """SELECT 1 FROM feedback_reply r JOIN feedback_link l ON l.submission_id = r.submission_id
-                       WHERE r.id = ? AND l.user = ?""", (reply_id, user)) as cur:
-                if await cur.fetchone() is None:
-                    return False
+                       WHERE r.id = ? AND l.user = ?""", (reply_id, user)):
+                return False
             await conn.execute(
                 """INSERT INTO feedback_rating (reply_id, score, rated_at) VALUES (?, ?, ?)
                    ON CONFLICT (reply_id) DO UPDATE SET score = excluded.score, rated_at = excluded.rated_at""",
@@ -168,9 +174,7 @@ class SqliteFeedbackStore:
             await conn.executemany("DELETE FROM feedback_participation WHERE token = ?",
                                    [(token,) for token in tokens])
             cursor = await conn.execute("DELETE FROM feedback_link WHERE user = ?", (user,))
-            unlinked = cursor.rowcount
-            await cursor.close()
-        return unlinked
+        return cursor.rowcount
 
     async def submissions(self, since: datetime | None = None,
                           consultation_id: str | None = None) -> list[Submission]:
@@ -186,6 +190,31 @@ class SqliteFeedbackStore:
             """SELECT c.contact FROM feedback_contact c JOIN feedback_submission s ON s.id = c.submission_id
                WHERE s.reference = ?""", (reference,))
         return row["contact"] if row else None
+
+    async def in_status(self, statuses: Sequence[Status], after: tuple[datetime, str] | None = None,
+                        limit: int | None = None) -> list[Submission]:
+        marks = ",".join("?" * len(statuses))
+        position = (_ts(after[0]), after[1]) if after else ("", "")
+        rows = await self.db.fetchall(
+            f"""SELECT {_SUBMISSION_COLUMNS} FROM feedback_submission s
+                WHERE s.status IN ({marks}) AND (s.created_at, s.reference) > (?, ?)
+                ORDER BY s.created_at, s.reference LIMIT ?""",
+            (*statuses, *position, limit if limit is not None else -1))
+        return await self._build(rows)
+
+    async def count_in_status(self, statuses: Sequence[Status]) -> int:
+        marks = ",".join("?" * len(statuses))
+        row = await self.db.fetchone(f"SELECT COUNT(*) FROM feedback_submission WHERE status IN ({marks})",
+                                     tuple(statuses))
+        return int(row[0]) if row else 0
+
+    async def linked_users(self, since: datetime | None = None,
+                           consultation_id: str | None = None) -> dict[str, str]:
+        rows = await self.db.fetchall(
+            """SELECT s.reference, l.user FROM feedback_submission s JOIN feedback_link l ON l.submission_id = s.id
+               WHERE s.created_at >= ? AND (? IS NULL OR s.consultation_id = ?)""",
+            (_ts(since) if since else "", consultation_id, consultation_id))
+        return {r["reference"]: r["user"] for r in rows}
 
     async def _build(self, rows: list) -> list[Submission]:
         """Submissions with their answers and replies; two extra queries whatever the number of rows."""

@@ -56,9 +56,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         """CREATE TABLE feedback_link (
             submission_id INTEGER PRIMARY KEY REFERENCES feedback_submission (id) ON DELETE CASCADE,
-            user TEXT NOT NULL
+            user TEXT NOT NULL,
+            consultation_id TEXT
         )""",
         "CREATE INDEX feedback_link_user ON feedback_link (user)",
+        # One submission per resident per consultation, kept by the database itself (cases have no consultation).
+        """CREATE UNIQUE INDEX feedback_link_one_per_consultation ON feedback_link (user, consultation_id)
+            WHERE consultation_id IS NOT NULL""",
         """CREATE TABLE feedback_contact (
             submission_id INTEGER PRIMARY KEY REFERENCES feedback_submission (id) ON DELETE CASCADE,
             contact TEXT NOT NULL,
@@ -89,6 +93,31 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             voted_at TEXT NOT NULL
         )""",
         "CREATE INDEX helpful_vote_entry ON helpful_vote (entry_id, voted_at)",
+    ),
+    # 3: staff tools (bot.storage.audit, bot.storage.subscriptions): the audit log of staff actions, residents'
+    # announcement subscriptions (community '*' = the whole district; active = 0 once they blocked the bot) and
+    # the staff members who asked for the weekly digest.
+    (
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            staff_user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX audit_log_time ON audit_log (at)",
+        """CREATE TABLE subscription (
+            user TEXT NOT NULL,
+            community TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            subscribed_at TEXT NOT NULL,
+            PRIMARY KEY (user, community)
+        )""",
+        "CREATE INDEX subscription_community ON subscription (community, active)",
+        """CREATE TABLE staff_digest (
+            user TEXT PRIMARY KEY,
+            enabled_at TEXT NOT NULL
+        )""",
     ),
 )
 

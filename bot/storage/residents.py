@@ -49,6 +49,10 @@ class SqliteResidentStore:
         )
         return [_state_from_row(r) for r in rows]
 
+    async def forget(self, user: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM resident_state WHERE user = ?", (user,))
+
     async def record_unanswered(self, question: UnansweredQuestion) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(

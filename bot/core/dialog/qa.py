@@ -11,6 +11,7 @@ from html import escape
 
 from bot.core.dialog import render
 from bot.core.dialog.context import Context
+from bot.core.feedback import buttons as feedback_buttons
 from bot.core.i18n import texts_for
 from bot.core.language import LANGS
 from bot.core.messages import Button, Reply
@@ -29,7 +30,8 @@ async def start(ctx: Context) -> list[Reply]:
         entry = ctx.knowledge.resolve(payload)
         if entry:
             ctx.goto("idle", {})
-            return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang)
+            return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang,
+                                      extra_rows=feedback_buttons.helpful_rows(ctx, entry.id))
     ctx.goto("idle", {})
     name = ctx.incoming.display_name
     greeting = ctx.t("welcome", name=f" {escape(name)}" if name else "")
@@ -69,7 +71,8 @@ async def show_entry(ctx: Context) -> list[Reply]:
     if entry is None:
         return stale(ctx)
     ctx.goto("idle", {})
-    return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang)
+    return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang,
+                              extra_rows=feedback_buttons.helpful_rows(ctx, entry.id))
 
 
 async def question(ctx: Context) -> list[Reply]:
@@ -82,7 +85,8 @@ async def question(ctx: Context) -> list[Reply]:
     result = snapshot.matcher.match(text)
     if result.outcome == "answer" and result.answer_id and (entry := snapshot.kb.get(result.answer_id)):
         ctx.goto("idle", {})
-        return render.entry_reply(snapshot.kb, entry, ctx.t, ctx.lang)
+        return render.entry_reply(snapshot.kb, entry, ctx.t, ctx.lang,
+                                  extra_rows=feedback_buttons.helpful_rows(ctx, entry.id))
     if result.outcome == "suggest" and result.suggestions:
         entries = [e for e in (snapshot.kb.get(i) for i in result.suggestions) if e]
         rows = tuple((render.entry_button(e, ctx.lang),) for e in entries)
@@ -92,8 +96,10 @@ async def question(ctx: Context) -> list[Reply]:
         return [Reply(html=ctx.t("suggest"), buttons=rows)]
     nearest = result.candidates[0].entry_id if result.candidates else None
     await _record_unanswered(ctx, text, "not_found", nearest)
-    ctx.goto("idle", {})
-    return [Reply(html=ctx.t("not_found"), buttons=((Button(ctx.t("menu_button"), "menu"),),))]
+    # The question stays in flow data so the "send to staff" button can turn it into a case.
+    ctx.goto("idle", feedback_buttons.case_draft(text))
+    return [Reply(html=ctx.t("not_found"),
+                  buttons=feedback_buttons.case_rows(ctx) + ((Button(ctx.t("menu_button"), "menu"),),))]
 
 
 async def none_of_these(ctx: Context) -> list[Reply]:
@@ -102,8 +108,8 @@ async def none_of_these(ctx: Context) -> list[Reply]:
     if not asked:
         return stale(ctx)
     await _record_unanswered(ctx, asked, "none_of_these", ctx.data.get("nearest"))
-    ctx.goto("idle", {})
-    return [Reply(html=ctx.t("none_recorded"), replace=True)]
+    ctx.goto("idle", feedback_buttons.case_draft(asked))
+    return [Reply(html=ctx.t("none_recorded"), buttons=feedback_buttons.case_rows(ctx), replace=True)]
 
 
 async def _record_unanswered(ctx: Context, text: str, reason: str, nearest: str | None) -> None:

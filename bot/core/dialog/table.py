@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from bot.core.dialog import qa
+from bot.core.dialog import announce, qa, review, staff, stats, subscribe
 from bot.core.dialog.context import Context
+from bot.core.feedback import cases, tracking
+from bot.core.feedback import flow as fb
 from bot.core.messages import Reply
 
 Handler = Callable[[Context], Awaitable[list[Reply]]]
@@ -52,6 +54,59 @@ TABLE: tuple[Transition, ...] = (
     # --- idle: questions ---------------------------------------------------------------------------------------
     Transition(IDLE, "text", qa.question, (IDLE,), doc="answer, 'did you mean' buttons, or not found"),
     Transition(IDLE, "action:none", qa.none_of_these, (IDLE,), doc="the suggestions were wrong: record the miss"),
+    # --- feedback (bot/core/feedback): consultations, /mystatus, ratings, 👍/👎, cases ---------------------------
+    Transition(ANY, "command:feedback", fb.list_consultations, (IDLE,), doc="open consultations"),
+    Transition(ANY, "action:fb", fb.list_consultations, (IDLE,), doc="open consultations"),
+    Transition(ANY, "action:fc", fb.choose, (fb.QUESTION, fb.REPLACE), doc="start one (or: replace earlier?)"),
+    Transition(ANY, "action:fx", fb.cancel, (IDLE,), doc="leave the consultation, nothing saved"),
+    Transition(fb.REPLACE, "action:frp", fb.decide_replace, (fb.QUESTION, IDLE), doc="answer again, or keep"),
+    Transition(fb.REPLACE, "text", fb.use_buttons, (IDLE,), doc="buttons only: show them again"),
+    Transition(fb.QUESTION, "action:fa", fb.answer, (fb.QUESTION, fb.SUMMARY, IDLE), doc="scale / single answer"),
+    Transition(fb.QUESTION, "action:ft", fb.toggle, (fb.QUESTION, IDLE), doc="tick / untick an option"),
+    Transition(fb.QUESTION, "action:fd", fb.done, (fb.QUESTION, fb.SUMMARY, IDLE), doc="multiple choice done"),
+    Transition(fb.QUESTION, "action:fs", fb.skip, (fb.QUESTION, fb.SUMMARY, IDLE), doc="skip an optional one"),
+    Transition(fb.QUESTION, "action:fbk", fb.back, (fb.QUESTION, IDLE), doc="previous question"),
+    Transition(fb.QUESTION, "text", fb.typed, (fb.QUESTION, fb.SUMMARY, IDLE), doc="text answer (or refused)"),
+    Transition(fb.SUMMARY, "action:fbk", fb.back, (fb.QUESTION, IDLE), doc="change the last answer"),
+    Transition(fb.SUMMARY, "action:fok", fb.confirm, (fb.CONSENT, IDLE), doc="submit (anonymous) or ask consent"),
+    Transition(fb.SUMMARY, "text", fb.use_buttons, (IDLE,), doc="buttons only: show the summary again"),
+    Transition(fb.CONSENT, "action:fct", fb.consent, (fb.CONTACT, IDLE), doc="yes: ask contact; no: submit"),
+    Transition(fb.CONSENT, "text", fb.use_buttons, (IDLE,), doc="buttons only: ask again"),
+    Transition(fb.CONTACT, "action:fct", fb.consent, (IDLE,), doc="changed mind: submit without contact"),
+    Transition(fb.CONTACT, "text", fb.contact, (IDLE,), doc="contact details: submit with them"),
+    Transition(ANY, "command:mystatus", tracking.my_status, doc="my submissions; /mystatus FB-… looks one up"),
+    Transition(ANY, "action:fr", tracking.rate, doc="rate a staff reply 1-5"),
+    Transition(ANY, "command:forget_me", tracking.forget_prompt, doc="explain and confirm"),
+    Transition(ANY, "action:ffg", tracking.forget, doc="delete contact data, unlink submissions, drop state"),
+    Transition(ANY, "action:fh", cases.helpful, doc="👍/👎 on an answer"),
+    Transition(IDLE, "action:fcase", cases.send_case, (IDLE,), doc="unanswered question → case for staff"),
+    # --- announcements: residents subscribe --------------------------------------------------------------------
+    Transition(ANY, "command:subscribe", subscribe.subscribe, doc="announcements: the whole district or a community"),
+    Transition(ANY, "command:unsubscribe", subscribe.unsubscribe, doc="stop every announcement"),
+    Transition(ANY, "action:sub", subscribe.choose, doc="subscribe to the district or one community"),
+    # --- staff (STAFF_IDS only, checked on every message; anyone else gets the unknown-command reply) ----------
+    Transition(ANY, "command:staff", staff.help_, staff=True, doc="the staff commands"),
+    Transition(ANY, "command:reload", staff.reload, staff=True,
+               doc="validate, regression-test and swap the knowledge base"),
+    Transition(ANY, "command:digest", staff.digest, staff=True, doc="weekly digest of unanswered questions on|off"),
+    Transition(ANY, "action:digest", staff.digest_button, staff=True, doc="weekly digest on/off button"),
+    Transition(ANY, "command:announce", announce.begin, (announce.TEXT, announce.CONFIRM), staff=True,
+               doc="compose an announcement to subscribers"),
+    Transition(announce.TEXT, "text", announce.compose, (announce.CONFIRM,), staff=True,
+               doc="the announcement text: preview + audiences"),
+    Transition(announce.CONFIRM, "text", announce.compose, (announce.CONFIRM, announce.TEXT), staff=True,
+               doc="a replacement text: preview again"),
+    Transition(announce.CONFIRM, "action:annsend", announce.send, (IDLE,), staff=True,
+               doc="send to the chosen audience (a Broadcast)"),
+    Transition(ANY, "action:anncancel", announce.cancel, (IDLE,), staff=True, doc="discard the announcement"),
+    # --- staff: review ---------------------------------------------------------------------------------------
+    Transition(ANY, "command:review", review.begin, (IDLE,), staff=True,
+               doc="new submissions and cases one at a time; /review FB-… opens one"),
+    Transition(ANY, "action:rv", review.button, (IDLE, review.REPLY_STATE), staff=True,
+               doc="mark in review / reply / close / next / cancel the reply"),
+    Transition(review.REPLY_STATE, "text", review.reply_text, (IDLE,), staff=True,
+               doc="the reply: sent to the resident under the reference, who is asked to rate it"),
+    Transition(ANY, "command:stats", stats.show, staff=True, doc="figures and charts (images)"),
 )
 
 

@@ -21,26 +21,28 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Sequence
 
-from bot.core.matching.normalize import _UNSPACED
+from bot.core.matching.normalize import UNSPACED
 
-_UNIT = re.compile(rf"[{_UNSPACED}]|[^ {_UNSPACED}]+")
-_IS_UNSPACED = re.compile(rf"[{_UNSPACED}]")
+_UNIT = re.compile(rf"[{UNSPACED}]|[^\s{UNSPACED}]+")
+_IS_UNSPACED = re.compile(rf"[{UNSPACED}]")
 
 
 def tokenize(folded: str) -> list[str]:
     """Index terms of a folded string: each Han (or kana, hangul) character, each pair of adjacent ones, and
-    each run of other letters/digits (an English word, a number)."""
+    each run of other letters/digits (an English word, a number). Lines are separate texts: no pair spans a
+    line break (a document may join several phrasings with ``"\\n"``)."""
     out: list[str] = []
-    prev = ""
-    for unit in _UNIT.findall(folded):
-        if len(unit) == 1 and _IS_UNSPACED.match(unit):
-            out.append(unit)
-            if prev:
-                out.append(prev + unit)
-            prev = unit
-        else:
-            out.append(unit)
-            prev = ""
+    for line in folded.split("\n"):
+        prev = ""
+        for unit in _UNIT.findall(line):
+            if len(unit) == 1 and _IS_UNSPACED.match(unit):
+                out.append(unit)
+                if prev:
+                    out.append(prev + unit)
+                prev = unit
+            else:
+                out.append(unit)
+                prev = ""
     return out
 
 
@@ -54,7 +56,7 @@ class QueryTerms:
 
 
 class PhraseIndex:
-    """BM25 over short documents (one per phrasing), with bounded-cost top-k retrieval."""
+    """BM25 over short documents (a phrasing, or a whole entry), with bounded-cost top-k retrieval."""
 
     def __init__(self, docs: Sequence[str], *, k1: float = 1.2, b: float = 0.5, posting_budget: int = 6_000):
         """Index ``docs`` (already folded). ``k1``, ``b``: BM25 constants; ``posting_budget``: the most postings
@@ -62,7 +64,10 @@ class PhraseIndex:
         self.size = len(docs)
         self.posting_budget = posting_budget
         vocab: dict[str, int] = {}
-        doc_counts: list[Counter[int]] = []
+        # Per document, its distinct term ids and their counts as two small arrays (a Counter per document
+        # would triple the peak memory of a 100k-phrasing build).
+        doc_tids: list[array] = []
+        doc_tfs: list[array] = []
         for text in docs:
             counts: Counter[int] = Counter()
             for term in tokenize(text):
@@ -70,21 +75,22 @@ class PhraseIndex:
                 if tid is None:
                     tid = vocab[term] = len(vocab)
                 counts[tid] += 1
-            doc_counts.append(counts)
+            doc_tids.append(array("i", counts.keys()))
+            doc_tfs.append(array("i", counts.values()))
         self.vocab = vocab
         n = max(len(docs), 1)
-        lengths = [sum(c.values()) for c in doc_counts]
+        lengths = [sum(tfs) for tfs in doc_tfs]
         avgdl = (sum(lengths) / n) or 1.0
         df = [0] * len(vocab)
-        for counts in doc_counts:
-            for tid in counts:
+        for tids in doc_tids:
+            for tid in tids:
                 df[tid] += 1
         self.idf = array("d", (math.log(1.0 + (n - f + 0.5) / (f + 0.5)) for f in df))
-        #: idf of a term no phrasing contains
+        #: idf of a term no document contains
         self.unknown_idf = math.log(1.0 + (n + 0.5) / 0.5)
 
         # Postings (term → docs) and forward index (doc → terms) in CSR form; BM25 term weights precomputed,
-        # since they depend on the phrasing only (query term frequency is ignored: questions are short and a
+        # since they depend on the document only (query term frequency is ignored: questions are short and a
         # repeated character is emphasis, not content).
         self.post_start = array("l", [0]) * (len(vocab) + 1)
         for tid, f in enumerate(df):
@@ -94,28 +100,25 @@ class PhraseIndex:
         fill = array("l", self.post_start[:-1])
         self.doc_start = array("l", [0]) * (len(docs) + 1)
         self.doc_terms = array("i")
-        self.doc_weights = array("f")
         self.doc_mass = array("d")
-        for doc, counts in enumerate(doc_counts):
+        idf = self.idf
+        for doc, (tids, tfs) in enumerate(zip(doc_tids, doc_tfs)):
             norm = k1 * (1.0 - b + b * lengths[doc] / avgdl)
-            mass = 0.0
-            for tid, tf in counts.items():
-                w = self.idf[tid] * tf * (k1 + 1.0) / (tf + norm)
+            for tid, tf in zip(tids, tfs):
                 slot = fill[tid]
                 self.post_docs[slot] = doc
-                self.post_weights[slot] = w
+                self.post_weights[slot] = idf[tid] * tf * (k1 + 1.0) / (tf + norm)
                 fill[tid] = slot + 1
-                self.doc_terms.append(tid)
-                self.doc_weights.append(w)
-                mass += self.idf[tid]
+            self.doc_terms.extend(tids)
             self.doc_start[doc + 1] = len(self.doc_terms)
-            self.doc_mass.append(mass)
+            self.doc_mass.append(sum(idf[tid] for tid in tids))
 
     def query_terms(self, folded: str) -> QueryTerms:
         """The distinct terms of a folded query, looked up once."""
         known: dict[int, float] = {}
         mass = 0.0
-        for term in set(tokenize(folded)):
+        # sorted, not set order: string hashing differs per process, and float sums must not depend on it
+        for term in sorted(set(tokenize(folded))):
             tid = self.vocab.get(term)
             if tid is None:
                 mass += self.unknown_idf
@@ -135,6 +138,9 @@ class PhraseIndex:
             lo, hi = start[tid], start[tid + 1]
             if acc and spent + (hi - lo) > self.posting_budget:
                 break  # every later term is at least as common
+            # A question made only of very common terms (的, 我想问) still costs at most the budget: its first
+            # postings stand in for all (such a question will not be answered confidently anyway).
+            hi = min(hi, lo + self.posting_budget)
             spent += hi - lo
             docs, weights = self.post_docs[lo:hi], self.post_weights[lo:hi]
             if not acc:
@@ -145,13 +151,8 @@ class PhraseIndex:
                 acc[doc] = get(doc, 0.0) + w
         return heapq.nlargest(k, acc.items(), key=itemgetter(1))
 
-    def overlap(self, doc: int, terms: QueryTerms) -> tuple[float, float]:
-        """Exact (idf mass of the query's terms found in ``doc``, BM25 of ``doc`` for the query)."""
+    def overlap(self, doc: int, terms: QueryTerms) -> float:
+        """The idf mass of the query's terms that ``doc`` contains (exact, whatever the search skipped)."""
         lo, hi = self.doc_start[doc], self.doc_start[doc + 1]
         known = terms.known
-        matched = bm25 = 0.0
-        for tid, w in zip(self.doc_terms[lo:hi], self.doc_weights[lo:hi]):
-            if tid in known:
-                matched += known[tid]
-                bm25 += w
-        return matched, bm25
+        return sum(known[tid] for tid in self.doc_terms[lo:hi] if tid in known)

@@ -1,22 +1,30 @@
 """Find the entry a resident's question is about: answer, suggest ("did you mean"), or not found.
 
 1. Fold the question (:mod:`bot.core.matching.normalize`).
-2. Candidate phrasings from the BM25 character n-gram index (:mod:`bot.core.matching.index`), bounded cost.
-3. Rescore each candidate with two independent views and average them into one 0-100 score:
-   *lexical* — idf-weighted Dice of the n-grams (how much of the question the phrasing covers and how much of
-   the phrasing the question covers; rare characters count more than 的/怎么), and *fuzzy* — rapidfuzz ``ratio``
-   on the folded strings (character edit similarity; forgives typos and word order the n-grams miss).
-   ``WRatio``/``token_set_ratio`` were measured and left out: they saturate on partial overlaps of unspaced
-   Chinese (see benchmarks/README.md).
-4. An entry's score is its best phrasing's. The decision uses more than a threshold: an **answer** needs a high
-   score, a clear margin over the runner-up *entry*, enough of the question covered, and the two views agreeing
-   on the same entry. Anything weaker with a meaningful score becomes **suggest**; the rest **not found**.
+2. Candidates from two BM25 character n-gram indexes (:mod:`bot.core.matching.index`), each with bounded cost:
+   one over every phrasing (questions, title variants, keywords), one over whole entries (all phrasings plus the
+   answer text), so an entry whose answer mentions what the resident asks about is found even when none of its
+   phrasings does.
+3. Each candidate entry gets one 0-100 score from three views (weights chosen on benchmarks/eval/dev.yaml):
+   - *coverage*: the share of the question's idf mass found anywhere in the entry (phrasings or answer). It is
+     what separates an uncovered question (护照, 羽毛球馆: a rare word no entry has) from a covered one; rare
+     characters weigh more than 的/怎么;
+   - *containment*: rapidfuzz ``partial_ratio`` of the best phrasing, i.e. "the question contains a keyword or
+     title almost exactly";
+   - *similarity*: the best phrasing's idf-weighted n-gram Dice averaged with rapidfuzz ``ratio`` (character
+     edit similarity on the folded strings; forgives typos the n-grams miss).
+   ``WRatio`` and ``token_set_ratio`` were measured and left out: on unspaced Chinese they saturate on partial
+   overlaps (benchmarks/README.md).
+4. Decision: an **answer** needs a high score, a clear margin over the runner-up *entry*, enough of the question
+   covered, and at least one single view preferring the same entry. Anything weaker with a meaningful score
+   becomes **suggest** (up to three entries close to the best); the rest **not found**.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
@@ -33,25 +41,32 @@ MAX_RAW_CHARS = 400
 class MatchSettings:
     """The matcher's constants. Defaults were chosen on benchmarks/eval/dev.yaml (see benchmarks/README.md)."""
 
-    candidates: int = 40           # phrasings rescored per question
-    lexical_weight: float = 0.5    # share of the lexical view in the score; the fuzzy view gets the rest
-    max_query_chars: int = 120     # folded question length used for matching
-    answer_score: float = 60.0     # an answer needs at least this score …
-    answer_margin: float = 8.0     # … this many points over the runner-up entry …
-    answer_coverage: float = 0.6   # … this share of the question's idf mass found in the phrasing …
-    answer_agreement: bool = True  # … and the lexical and fuzzy views preferring the same entry
-    suggest_score: float = 35.0    # an entry is offered as "did you mean" from this score …
-    suggest_window: float = 20.0   # … when within this many points of the best entry
+    phrasing_candidates: int = 40   # phrasings taken from the phrasing index
+    entry_candidates: int = 20      # entries taken from the whole-entry index
+    rescored_entries: int = 12      # entries whose every phrasing is compared with rapidfuzz
+    coverage_weight: float = 0.5
+    containment_weight: float = 0.3
+    similarity_weight: float = 0.2
+    max_query_chars: int = 120      # folded question length used for matching
+    strip_chatter: bool = True      # drop 請問/謝謝/嗎… before matching (normalize.CHATTER)
+    answer_score: float = 48.0      # an answer needs at least this score …
+    answer_margin: float = 2.0      # … this many points over the runner-up entry …
+    answer_coverage: float = 0.25   # … this share of the question's idf mass found in the entry …
+    answer_reverse: float = 0.6     # … this share of one phrasing's idf mass found in the question …
+    answer_agreement: int = 2       # … and this many single views (of three) preferring the same entry
+    suggest_score: float = 40.0     # an entry is offered as "did you mean" from this score …
+    suggest_window: float = 15.0    # … when within this many points of the best entry
     max_suggestions: int = 3
 
 
 class _Scored(NamedTuple):
-    """One entry's best phrasing for a question, with the evidence behind its score."""
+    """One candidate entry's score and the views behind it (each 0-1)."""
 
     score: float
-    lexical: float
-    fuzzy: float
     coverage: float
+    containment: float
+    similarity: float
+    reverse: float  # the largest share of one phrasing's idf mass the question contains
     entry: int
 
 
@@ -59,21 +74,30 @@ class Matcher:
     """Matches questions against one knowledge base; build once, call :meth:`match` from any thread."""
 
     def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None):
-        """Fold every phrasing of every entry (questions, title variants, keywords) and index them."""
+        """Fold every phrasing and answer of every entry and index them."""
         self.kb = kb
-        self.settings = settings or MatchSettings()
-        self.normalizer = Normalizer(kb.synonyms)
+        self.settings = s = settings or MatchSettings()
+        self.normalizer = Normalizer(kb.synonyms, strip_chatter=s.strip_chatter)
+        fold = self.normalizer.fold
         self._entry_ids: list[str] = [e.id for e in kb.entries]
+        # Folded community names (沿河社區 → 沿河社区 and 沿河), to tell whether a question says which one it means.
+        self._places: list[tuple[str, ...]] = [_place_names(e, fold) for e in kb.entries]
         texts: list[str] = []
         owners: list[int] = []
+        self._first: list[int] = []  # entry n's phrasings are texts[_first[n]:_first[n + 1]]
+        entry_docs: list[str] = []
         for number, entry in enumerate(kb.entries):
-            for folded in dict.fromkeys(self.normalizer.fold(p) for p in _phrasings(entry)):
-                if folded:
-                    texts.append(folded)
-                    owners.append(number)
+            self._first.append(len(texts))
+            phrasings = [f for f in dict.fromkeys(fold(p) for p in _phrasings(entry)) if f]
+            texts.extend(phrasings)
+            owners.extend([number] * len(phrasings))
+            answers = dict.fromkeys(fold(a) for a in entry.answer.variants())
+            entry_docs.append("\n".join([*phrasings, *answers]))
+        self._first.append(len(texts))
         self._texts = texts
         self._owners = owners
-        self.index = PhraseIndex(texts)
+        self.phrasings = PhraseIndex(texts)
+        self.entries = PhraseIndex(entry_docs)
 
     @property
     def phrasing_count(self) -> int:
@@ -83,7 +107,7 @@ class Matcher:
     def match(self, query: str) -> MatchResult:
         """Decide between answer, suggest and not found for one question."""
         s = self.settings
-        ranked = self._rank(query)
+        folded, ranked = self._rank(query)
         if not ranked:
             return MatchResult(query=query, outcome="not_found", answer_id=None, score=0.0)
         best = ranked[0]
@@ -94,7 +118,9 @@ class Matcher:
             best.score >= s.answer_score
             and best.score - runner_up >= s.answer_margin
             and best.coverage >= s.answer_coverage
-            and (not s.answer_agreement or self._views_agree(ranked))
+            and best.reverse >= s.answer_reverse
+            and _agreeing_views(ranked) >= s.answer_agreement
+            and not self._place_unnamed(folded, ranked)
         ):
             return MatchResult(query, "answer", self._entry_ids[best.entry], score, (), candidates)
         floor = max(s.suggest_score, best.score - s.suggest_window)
@@ -105,37 +131,78 @@ class Matcher:
 
     def rank(self, query: str, limit: int = 10) -> list[Candidate]:
         """Entries best first with their 0-100 scores (the ranking behind :meth:`match`; used by evaluations)."""
-        return [Candidate(self._entry_ids[r.entry], round(r.score, 2)) for r in self._rank(query)[:limit]]
+        return [Candidate(self._entry_ids[r.entry], round(r.score, 2)) for r in self._rank(query)[1][:limit]]
 
-    def _rank(self, query: str) -> list[_Scored]:
-        """Every candidate entry, scored by its best phrasing, best first (ties: knowledge-base order)."""
+    def _place_unnamed(self, folded: str, ranked: list[_Scored]) -> bool:
+        """Whether the best entry belongs to a community the question does not name while a close runner-up
+        belongs to another one (健身房幾點開門 with a gym in 積善 and one in 正達): ask, do not guess."""
+        places = self._places[ranked[0].entry]
+        if not places or any(place in folded for place in places):
+            return False
+        floor = ranked[0].score - self.settings.suggest_window
+        return any(self._places[r.entry] and self._places[r.entry] != places
+                   for r in ranked[1:] if r.score >= floor)
+
+    def _rank(self, query: str) -> tuple[str, list[_Scored]]:
+        """The folded question, and candidate entries scored, best first (ties: knowledge-base order)."""
         s = self.settings
         folded = self.normalizer.fold(query[:MAX_RAW_CHARS])[: s.max_query_chars]
         if not folded:
-            return []
-        terms = self.index.query_terms(folded)
-        if terms.mass <= 0:
-            return []
-        best: dict[int, _Scored] = {}
-        doc_mass = self.index.doc_mass
-        for doc, _ in self.index.search(terms, s.candidates):
-            matched, _bm25 = self.index.overlap(doc, terms)
-            q_cov = matched / terms.mass
-            d_cov = matched / doc_mass[doc] if doc_mass[doc] else 0.0
-            lexical = 2 * q_cov * d_cov / (q_cov + d_cov) if matched else 0.0
-            fuzzy = Indel.normalized_similarity(folded, self._texts[doc])
-            score = 100.0 * (s.lexical_weight * lexical + (1.0 - s.lexical_weight) * fuzzy)
-            entry = self._owners[doc]
-            held = best.get(entry)
-            if held is None or score > held.score:
-                best[entry] = _Scored(score, lexical, fuzzy, q_cov, entry)
-        return sorted(best.values(), key=lambda r: (-r.score, r.entry))
+            return folded, []
+        entry_terms = self.entries.query_terms(folded)
+        phrase_terms = self.phrasings.query_terms(folded)
+        if entry_terms.mass <= 0:
+            return folded, []
+        # Coverage of every candidate entry: cheap, from the whole-entry forward index.
+        coverage: dict[int, float] = {}
+        for doc, _ in self.phrasings.search(phrase_terms, s.phrasing_candidates):
+            coverage[self._owners[doc]] = 0.0
+        for entry, _ in self.entries.search(entry_terms, s.entry_candidates):
+            coverage[entry] = 0.0
+        for entry in coverage:
+            coverage[entry] = self.entries.overlap(entry, entry_terms) / entry_terms.mass
+        # Rapidfuzz on every phrasing of the best-covered entries only: it is the costly part.
+        shortlist = sorted(coverage, key=lambda e: (-coverage[e], e))[: s.rescored_entries]
+        scored = []
+        for entry in shortlist:
+            containment = similarity = reverse = 0.0
+            for doc in range(self._first[entry], self._first[entry + 1]):
+                text = self._texts[doc]
+                matched = self.phrasings.overlap(doc, phrase_terms)
+                doc_mass = self.phrasings.doc_mass[doc]
+                dice = 2.0 * matched / (phrase_terms.mass + doc_mass) if matched else 0.0
+                containment = max(containment, fuzz.partial_ratio(folded, text) / 100.0)
+                similarity = max(similarity, 0.5 * dice + 0.5 * Indel.normalized_similarity(folded, text))
+                reverse = max(reverse, matched / doc_mass if doc_mass else 0.0)
+            score = 100.0 * (s.coverage_weight * coverage[entry] + s.containment_weight * containment
+                             + s.similarity_weight * similarity)
+            scored.append(_Scored(score, coverage[entry], containment, similarity, reverse, entry))
+        return folded, sorted(scored, key=lambda r: (-r.score, r.entry))
 
-    @staticmethod
-    def _views_agree(ranked: list[_Scored]) -> bool:
-        """Whether the lexical and the fuzzy view, each on its own, would also pick the top entry."""
-        top = ranked[0]
-        return all(r.lexical <= top.lexical and r.fuzzy <= top.fuzzy for r in ranked[1:] if r.entry != top.entry)
+
+def _agreeing_views(ranked: list[_Scored]) -> int:
+    """How many of the three views, each on its own, would also rank the top entry first."""
+    top = ranked[0]
+    others = [r for r in ranked[1:] if r.entry != top.entry]
+    return sum(
+        all(getattr(r, view) <= getattr(top, view) + 1e-9 for r in others)  # a tie does not disagree
+        for view in ("coverage", "containment", "similarity")
+    )
+
+
+def _place_names(entry: Entry, fold) -> tuple[str, ...]:
+    """The folded names of an entry's community, with and without the trailing 社区 (residents say 沿河)."""
+    if entry.community is None:
+        return ()
+    names = set()
+    for variant in entry.community.variants():
+        folded = fold(variant)
+        if folded:
+            names.add(folded)
+            short = folded.removesuffix("社区")
+            if len(short) >= 2:
+                names.add(short)
+    return tuple(sorted(names))
 
 
 def _phrasings(entry: Entry) -> list[str]:

@@ -25,12 +25,19 @@ VARIANTS: dict[str, str] = {
 #: Polite chatter that carries no meaning for finding an entry. Stripping it is switched on by
 #: ``Normalizer(strip_chatter=True)``; see benchmarks/README.md for whether measurement kept it on.
 CHATTER: tuple[str, ...] = ("请问", "你好", "您好", "谢谢", "麻烦", "一下", "呢", "吗", "啊", "吧", "呀", "哦", "嘛")
+#: The English counterpart, matched as whole words: function words that no entry title contains, so they would
+#: otherwise count as unknown (maximally specific) words.
+ENGLISH_FILLER: tuple[str, ...] = (
+    "a", "an", "the", "is", "are", "am", "do", "does", "i", "my", "me", "we", "our", "you", "your", "it", "its",
+    "to", "of", "for", "in", "on", "at", "be", "can", "could", "please", "there", "this", "that", "what", "how",
+    "s", "hi", "hello", "thanks", "thank",
+)
 
 # Han ideographs, CJK symbols, kana and hangul syllables: scripts written without spaces between words.
-_UNSPACED = r"\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+UNSPACED = r"\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 _NON_WORD = re.compile(r"[\W_]+")
 # A space survives only between two characters of spaced scripts (English words, numbers).
-_USELESS_SPACE = re.compile(rf" (?=[{_UNSPACED}])|(?<=[{_UNSPACED}]) ")
+_USELESS_SPACE = re.compile(rf" (?=[{UNSPACED}])|(?<=[{UNSPACED}]) ")
 _VARIANT_RE = re.compile("|".join(map(re.escape, sorted(VARIANTS, key=len, reverse=True))))
 
 
@@ -80,9 +87,9 @@ class Normalizer:
         # longest synonym wins (最低生活保障金 before 低保), in a single C-speed left-to-right pass.
         words = sorted(self.canonical, key=lambda w: (-len(w), w))
         self._synonym_re = re.compile("|".join(_word_pattern(w) for w in words)) if words else None
-        self._chatter_re = (
-            re.compile("|".join(map(re.escape, sorted(CHATTER, key=len, reverse=True)))) if strip_chatter else None
-        )
+        chatter = "|".join(map(re.escape, sorted(CHATTER, key=len, reverse=True)))
+        filler = r"\b(?:" + "|".join(ENGLISH_FILLER) + r")\b ?"
+        self._chatter_re = re.compile(f"{chatter}|{filler}") if strip_chatter else None
 
     def fold(self, text: str) -> str:
         """The matching form of ``text``: Simplified, case-folded, half-width, no punctuation/emoji/spaces
@@ -91,6 +98,6 @@ class Normalizer:
         if self._synonym_re is not None:
             text = self._synonym_re.sub(lambda m: self.canonical[m.group()], text)
         if self._chatter_re is not None:
-            stripped = self._chatter_re.sub("", text)
+            stripped = self._chatter_re.sub("", text).strip()
             text = stripped or text  # "你好" alone is still a message; keep it rather than fold it to nothing
         return text

@@ -1,0 +1,188 @@
+"""Building the python-telegram-bot ``Application`` around the core's services.
+
+Choices made here, and why:
+- HTML parse mode by default: the core writes Telegram-HTML with knowledge-base text escaped.
+- Link previews off: contact lines with a URL would otherwise push the answer off screen.
+- ``AIORateLimiter`` keeps the bot under Telegram's flood limits (30 messages/s overall, 20/min per group) and,
+  with ``max_retries=1``, answers a 429 on any send by waiting ``retry_after`` and trying once more (PTB pauses
+  every other request meanwhile). A 5xx or a timeout on a send is *not* retried: the message may have been
+  delivered, and a duplicate answer is worse than the apology the error handler sends instead.
+- ``getUpdates`` is retried by PTB's polling loop itself (back-off on 5xx, ``retry_after`` on 429).
+- Updates are processed concurrently across residents and in order per resident (``PerUserOrderedProcessor``).
+- The database is opened in ``post_init`` and closed in ``post_shutdown``; no PTB persistence and no
+  ``ConversationHandler``: the core keeps every resident's state in SQLite.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, Defaults,
+                          MessageHandler, filters)
+
+from bot.adapters.telegram.handlers import on_button, on_error, on_message, send_reminders_forever
+from bot.adapters.telegram.ordering import PerUserOrderedProcessor
+from bot.adapters.telegram.services import SERVICES_KEY, AssistantPort, ServicesPort, services_of
+from bot.adapters.telegram.staff_jobs import start_staff_jobs
+from bot.core.language import DEFAULT_LANG, lang_from_code
+
+logger = logging.getLogger(__name__)
+
+#: Updates the bot asks Telegram for; anything else (edits, member changes, …) is never delivered.
+ALLOWED_UPDATES = ("message", "callback_query")
+TUNING_KEY = "tuning"
+REMINDERS_KEY = "reminder_task"
+STAFF_JOBS_KEY = "staff_job_tasks"
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Knobs of the Telegram front end. The defaults are production's; tests shorten the timeouts."""
+
+    #: Telegram's broadcast limit; 0 lifts the limiter's overall cap (benchmarks measuring the bot itself).
+    max_messages_per_second: float = 30
+    #: Updates worked on at once (across residents; one resident's updates always run one after another).
+    max_working_updates: int = 32
+    #: HTTP connections to the Bot API kept open for sending.
+    connection_pool_size: int = 64
+    #: "aiohttp" (``transport.AiohttpRequest``, about 2.5x less CPU per update) or "httpx" (PTB's default).
+    transport: str = "aiohttp"
+    #: Long-polling: how long one getUpdates may wait for news on the server.
+    poll_timeout: float = 30
+    #: Seconds to wait for the Bot API's answer to an ordinary call (getUpdates gets ``poll_timeout`` on top).
+    read_timeout: float = 10
+    connect_timeout: float = 5
+    reminder_interval: float = 60
+    #: Seconds between looks at the knowledge directory for the automatic reload.
+    knowledge_watch_interval: float = 5
+
+
+def file_url_for(api_url: str) -> str:
+    """The file-download base matching an API base: ``…/bot`` → ``…/file/bot`` (PTB's form for both)."""
+    head, sep, _ = api_url.rpartition("/bot")
+    return f"{head}/file/bot" if sep else api_url.rstrip("/") + "/file/bot"
+
+
+def hide_token_in_logs(token: str) -> None:
+    """Keep the bot token out of every log line. Request URLs contain it: httpx logs them at INFO (so its loggers
+    go to WARNING) and PTB logs its API URLs at DEBUG, so every record's text is also checked and the token
+    replaced by ``<token>``, whatever logger or handler is involved."""
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if token in _REDACTED_TOKENS:
+        return
+    _REDACTED_TOKENS.add(token)
+    make_record = logging.getLogRecordFactory()
+
+    def redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call is the handler's to report, as usual
+            return record
+        if token in message:
+            record.msg, record.args = message.replace(token, "<token>"), None
+        return record
+
+    logging.setLogRecordFactory(redacting_factory)
+
+
+_REDACTED_TOKENS: set[str] = set()
+
+
+def build_application(services: ServicesPort, tuning: Tuning = Tuning()) -> Application:
+    """The Application for ``services.settings``: token, Bot API server, handlers, lifecycle hooks."""
+    settings = services.settings
+    if not settings.telegram_token:
+        raise ValueError("build_application needs settings.telegram_token")
+    hide_token_in_logs(settings.telegram_token)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url_for(settings.telegram_api_url))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(AIORateLimiter(overall_max_rate=tuning.max_messages_per_second, max_retries=1))
+        .concurrent_updates(PerUserOrderedProcessor(tuning.max_working_updates))
+        .job_queue(None)  # reminders run in a plain asyncio task (APScheduler is not a dependency)
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+    )
+    application = _with_transport(builder, tuning).build()
+    application.bot_data[SERVICES_KEY] = services
+    application.bot_data[TUNING_KEY] = tuning
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, on_message))
+    application.add_error_handler(on_error)
+    return application
+
+
+def _with_transport(builder: ApplicationBuilder, tuning: Tuning) -> ApplicationBuilder:
+    """HTTP for the Bot API: aiohttp when chosen and installed, else PTB's httpx. getUpdates gets its own single
+    connection, as in PTB's default, so long polling never waits behind sends."""
+    if tuning.transport == "aiohttp":
+        try:
+            from bot.adapters.telegram.transport import AiohttpRequest  # noqa: PLC0415 - optional dependency
+        except ImportError:
+            logger.warning("aiohttp is not installed; using httpx for the Bot API (slower under load)")
+        else:
+            return (builder
+                    .request(AiohttpRequest(tuning.connection_pool_size, tuning.read_timeout,
+                                            tuning.connect_timeout))
+                    .get_updates_request(AiohttpRequest(1, tuning.read_timeout, tuning.connect_timeout)))
+    return (builder
+            .connection_pool_size(tuning.connection_pool_size)
+            .connect_timeout(tuning.connect_timeout)
+            .read_timeout(tuning.read_timeout)
+            .get_updates_connect_timeout(tuning.connect_timeout)
+            .get_updates_read_timeout(tuning.read_timeout))
+
+
+async def register_commands(application: Application, assistant: AssistantPort) -> None:
+    """The command menu Telegram shows by the text field: the bot's default language for everybody, Chinese for
+    Chinese clients (``zh`` covers both scripts; mapped the way the core maps ``language_code``), English for
+    English clients."""
+    menus = {"": DEFAULT_LANG, "zh": lang_from_code("zh") or DEFAULT_LANG, "en": "en"}
+    for language_code, lang in menus.items():
+        commands = [BotCommand(name.lstrip("/"), description) for name, description in assistant.command_menu(lang)]
+        await application.bot.set_my_commands(commands, language_code=language_code or None)
+
+
+async def _post_init(application: Application) -> None:
+    """Open the database, register the command menu and start the reminder loop (runs once, before polling)."""
+    services = services_of(application)
+    await services.open()
+    try:
+        await register_commands(application, services.assistant)
+    except TelegramError as exc:
+        # The menu is a convenience; the bot answers typed commands without it.
+        logger.warning("could not register the command menu: %s", exc)
+    interval = application.bot_data[TUNING_KEY].reminder_interval
+    application.bot_data[REMINDERS_KEY] = asyncio.create_task(send_reminders_forever(application, interval),
+                                                               name="telegram-reminders")
+    # Staff tools: automatic reload when knowledge files change, and the weekly digest.
+    application.bot_data[STAFF_JOBS_KEY] = start_staff_jobs(
+        application, application.bot_data[TUNING_KEY].knowledge_watch_interval)
+
+
+async def _post_stop(application: Application) -> None:
+    """Stop the reminder loop (and the staff jobs) once no more updates are processed."""
+    task = application.bot_data.pop(REMINDERS_KEY, None)
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    staff_jobs = application.bot_data.pop(STAFF_JOBS_KEY, [])
+    for job in staff_jobs:
+        job.cancel()
+    await asyncio.gather(*staff_jobs, return_exceptions=True)
+
+
+async def _post_shutdown(application: Application) -> None:
+    """Close the database: the last step, after every update in flight has been handled."""
+    await _post_stop(application)  # in case start-up failed before the application ever ran
+    await services_of(application).close()

@@ -1,0 +1,122 @@
+"""Running the Application: polling, or a webhook server when ``WEBHOOK_URL`` is set; stopping it cleanly.
+
+``serving(application)`` is the whole life cycle as an async context manager, in the order PTB's own
+``run_polling`` uses (initialize → post_init → updater → start … updater.stop → stop → post_stop → shutdown →
+post_shutdown), so tests and benchmarks run exactly what production runs. ``run(services)`` wraps it for
+``run_bot.py``: it blocks until SIGINT (Ctrl-C) or SIGTERM, then lets the updates in flight finish, closes the
+database and returns.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.adapters.telegram.application import ALLOWED_UPDATES, TUNING_KEY, Tuning, build_application
+from bot.adapters.telegram.services import ServicesPort, services_of
+
+logger = logging.getLogger(__name__)
+
+#: Back-off between start-up attempts while the Bot API cannot be reached, in seconds.
+STARTUP_BACKOFF = (1, 2, 4, 8, 15, 30)
+
+
+def run(services: ServicesPort, tuning: Tuning = Tuning()) -> None:
+    """Serve Telegram until SIGINT/SIGTERM (blocking). Polling, or a webhook when ``settings.webhook_url`` is set."""
+    asyncio.run(_serve_until_signal(services, tuning))
+
+
+async def _serve_until_signal(services: ServicesPort, tuning: Tuning) -> None:
+    main = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Cancelling the main task unwinds ``serving`` through its clean shutdown, also during start-up retries.
+        loop.add_signal_handler(sig, main.cancel)
+    try:
+        async with serving(build_application(services, tuning)):
+            await asyncio.Event().wait()  # until a signal cancels us
+    except asyncio.CancelledError:
+        logger.info("Telegram bot stopped")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+@contextlib.asynccontextmanager
+async def serving(application: Application) -> AsyncIterator[Application]:
+    """Start ``application`` (polling or webhook, per its settings) and stop it cleanly when the block exits."""
+    settings = services_of(application).settings
+    tuning: Tuning = application.bot_data[TUNING_KEY]
+    await _initialize(application)
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        if settings.webhook_url:
+            await application.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=-1,
+            )
+            logger.info("Telegram bot listening for webhook calls on %s:%s", settings.webhook_listen,
+                        settings.webhook_port)
+        else:
+            await application.updater.start_polling(
+                timeout=tuning.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=-1,
+                error_callback=_polling_failed,
+            )
+            logger.info("Telegram bot polling for updates")
+        await application.start()
+        yield application
+    finally:
+        if application.updater and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()  # waits for the updates being processed
+            if application.post_stop:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+async def _initialize(application: Application) -> None:
+    """``application.initialize()`` (which asks the Bot API ``getMe``), retried with back-off while the API is
+    unreachable or failing; a rejected token fails at once."""
+    attempt = 0
+    while True:
+        try:
+            await application.initialize()
+            return
+        except InvalidToken:
+            raise
+        except RetryAfter as exc:
+            delay = _seconds(exc.retry_after)
+            logger.warning("Bot API asks to slow down at start-up; retrying in %s s", delay)
+        except NetworkError as exc:  # includes timeouts and 5xx answers
+            delay = STARTUP_BACKOFF[min(attempt, len(STARTUP_BACKOFF) - 1)]
+            logger.warning("Bot API not reachable at start-up (%s); retrying in %s s", exc, delay)
+        attempt += 1
+        await asyncio.sleep(delay)
+
+
+def _seconds(value: object) -> float:
+    # PTB 22 gives retry_after as int seconds or a timedelta, depending on a deprecation switch.
+    total = getattr(value, "total_seconds", None)
+    return total() if callable(total) else float(value)
+
+
+def _polling_failed(exc: TelegramError) -> None:
+    # Called by PTB's polling loop for errors it retries anyway; one line, no traceback, keeps the log readable.
+    logger.warning("getUpdates failed (%s); retrying with back-off", exc)

@@ -1,0 +1,78 @@
+"""``python -m bot report --out DIR``: the /stats charts as PNG files plus index.html (in Chinese) with the headline
+figures — submissions, cases, reply rate, median reply time, mean rating, helpful share — and the most asked
+unanswered questions, for staff who report upwards or share the figures outside the chat."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.cli import add_kb_option
+from bot.cli.feedback import day_start, parse_day
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand."""
+    parser = subparsers.add_parser(
+        "report", help="charts (PNG) and an HTML page of the feedback and Q&A figures",
+        description="Writes the same charts as /stats as PNG files and index.html showing them with the headline "
+                    "figures, from the database (BOT_DB).")
+    add_kb_option(parser)
+    parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder to write into (created)")
+    parser.add_argument("--since", type=parse_day, metavar="DATE",
+                        help="only what happened on or after DATE (YYYY-MM-DD, district time)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the figures, draw the charts, write the folder; exit 1 when the knowledge base or database is
+    missing."""
+    from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid  # noqa: PLC0415
+    from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415
+    from bot.core.knowledge.service import KnowledgeSnapshot  # noqa: PLC0415
+    from bot.reports.charts import draw_all  # noqa: PLC0415
+    from bot.reports.html import render_page  # noqa: PLC0415
+    from bot.settings import Settings  # noqa: PLC0415
+
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    directory = settings.knowledge_dir_for(args.kb)
+    try:
+        snapshot = KnowledgeSnapshot.build(load_knowledge(directory))
+    except KnowledgeBaseInvalid as invalid:
+        print(f"The knowledge base in {directory} has mistakes (python -m bot kb validate):", file=sys.stderr)
+        print(invalid.report(), file=sys.stderr)
+        return 1
+    if not settings.db_path.is_file():
+        print(f"no database at {settings.db_path} (set BOT_DB to the bot's database file)", file=sys.stderr)
+        return 1
+    now = datetime.now(timezone.utc)
+    stats = asyncio.run(_gather(settings.db_path, snapshot, day_start(args.since), now))
+    charts = draw_all(stats)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for chart in charts:
+        (args.out / f"{chart.name}.png").write_bytes(chart.png)
+    page = args.out / "index.html"
+    page.write_text(render_page(stats, charts, now), encoding="utf-8")
+    print(f"wrote {page} and {len(charts)} charts")
+    return 0
+
+
+async def _gather(db_path: Path, snapshot, since: datetime | None, now: datetime):
+    from bot.core.staff.stats import gather  # noqa: PLC0415
+    from bot.storage.database import Database  # noqa: PLC0415
+    from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
+    from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
+
+    database = Database(db_path)
+    await database.open()
+    try:
+        return await gather(SqliteFeedbackStore(database), SqliteResidentStore(database), snapshot, since=since,
+                            until=now)
+    finally:
+        await database.close()

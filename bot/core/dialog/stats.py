@@ -1,0 +1,90 @@
+"""``/stats``: the headline figures as text, then the charts as images (submissions per consultation over time,
+each scale question, reply times and ratings, 👍/👎 per entry, top unanswered questions). Staff rows only."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import date, datetime, time, timedelta
+from html import escape
+
+from bot.core.dialog.context import Context
+from bot.core.dialog.staff import tools_of
+from bot.core.feedback.buttons import service_of
+from bot.core.i18n import Texts
+from bot.core.language import DEFAULT_LANG
+from bot.core.messages import Reply
+from bot.core.staff.digest import DISTRICT_TZ
+from bot.core.staff.stats import Headline, Stats, gather
+
+#: ``/stats N``: at most this many days back (a mistyped year would otherwise read the whole table anyway).
+MAX_DAYS = 3660
+#: One drawing at a time: matplotlib's font cache and text layout are not safe across threads.
+_DRAWING = threading.Lock()
+
+
+def parse_since(arg: str, now: datetime) -> datetime | None | bool:
+    """``""`` → None (all time); ``N`` → N days back; ``YYYY-MM-DD`` → that day, 00:00 district time; anything
+    else → False."""
+    arg = arg.strip()
+    if not arg:
+        return None
+    if arg.isdigit() and 0 < int(arg) <= MAX_DAYS:
+        return now - timedelta(days=int(arg))
+    try:
+        return datetime.combine(date.fromisoformat(arg), time.min, DISTRICT_TZ)
+    except ValueError:
+        return False
+
+
+async def show(ctx: Context) -> list[Reply]:
+    """``/stats [DAYS | YYYY-MM-DD]``: the headline figures of the period (all time by default) and one image
+    per chart; text only when no chart renderer is installed. Next: any staff command (``/review`` to act)."""
+    service, tools = service_of(ctx), tools_of(ctx)
+    if service is None or tools is None:
+        return [Reply(html=ctx.t("review.unavailable"))]
+    now = ctx.deps.clock()
+    since = parse_since(ctx.arg, now)
+    if since is False:
+        return [Reply(html=ctx.t("stats.usage"))]
+    # Charts speak the district's working language (labels in bot/reports/labels.py), so their titles do too.
+    stats = await gather(service.store, ctx.deps.residents, ctx.knowledge, since=since or None, until=now,
+                         lang=DEFAULT_LANG)
+    replies = [Reply(html=summary_html(stats, ctx.t))]
+    if tools.charts is None:
+        replies[0] = Reply(html=replies[0].html + "\n\n" + ctx.t("stats.charts_unavailable"))
+        return replies
+    images = await asyncio.to_thread(_draw, tools.charts, stats)
+    replies.extend(Reply(image=image) for image in images)
+    return replies
+
+
+def _draw(charts, stats: Stats):
+    with _DRAWING:
+        return charts.render(stats)
+
+
+def summary_html(stats: Stats, t: Texts) -> str:
+    """The headline figures, in the staff member's language."""
+    h: Headline = stats.headline
+    period = (t("stats.period_since", since=stats.since.astimezone(DISTRICT_TZ).date().isoformat())
+              if stats.since else t("stats.period_all"))
+    text = t("stats.summary", period=period, submissions=h.submissions, cases=h.cases,
+             reply_rate=percent(h.reply_rate, t), median=duration(h.median_reply_hours, t),
+             rating=t("stats.rating", rating=f"{h.mean_rating:.1f}") if h.mean_rating is not None
+             else t("stats.no_value"),
+             ratings=h.ratings, helpful=percent(h.helpful_share, t), votes=h.helpful_up + h.helpful_down)
+    if stats.unanswered:
+        lines = [t("stats.unanswered_item", count=n, question=escape(q[:60])) for q, n in stats.unanswered[:5]]
+        text += "\n\n" + t("stats.unanswered_title") + "\n" + "\n".join(lines)
+    return text
+
+
+def percent(share: float | None, t: Texts) -> str:
+    return f"{share * 100:.0f}%" if share is not None else t("stats.no_value")
+
+
+def duration(hours: float | None, t: Texts) -> str:
+    """Hours under two days, days beyond."""
+    if hours is None:
+        return t("stats.no_value")
+    return t("stats.hours", hours=f"{hours:.1f}") if hours < 48 else t("stats.days", days=f"{hours / 24:.1f}")

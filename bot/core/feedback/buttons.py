@@ -1,0 +1,41 @@
+"""The feedback buttons the Q&A side shows: "helpful? 👍/👎" under every answer and "send to staff" under a
+question the bot could not answer. Empty when no feedback service is wired (``Dependencies.extras``)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core.feedback import actions as A
+from bot.core.feedback.service import CASE_MAX_CHARS
+from bot.core.messages import Button
+
+if TYPE_CHECKING:
+    from bot.core.dialog.context import Context
+    from bot.core.feedback.service import FeedbackService
+
+#: ``Dependencies.extras`` key of the ``FeedbackService``.
+EXTRA = "feedback"
+
+Rows = tuple[tuple[Button, ...], ...]
+
+
+def service_of(ctx: "Context") -> "FeedbackService | None":
+    return ctx.deps.extras.get(EXTRA)
+
+
+def helpful_rows(ctx: "Context", entry_id: str) -> Rows:
+    if service_of(ctx) is None:
+        return ()
+    return ((Button(ctx.t("fb.helpful_up"), A.helpful(entry_id, True)),
+             Button(ctx.t("fb.helpful_down"), A.helpful(entry_id, False))),)
+
+
+def case_rows(ctx: "Context") -> Rows:
+    if service_of(ctx) is None:
+        return ()
+    return ((Button(ctx.t("fb.case_button"), A.CASE),),)
+
+
+def case_draft(question: str) -> dict[str, object]:
+    """Flow data that lets the "send to staff" button find the question. Only what a case may hold is kept, with
+    the real length, so an over-long question is refused with a clear message rather than cut unnoticed."""
+    return {"case_question": question[:CASE_MAX_CHARS], "case_length": len(question)}

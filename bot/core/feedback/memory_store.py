@@ -1,0 +1,158 @@
+"""In-memory ``FeedbackStore``: for tests and a console chat without a database.
+
+Kept the same way as the SQLite tables (link and contact apart from the submission) so that both stores pass one
+contract suite (``tests/contracts/``) and behave alike for ``/forget_me``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission
+from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
+
+
+@dataclasses.dataclass
+class _Row:
+    submission: Submission
+    seq: int
+
+
+class MemoryFeedbackStore:
+    def __init__(self) -> None:
+        self._rows: dict[str, _Row] = {}
+        self._links: dict[str, str] = {}  # reference → user
+        self._contacts: dict[str, str] = {}  # reference → contact
+        self._tokens: set[str] = set()
+        self._ratings: dict[int, int] = {}  # reply id → score
+        self._votes: list[HelpfulVote] = []
+        self._seq = 0
+        self._reply_seq = 0
+
+    async def add(self, submission: NewSubmission) -> None:
+        s = submission
+        # Check everything before changing anything: the SQLite store rolls back, this one must not half-write.
+        if s.reference in self._rows:
+            raise DuplicateReference(s.reference)
+        if s.participation is not None and s.participation in self._tokens:
+            raise AlreadyParticipated(s.consultation_id)
+        replaced = s.replaces if s.replaces is not None and self._links.get(s.replaces) == s.user else None
+        if s.user is not None and s.consultation_id is not None and any(
+                u == s.user and ref != replaced and self._rows[ref].submission.consultation_id == s.consultation_id
+                for ref, u in self._links.items()):
+            raise AlreadySubmitted(s.consultation_id)
+        if s.participation is not None:
+            self._tokens.add(s.participation)
+        if replaced is not None:
+            self._delete(replaced)
+        self._seq += 1
+        self._rows[s.reference] = _Row(Submission(
+            reference=s.reference, kind=s.kind, consultation_id=s.consultation_id, language=s.language,
+            status="received", created_at=s.created_at, updated_at=s.created_at,
+            answers=tuple(s.answers), text=s.text), self._seq)
+        if s.user is not None:
+            self._links[s.reference] = s.user
+        if s.contact is not None:
+            self._contacts[s.reference] = s.contact
+
+    def _delete(self, reference: str) -> None:
+        row = self._rows.pop(reference)
+        self._links.pop(reference, None)
+        self._contacts.pop(reference, None)
+        for reply in row.submission.replies:
+            self._ratings.pop(reply.id, None)
+
+    def _view(self, reference: str) -> Submission:
+        sub = self._rows[reference].submission
+        replies = tuple(dataclasses.replace(r, rating=self._ratings.get(r.id)) for r in sub.replies)
+        return dataclasses.replace(sub, replies=replies, linked=reference in self._links,
+                                   has_contact=reference in self._contacts)
+
+    async def get(self, reference: str) -> Submission | None:
+        return self._view(reference) if reference in self._rows else None
+
+    async def linked_to(self, user: str, consultation_id: str) -> Submission | None:
+        mine = [ref for ref, u in self._links.items()
+                if u == user and self._rows[ref].submission.consultation_id == consultation_id]
+        return self._view(max(mine, key=lambda ref: self._rows[ref].seq)) if mine else None
+
+    async def for_user(self, user: str, limit: int = 10) -> list[Submission]:
+        mine = [ref for ref, u in self._links.items() if u == user]
+        mine.sort(key=lambda ref: (self._rows[ref].submission.created_at, self._rows[ref].seq), reverse=True)
+        return [self._view(ref) for ref in mine[:limit]]
+
+    async def participated(self, token: str) -> bool:
+        return token in self._tokens
+
+    async def respondents(self, consultation_id: str) -> list[str]:
+        return sorted({u for ref, u in self._links.items()
+                       if self._rows[ref].submission.consultation_id == consultation_id})
+
+    async def last_case_at(self, user: str) -> datetime | None:
+        times = [self._rows[ref].submission.created_at for ref, u in self._links.items()
+                 if u == user and self._rows[ref].submission.kind == "case"]
+        return max(times, default=None)
+
+    async def add_reply(self, reference: str, text: str, at: datetime) -> Delivery | None:
+        row = self._rows.get(reference)
+        if row is None:
+            return None
+        self._reply_seq += 1
+        reply = StaffReply(self._reply_seq, reference, text, at)
+        row.submission = dataclasses.replace(row.submission, status="answered", updated_at=at,
+                                             replies=row.submission.replies + (reply,))
+        return Delivery(reply, self._links.get(reference), row.submission.language)
+
+    async def set_status(self, reference: str, status: Status, at: datetime) -> bool:
+        row = self._rows.get(reference)
+        if row is None:
+            return False
+        row.submission = dataclasses.replace(row.submission, status=status, updated_at=at)
+        return True
+
+    async def rate(self, user: str, reply_id: int, score: int, at: datetime) -> bool:
+        for ref, owner in self._links.items():
+            if owner == user and any(r.id == reply_id for r in self._rows[ref].submission.replies):
+                self._ratings[reply_id] = score
+                return True
+        return False
+
+    async def record_vote(self, vote: HelpfulVote) -> None:
+        self._votes.append(vote)
+
+    async def votes(self, since: datetime | None = None) -> list[HelpfulVote]:
+        return [v for v in self._votes if since is None or v.voted_at >= since]
+
+    async def forget(self, user: str, tokens: Iterable[str] = ()) -> int:
+        mine = [ref for ref, u in self._links.items() if u == user]
+        for ref in mine:
+            del self._links[ref]
+            self._contacts.pop(ref, None)
+        self._tokens.difference_update(tokens)
+        return len(mine)
+
+    async def submissions(self, since: datetime | None = None,
+                          consultation_id: str | None = None) -> list[Submission]:
+        rows = sorted(self._rows.values(), key=lambda r: (r.submission.created_at, r.seq))
+        return [self._view(r.submission.reference) for r in rows
+                if (since is None or r.submission.created_at >= since)
+                and (consultation_id is None or r.submission.consultation_id == consultation_id)]
+
+    async def contact(self, reference: str) -> str | None:
+        return self._contacts.get(reference)
+
+    async def in_status(self, statuses: Sequence[Status], after: tuple[datetime, str] | None = None,
+                        limit: int | None = None) -> list[Submission]:
+        found = sorted((r.submission.created_at, ref) for ref, r in self._rows.items()
+                       if r.submission.status in statuses)
+        found = [position for position in found if after is None or position > after]
+        return [self._view(ref) for _, ref in found[:limit]]
+
+    async def count_in_status(self, statuses: Sequence[Status]) -> int:
+        return sum(1 for r in self._rows.values() if r.submission.status in statuses)
+
+    async def linked_users(self, since: datetime | None = None,
+                           consultation_id: str | None = None) -> dict[str, str]:
+        wanted = {s.reference for s in await self.submissions(since, consultation_id)}
+        return {ref: user for ref, user in self._links.items() if ref in wanted}

@@ -1,0 +1,91 @@
+"""The store interface of policy feedback. ``bot.core.feedback.memory_store`` and ``bot.storage.feedback``
+implement it and pass the same contract tests (``tests/contracts/``)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, Protocol, Sequence
+
+from bot.core.errors import CoreError
+from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, Status, Submission
+
+
+class DuplicateReference(CoreError):
+    """The reference number is taken; the service draws another one."""
+
+
+class AlreadyParticipated(CoreError):
+    """This resident already answered this anonymous consultation (its participation token is stored)."""
+
+
+class AlreadySubmitted(CoreError):
+    """This resident already has a linked submission to this consultation, and the new one does not replace it."""
+
+
+class FeedbackStore(Protocol):
+    async def add(self, submission: NewSubmission) -> None:
+        """Write a submission or case with all its answers, its link, contact and participation token in one
+        transaction, deleting ``submission.replaces`` (when it is linked to the same resident) in the same one.
+        Returns only after the commit. Raises ``DuplicateReference``, ``AlreadyParticipated`` or
+        ``AlreadySubmitted`` (one linked submission per resident per consultation) and then writes nothing."""
+        ...
+
+    async def get(self, reference: str) -> Submission | None: ...
+
+    async def linked_to(self, user: str, consultation_id: str) -> Submission | None:
+        """The resident's submission to a consultation, if they have one."""
+        ...
+
+    async def for_user(self, user: str, limit: int = 10) -> list[Submission]:
+        """The resident's linked submissions and cases, newest first."""
+        ...
+
+    async def participated(self, token: str) -> bool: ...
+
+    async def respondents(self, consultation_id: str) -> list[str]:
+        """User keys of residents with a linked submission to a consultation (sorted): the audience of a "you
+        said, we did" announcement. Anonymous and forgotten submissions have none."""
+        ...
+
+    async def last_case_at(self, user: str) -> datetime | None: ...
+
+    async def add_reply(self, reference: str, text: str, at: datetime) -> Delivery | None:
+        """Store a staff reply and mark the submission answered; None when there is no such reference."""
+        ...
+
+    async def set_status(self, reference: str, status: Status, at: datetime) -> bool: ...
+
+    async def rate(self, user: str, reply_id: int, score: int, at: datetime) -> bool:
+        """Rate (or re-rate) a reply to one of ``user``'s own submissions; False when it is not theirs."""
+        ...
+
+    async def record_vote(self, vote: HelpfulVote) -> None: ...
+
+    async def votes(self, since: datetime | None = None) -> list[HelpfulVote]: ...
+
+    async def forget(self, user: str, tokens: Iterable[str] = ()) -> int:
+        """Delete the resident's contact details and participation ``tokens`` and unlink their submissions (which
+        stay, anonymous, for statistics); returns how many were unlinked."""
+        ...
+
+    async def submissions(self, since: datetime | None = None,
+                          consultation_id: str | None = None) -> list[Submission]:
+        """Every submission and case (oldest first), for staff review and exports."""
+        ...
+
+    async def contact(self, reference: str) -> str | None:
+        """The contact details a resident consented to leave with a submission."""
+        ...
+
+    async def in_status(self, statuses: Sequence[Status], after: tuple[datetime, str] | None = None,
+                        limit: int | None = None) -> list[Submission]:
+        """Submissions and cases in one of ``statuses``, oldest first (``created_at``, then reference), only those
+        after the position ``after`` = (created_at, reference): staff review walks through them one at a time."""
+        ...
+
+    async def count_in_status(self, statuses: Sequence[Status]) -> int: ...
+
+    async def linked_users(self, since: datetime | None = None,
+                           consultation_id: str | None = None) -> dict[str, str]:
+        """Reference → user key of the linked submissions and cases among ``submissions(since, consultation_id)``.
+        For pseudonymous exports only: the caller turns each key into ``resident_hash`` and never shows it."""
+        ...

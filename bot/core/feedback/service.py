@@ -1,0 +1,208 @@
+"""Policy-feedback use cases, called by the dialog (``flow.py``, ``tracking.py``, ``cases.py``) and by staff tools.
+
+Every limit a resident can hit raises ``LimitExceeded`` with the i18n key of a clear message; the dialog shows it.
+Writes go through the store, which commits before returning, so whatever this service returns (a reference
+number) is already durable.
+"""
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import datetime, timedelta, timezone
+from html import escape
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
+
+from bot.core.errors import CoreError, LimitExceeded
+from bot.core.feedback import views
+from bot.core.feedback.model import STATUSES, Consultation, HelpfulVote, NewSubmission, Status, Submission
+from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference, FeedbackStore
+from bot.core.feedback.privacy import participation_token
+from bot.core.feedback.survey import InvalidAnswer, collect
+from bot.core.i18n import texts_for
+from bot.core.language import LANGS
+from bot.core.messages import Reply
+from bot.core.ports import ResidentStore
+
+#: A resident may send one unanswered question to staff per this interval.
+CASE_COOLDOWN = timedelta(minutes=10)
+CASE_MAX_CHARS = 1000
+CONTACT_MAX_CHARS = 100
+REPLY_MAX_CHARS = 3000
+#: Draws of a fresh reference number before giving up; six random digits make even one collision rare.
+REFERENCE_ATTEMPTS = 8
+
+
+class UnknownReference(CoreError):
+    """No submission or case has this reference number."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FeedbackService:
+    def __init__(self, store: FeedbackStore, residents: ResidentStore, *, salt: str = "",
+                 clock: Callable[[], datetime] = utc_now, random_digits: Callable[[int], int] = secrets.randbelow,
+                 also_forget: Sequence[Callable[[str], Awaitable[object]]] = ()):
+        """``also_forget``: what other features keep about a resident that ``/forget_me`` must delete too (e.g.
+        announcement subscriptions), each called with the user key."""
+        self.store = store
+        self.residents = residents
+        self.salt = salt
+        self.clock = clock
+        self._random = random_digits
+        self._also_forget = tuple(also_forget)
+
+    # --- references -----------------------------------------------------------------------------------------
+    def new_reference(self) -> str:
+        """``FB-`` + today's date + six random digits: readable on the phone, not guessable from the previous one."""
+        return f"FB-{self.clock():%Y%m%d}{self._random(1_000_000):06d}"
+
+    async def _add(self, build: Callable[[str], NewSubmission]) -> str:
+        for _ in range(REFERENCE_ATTEMPTS):
+            reference = self.new_reference()
+            try:
+                await self.store.add(build(reference))
+            except DuplicateReference:
+                continue
+            return reference
+        raise CoreError("could not draw an unused reference number")
+
+    # --- consultations --------------------------------------------------------------------------------------
+    async def earlier(self, user: str, consultation: Consultation) -> Submission | None:
+        """The resident's submission to ``consultation`` (never for anonymous ones: those are not linked)."""
+        if consultation.anonymous:
+            return None
+        return await self.store.linked_to(user, consultation.id)
+
+    async def answered_ids(self, user: str, consultations: Iterable[Consultation]) -> set[str]:
+        """Ids of the consultations this resident has a submission to (linked or, for anonymous, by token)."""
+        done = {s.consultation_id for s in await self.store.for_user(user, limit=1000) if s.consultation_id}
+        for c in consultations:
+            if c.anonymous and await self.store.participated(participation_token(user, c.id, self.salt)):
+                done.add(c.id)
+        return done
+
+    async def check_can_start(self, user: str, consultation: Consultation) -> None:
+        """Raise ``LimitExceeded`` when the resident may not answer (closed, or anonymous and already done)."""
+        if not consultation.open:
+            raise LimitExceeded("fb.closed")
+        if consultation.anonymous and await self.store.participated(
+                participation_token(user, consultation.id, self.salt)):
+            raise LimitExceeded("fb.anonymous_done")
+
+    def check_contact(self, contact: str) -> str:
+        text = " ".join(contact.split())
+        if not text:
+            raise InvalidAnswer("fb.empty_answer")
+        if len(text) > CONTACT_MAX_CHARS:
+            raise LimitExceeded("fb.too_long", length=len(text), limit=CONTACT_MAX_CHARS)
+        return text
+
+    async def submit(self, consultation: Consultation, answers: Mapping[str, Any], *, user: str, language: str,
+                     contact: str | None = None, replaces: str | None = None) -> str:
+        """Check and store a whole submission in one transaction; returns its reference number once committed.
+
+        Anonymous consultations store neither the user key nor contact details (only a keyed participation
+        token, in a table of its own) and only the date of submission, so its time cannot be matched to the
+        resident's other activity. A resident's second submission to a consultation is refused unless it
+        ``replaces`` the first, which is then deleted in the same transaction.
+        """
+        await self.check_can_start(user, consultation)
+        collected = collect(consultation, answers)
+        now = self.clock()
+        if consultation.anonymous:
+            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+            def build(reference: str) -> NewSubmission:
+                return NewSubmission(reference=reference, kind="survey", language=language, created_at=day,
+                                     consultation_id=consultation.id, answers=collected,
+                                     participation=participation_token(user, consultation.id, self.salt))
+            try:
+                return await self._add(build)
+            except AlreadyParticipated:
+                raise LimitExceeded("fb.anonymous_done") from None
+        if contact is not None:
+            contact = self.check_contact(contact)
+
+        def build_linked(reference: str) -> NewSubmission:
+            return NewSubmission(reference=reference, kind="survey", language=language, created_at=now,
+                                 consultation_id=consultation.id, answers=collected, user=user, contact=contact,
+                                 replaces=replaces)
+        try:
+            # The store refuses a second linked submission unless it replaces the first: no read first, and no
+            # race between two devices of the same resident.
+            return await self._add(build_linked)
+        except AlreadySubmitted:
+            earlier = await self.store.linked_to(user, consultation.id)
+            raise LimitExceeded("fb.already_submitted", reference=earlier.reference if earlier else "") from None
+
+    # --- cases ------------------------------------------------------------------------------------------------
+    async def open_case(self, user: str, question: str, language: str) -> str:
+        """Send a question the bot could not answer to staff; one per ``CASE_COOLDOWN`` per resident."""
+        text = question.strip()
+        if not text:
+            raise InvalidAnswer("fb.case_nothing")
+        if len(text) > CASE_MAX_CHARS:
+            raise LimitExceeded("fb.too_long", length=len(text), limit=CASE_MAX_CHARS)
+        now = self.clock()
+        last = await self.store.last_case_at(user)
+        if last is not None and now - last < CASE_COOLDOWN:
+            minutes = math.ceil((CASE_COOLDOWN - (now - last)).total_seconds() / 60)
+            raise LimitExceeded("fb.case_cooldown", minutes=minutes)
+        return await self._add(lambda reference: NewSubmission(
+            reference=reference, kind="case", language=language, created_at=now, text=text, user=user))
+
+    # --- staff side -------------------------------------------------------------------------------------------
+    async def reply(self, reference: str, text: str) -> list[Reply]:
+        """Store a staff reply (the submission becomes "answered") and return the message for the resident, in
+        the language they wrote in, with buttons to rate the reply; nothing to send for anonymous or forgotten
+        submissions (the reply is still shown by ``/mystatus REFERENCE``)."""
+        body = text.strip()
+        if not body:
+            raise InvalidAnswer("fb.empty_answer")
+        if len(body) > REPLY_MAX_CHARS:
+            raise LimitExceeded("fb.too_long", length=len(body), limit=REPLY_MAX_CHARS)
+        delivery = await self.store.add_reply(reference, body, self.clock())
+        if delivery is None:
+            raise UnknownReference(reference)
+        if delivery.user is None:
+            return []
+        lang = delivery.language if delivery.language in LANGS else "zh-Hant"
+        t = texts_for(lang)  # type: ignore[arg-type]
+        return [Reply(html=t("fb.staff_reply", reference=escape(reference), text=escape(body)),
+                      buttons=views.rating_rows(delivery.reply.id), to=delivery.user)]
+
+    async def set_status(self, reference: str, status: Status) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        if not await self.store.set_status(reference, status, self.clock()):
+            raise UnknownReference(reference)
+
+    # --- residents' follow-up ---------------------------------------------------------------------------------
+    async def rate(self, user: str, reply_id: int, score: int) -> bool:
+        """Rate a staff reply 1-5 (again to change it); False when the reply is not on the resident's own
+        submission (an old or forged button)."""
+        if score not in range(1, 6):
+            raise InvalidAnswer("fb.invalid_scale")
+        return await self.store.rate(user, reply_id, score, self.clock())
+
+    async def mine(self, user: str, limit: int = 10) -> list[Submission]:
+        return await self.store.for_user(user, limit)
+
+    async def lookup(self, reference: str) -> Submission | None:
+        return await self.store.get(reference.strip().upper())
+
+    async def vote(self, entry_id: str, helpful: bool, language: str) -> None:
+        await self.store.record_vote(HelpfulVote(entry_id, helpful, language, self.clock()))
+
+    async def forget_me(self, user: str, consultation_ids: Iterable[str]) -> int:
+        """``/forget_me``: delete the resident's contact details and participation tokens, unlink their
+        submissions, delete what other features keep (``also_forget``) and their dialog state; returns how many
+        submissions were unlinked."""
+        tokens = [participation_token(user, cid, self.salt) for cid in consultation_ids]
+        unlinked = await self.store.forget(user, tokens)
+        for forget in self._also_forget:
+            await forget(user)
+        await self.residents.forget(user)
+        return unlinked

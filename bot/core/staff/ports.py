@@ -1,0 +1,80 @@
+"""Stores the staff tools depend on. ``bot.core.staff.memory`` and ``bot.storage`` implement them; both pass the
+same contract tests (``tests/test_staff_stores.py``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Protocol
+
+#: The ``community`` of a subscription to the whole district (every announcement).
+ALL_COMMUNITIES = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One staff action: who (``staff_user``, a user key such as ``tg:42``, or ``system:watcher`` for automatic
+    reloads), what (``action``, a dotted name such as ``reload`` or ``announce.delivered``; see ``AuditAction``),
+    when (``at``, UTC) and the particulars (``detail``, one line for people reading the log)."""
+
+    at: datetime
+    staff_user: str
+    action: str
+    detail: str = ""
+
+
+class AuditAction:
+    """Action names written to the audit log. Features add their own (``feedback.reply``, ``feedback.status``,
+    ``export``, …); a name is a plain string, so this class only documents the ones the staff tools write."""
+
+    RELOAD = "reload"
+    ANNOUNCE = "announce"
+    ANNOUNCE_DELIVERED = "announce.delivered"
+    DIGEST = "digest"
+
+
+class AuditStore(Protocol):
+    async def record(self, record: AuditRecord) -> None:
+        """Append one record; records are never changed or removed."""
+        ...
+
+    async def records(self, since: datetime | None = None, limit: int | None = None) -> list[AuditRecord]:
+        """Records at or after ``since``, oldest first (the newest ``limit`` of them when a limit is given)."""
+        ...
+
+
+class SubscriptionStore(Protocol):
+    """Residents who receive announcements: one row per (resident, community); ``ALL_COMMUNITIES`` is the whole
+    district. A resident who blocked the bot stays subscribed but inactive until they subscribe again."""
+
+    async def subscribe(self, user: str, community: str, at: datetime) -> None:
+        """Add (or re-activate) a subscription; subscribing also re-activates the resident's other ones."""
+        ...
+
+    async def unsubscribe(self, user: str) -> int:
+        """Remove every subscription of ``user``; returns how many there were."""
+        ...
+
+    async def communities_of(self, user: str) -> list[str]:
+        """The communities ``user`` is actively subscribed to, sorted."""
+        ...
+
+    async def recipients(self, community: str | None = None) -> list[str]:
+        """Active subscribers, distinct and sorted: everyone for ``None``; for a community, those subscribed to
+        it or to the whole district."""
+        ...
+
+    async def mark_inactive(self, users: Iterable[str]) -> None:
+        """Stop sending to ``users`` (they blocked the bot)."""
+        ...
+
+
+class DigestStore(Protocol):
+    """Staff members who asked for the weekly digest (``/digest on``)."""
+
+    async def set_digest(self, user: str, enabled: bool, at: datetime) -> None: ...
+
+    async def digest_enabled(self, user: str) -> bool: ...
+
+    async def digest_recipients(self) -> list[str]:
+        """User keys that opted in, sorted."""
+        ...

@@ -1,0 +1,68 @@
+"""``StaffTools``: everything the staff handlers and the adapters' background jobs need, built once by the
+composition root and reachable in handlers as ``ctx.deps.extras["staff"]``.
+
+Adapters use three entry points: ``watcher.check()`` every few seconds and ``digest.weekly_digest()`` once a week
+(both return replies addressed with ``to``), and a reply's ``Broadcast`` (``announcements``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from bot.core.knowledge.service import KnowledgeService
+from bot.core.ports import ResidentStore
+from bot.core.staff.audience import AudienceSource, SubscriberAudiences
+from bot.core.staff.broadcast import Announcements
+from bot.core.staff.digest import WeeklyDigest
+from bot.core.staff.ports import AuditRecord, AuditStore, DigestStore, SubscriptionStore
+from bot.core.staff.reload import KnowledgeReloader
+from bot.core.staff.stats import ChartRenderer
+from bot.core.staff.watcher import KnowledgeWatcher
+
+EXTRAS_KEY = "staff"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def staff_user_keys(telegram_ids: Iterable[int]) -> tuple[str, ...]:
+    """The core's user keys for the Telegram ids in ``STAFF_IDS``."""
+    return tuple(f"tg:{i}" for i in sorted(telegram_ids))
+
+
+@dataclass
+class StaffTools:
+    knowledge: KnowledgeService
+    residents: ResidentStore
+    audit: AuditStore
+    subscriptions: SubscriptionStore
+    digests: DigestStore
+    clock: Callable[[], datetime]
+    #: Staff user keys for messages nobody asked for (automatic reloads, digests); from ``STAFF_IDS``.
+    staff_users: tuple[str, ...] = ()
+    #: Who announcements can go to; features append their own sources.
+    audiences: list[AudienceSource] = field(default_factory=list)
+    #: Draws the /stats charts (``bot.reports.charts.MatplotlibCharts``); None: /stats sends only the figures.
+    charts: ChartRenderer | None = None
+    settle_watcher: bool = True
+    reloader: KnowledgeReloader = field(init=False)
+    watcher: KnowledgeWatcher = field(init=False)
+    digest: WeeklyDigest = field(init=False)
+    announcements: Announcements = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reloader = KnowledgeReloader(self.knowledge, self.audit, self.clock)
+        self.watcher = KnowledgeWatcher(self.reloader, self.staff_users, self.residents, settle=self.settle_watcher)
+        self.digest = WeeklyDigest(self.residents, self.digests, self.knowledge, self.staff_users, self.clock)
+        self.announcements = Announcements(self.subscriptions, self.audit, self.clock)
+        if not self.audiences:
+            self.audiences.append(SubscriberAudiences(self.subscriptions))
+
+    async def record(self, staff_user: str, action: str, detail: str = "") -> None:
+        """Write one staff action to the audit log, stamped now."""
+        await self.audit.record(AuditRecord(self.clock(), staff_user, action, detail))
+
+    def audience_source(self, name: str) -> AudienceSource | None:
+        return next((s for s in self.audiences if s.name == name), None)

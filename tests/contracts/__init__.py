@@ -1,0 +1,1 @@
+"""Contract suites: one set of tests every implementation of a store port must pass."""

@@ -1,0 +1,123 @@
+"""``python -m bot report --out DIR``: the chart PNGs and index.html with the headline figures, in Chinese, from a
+real database file; resident text on the page is escaped."""
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+
+import pytest
+
+from bot.cli import main
+from bot.core.feedback.model import Answer, HelpfulVote, NewSubmission
+from bot.core.ports import UnansweredQuestion
+from bot.reports.charts import CHARTS
+from bot.storage.database import Database
+from bot.storage.feedback import SqliteFeedbackStore
+from bot.storage.residents import SqliteResidentStore
+
+from feedback_helpers import write_knowledge
+
+T0 = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def seed(path) -> None:
+    database = Database(path)
+    await database.open()
+    store, residents = SqliteFeedbackStore(database), SqliteResidentStore(database)
+    for i in range(4):
+        await store.add(NewSubmission(reference=f"FB-2026110200000{i}", kind="survey", language="zh-Hant",
+                                      created_at=T0 + timedelta(days=i), consultation_id="jobs", user=f"tg:{i}",
+                                      answers=(Answer("status", "other", 0), Answer("rating", 2 + i % 4, 1))))
+    await store.add(NewSubmission(reference="FB-20261103000009", kind="case", language="zh-Hans",
+                                  created_at=T0, text="问题", user="tg:9"))
+    for i, hours in enumerate((2, 30)):
+        delivery = await store.add_reply(f"FB-2026110200000{i}", "回覆", T0 + timedelta(days=i, hours=hours))
+        await store.rate(f"tg:{i}", delivery.reply.id, 4 + i, T0 + timedelta(days=3))
+    for helpful in (True, True, True, False):
+        await store.record_vote(HelpfulVote("policy-dibao-apply", helpful, "zh-Hant", T0))
+    for question in ("社區有沒有游泳池", "社區有沒有游泳池？", "<script>alert(1)</script> 幾點開門"):
+        await residents.record_unanswered(UnansweredQuestion(question, "not_found", "zh-Hant", None, T0))
+    await database.close()
+
+
+async def create_empty(path) -> None:
+    database = Database(path)
+    await database.open()
+    await database.close()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    kb = write_knowledge(tmp_path / "kb")
+    db = tmp_path / "bot.sqlite3"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_DB", str(db))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(kb))
+    return db
+
+
+class Page(HTMLParser):
+    """The page's text (as a reader sees it) and its images."""
+
+    def __init__(self):
+        super().__init__()
+        self.text: list[str] = []
+        self.images: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_data(self, data):
+        if data.strip():
+            self.text.append(data.strip())
+
+
+def read_page(path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def test_report_writes_the_charts_and_a_chinese_page_with_the_headline_figures(env, tmp_path, capsys):
+    asyncio.run(seed(env))
+    assert main(["report", "--out", "out"]) == 0
+    assert "index.html" in capsys.readouterr().out
+    out = tmp_path / "out"
+    page = read_page(out / "index.html")
+    text = "\n".join(page.text)
+    assert page.images == [f"{name}.png" for name, _, _ in CHARTS]
+    for name in page.images:
+        assert (out / name).read_bytes().startswith(PNG)
+    assert "居民意見與服務統計報告" in text and "統計範圍：全部時間" in text
+    figures = dict(zip(page.text[page.text.index("主要數字") + 1::2], page.text[page.text.index("主要數字") + 2::2]))
+    assert figures["問卷意見"] == "4 份" and figures["向工作人員提問"] == "1 件"
+    assert figures["回覆率"] == "40%（2/5）" and figures["回覆時間中位數"] == "16.0 小時"
+    assert figures["回覆滿意度（平均，1-5 分）"] == "4.5 分（2 個評分）"
+    assert figures["答案有幫助的比例"] == "75%（4 票）"
+    assert "社區有沒有游泳池" in text and "<script>alert(1)</script> 幾點開門" in text
+    assert "script" not in page.tags, "resident text is escaped, never markup"
+    assert '<html lang="zh-Hant">' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_since_a_date_and_on_an_empty_database(env, tmp_path):
+    asyncio.run(seed(env))
+    assert main(["report", "--out", "late", "--since", "2026-11-04"]) == 0
+    text = "\n".join(read_page(tmp_path / "late" / "index.html").text)
+    assert "統計範圍：自 2026-11-04 起" in text and "2 份" in text and "0 件" in text and "—" in text
+    env.unlink()
+    asyncio.run(create_empty(env))
+    assert main(["report", "--out", "empty"]) == 0
+    empty = "\n".join(read_page(tmp_path / "empty" / "index.html").text)
+    assert "0 份" in empty and "沒有未解答的問題。" in empty
+    assert len(list((tmp_path / "empty").glob("*.png"))) == len(CHARTS)
+
+
+def test_report_needs_a_database(env, capsys):
+    assert main(["report", "--out", "x"]) == 1
+    assert re.search(r"no database at .*bot\.sqlite3", capsys.readouterr().err)

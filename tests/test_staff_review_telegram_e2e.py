@@ -1,0 +1,111 @@
+"""``/review`` and ``/stats`` end to end: the real Application and services (SQLite, bundled knowledge base) polling
+the fake Bot API server. Residents answer a consultation through the buttons; a staff member reviews, marks one in
+review, replies (the resident receives it under the reference number with rating buttons and rates it), closes
+the other, and gets the charts as photos; a resident trying the same commands and buttons gets nothing."""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.telegram import Tuning, build_application, serving
+from bot.app import build_services
+from bot.core.i18n import texts_for
+from bot.reports.charts import CHARTS
+from bot.settings import Settings
+from fakes.bot_api import FakeBotApi
+from test_feedback_telegram import LANGUAGES, assert_no_bad_requests, complete, reference_in
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600,
+              knowledge_watch_interval=3600)
+STAFF_ID = 9101
+T = texts_for("zh-Hant")
+
+
+@pytest.fixture
+async def api():
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+@contextlib.asynccontextmanager
+async def bot_running(api: FakeBotApi, db: Path):
+    env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+           "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "STAFF_IDS": str(STAFF_ID), "EXPORT_SALT": "e2e"}
+    services = build_services(Settings.from_env(env, dotenv=None))
+    async with serving(build_application(services, FAST)):
+        yield services
+
+
+async def test_staff_reviews_replies_and_closes_and_gets_the_charts(api, tmp_path):
+    async with bot_running(api, tmp_path / "bot.sqlite3") as services:
+        cai = api.resident(3401, first_name="Cai", language_code="zh-hant")
+        dong = api.resident(3402, first_name="Dong", language_code="zh-hant")
+        first = reference_in(await complete(cai, LANGUAGES["zh-hant"], contact="電話 138-0000-0000"))
+        second = reference_in(await complete(dong, LANGUAGES["zh-hant"], contact=None))
+        staff = api.resident(STAFF_ID, first_name="Staff", language_code="zh-hant")
+
+        [card] = await staff.exchange(staff.command("review"))
+        assert first in card.text and "社區服務滿意度" in card.text and "希望增加兒童閱讀活動" in card.text
+        assert "電話 138-0000-0000" in card.text and "（待處理 2 項）" in card.text
+        assert "3401" not in card.text and "3402" not in card.text, "residents' ids are never shown"
+        assert card.button_labels() == ["🔎 標為處理中", "💬 回覆", "✔️ 結案", "⏭ 下一項"]
+
+        [card] = await staff.exchange(staff.press("🔎 標為處理中", message=card))
+        assert card.edits == 1 and "狀態：處理中" in card.text
+        [prompt] = await staff.exchange(staff.press("💬 回覆", message=card))
+        assert first in prompt.text
+        confirmation, next_card = await staff.exchange(staff.say("謝謝建議，兒童閱讀活動下月起每週六舉行。"),
+                                                       replies=2)
+        assert first in confirmation.text and "回覆已發給" in confirmation.text
+        assert second in next_card.text
+
+        await api.wait_until(lambda: any(first in m.text and "週六" in m.text for m in cai.inbox),
+                             what="the reply in the resident's chat")
+        reply = next(m for m in cai.inbox if first in m.text and "週六" in m.text)
+        assert "區裡工作人員的回覆" in reply.text and reply.button_labels() == ["1", "2", "3", "4", "5"]
+        [thanks] = await cai.exchange(cai.press("5", message=reply))
+        assert "5/5" in thanks.text
+
+        closed, end = await staff.exchange(staff.press("✔️ 結案", message=next_card), replies=2)
+        assert second in closed.text and "已結案" in closed.text and closed.message_id == next_card.message_id
+        assert end.text == T("review.empty")
+
+        assert (await services.feedback.lookup(first)).replies[0].rating == 5
+        assert (await services.feedback.lookup(second)).status == "closed"
+        records = await services.staff.audit.records()
+        assert [(r.staff_user, r.action) for r in records] == [
+            (f"tg:{STAFF_ID}", "feedback.status"), (f"tg:{STAFF_ID}", "feedback.reply"),
+            (f"tg:{STAFF_ID}", "feedback.status")]
+        assert records[0].detail.endswith("received → in_review") and records[2].detail.endswith("→ closed")
+
+        messages = await staff.exchange(staff.command("stats"), replies=1 + len(CHARTS), timeout=30)
+        assert "問卷意見 2 份" in messages[0].text and "已回覆 50%" in messages[0].text
+        photos = [m for m in messages if m.kind == "photo"]
+        assert [m.text for m in photos] == [title for _, title, _ in CHARTS]
+        assert all(m.file["content"].startswith(b"\x89PNG") for m in photos)
+        assert_no_bad_requests(api)
+    assert not api.unanswered_queries
+
+
+async def test_a_resident_gets_nothing_from_review_and_stats(api, tmp_path):
+    async with bot_running(api, tmp_path / "bot.sqlite3") as services:
+        cai = api.resident(3501, first_name="Cai", language_code="zh-hant")
+        reference = reference_in(await complete(cai, LANGUAGES["zh-hant"], contact=None))
+        mallory = api.resident(3666, first_name="Mallory", language_code="zh-hant")
+        for name, payload in (("review", ""), ("review", reference), ("stats", ""), ("stats", "30")):
+            [reply] = await mallory.exchange(mallory.command(name, payload))
+            assert reply.text == T("unknown_command"), (name, payload)
+        for data in (f"rv:cl:{reference}", f"rv:re:{reference}", f"rv:ir:{reference}", "rv:nx:x"):
+            [reply] = await mallory.exchange(mallory.press_data(data, None))
+            assert reply.text.startswith(T("stale_button")), data
+        [reply] = await mallory.exchange(mallory.say("這是偽造的回覆"))
+        assert reference not in reply.text
+        stored = await services.feedback.lookup(reference)
+        assert stored.status == "received" and stored.replies == ()
+        assert await services.staff.audit.records() == []
+        assert not [m for m in mallory.inbox if m.kind == "photo"]
+        assert not [m for m in cai.inbox if "工作人員的回覆" in m.text]
+    assert not api.unanswered_queries
