@@ -16,8 +16,9 @@ Two runs, each on a fresh bot and database:
 2. *limiter lifted* (``overall_max_rate=0``): the same path without the cap — the code's own throughput (the core's
    16 sends in flight, PTB, HTTP to the fake server, which shares this process's CPU).
 
-For each run: wall time, messages per second overall, and the busiest second seen by the server (it must stay at
-or under 30 in run 1). Prints a Markdown table.
+For each run: wall time, messages per second overall, and the busiest one-second window seen by the server —
+overall, and after the first second (run 1: the limiter's bucket lets its first 30 go at once, then at most 30
+per second). Prints a Markdown table.
 """
 from __future__ import annotations
 
@@ -61,10 +62,12 @@ async def subscribe_all(services, count: int) -> None:
                                for i in range(start, min(count, start + BATCH))))
 
 
-def busiest_second(times: list[float]) -> int:
-    """Most messages the server received within any one-second window."""
+def busiest_second(times: list[float], skip: float = 0.0) -> int:
+    """Most messages the server received within any one-second window starting ``skip`` seconds or more after
+    the first message."""
     times = sorted(times)
-    return max((bisect_right(times, t + 1.0) - i for i, t in enumerate(times)), default=0)
+    start = (times[0] + skip) if times else 0.0
+    return max((bisect_right(times, t + 1.0) - i for i, t in enumerate(times) if t >= start), default=0)
 
 
 async def run(subscribers: int, rate: float) -> dict:
@@ -93,7 +96,8 @@ async def run(subscribers: int, rate: float) -> dict:
                          if c.method == "sendMessage" and c.status == 200 and str(c.params.get("chat_id")) !=
                          str(STAFF_ID)]
     return {"subscribers": subscribers, "rate": rate, "wall": wall, "sent": len(sends),
-            "per_second": len(sends) / wall, "busiest": busiest_second(sends)}
+            "per_second": len(sends) / wall, "busiest": busiest_second(sends),
+            "steady": busiest_second(sends, skip=1.0)}
 
 
 def main() -> int:
@@ -108,13 +112,16 @@ def main() -> int:
     lifted = asyncio.run(run(args.subscribers, 0))
     print(f"Announcement delivery — Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs; bot and fake Bot API server in one process\n")
-    print("| run | subscribers | delivered | wall time (s) | messages/s | busiest second | "
+    print("| run | subscribers | delivered | wall time (s) | messages/s | busiest second (first / later) | "
           f"time for {args.subscribers:,} (s) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in (("AIORateLimiter 30/s (production)", limited), ("limiter lifted (code's own)", lifted)):
         projected = args.subscribers / r["per_second"]
         print(f"| {name} | {r['subscribers']:,} | {r['sent']:,} | {r['wall']:.1f} | {r['per_second']:.1f} | "
-              f"{r['busiest']} | {projected:.0f} |")
+              f"{r['busiest']} / {r['steady']} | {projected:.0f} |")
+    print("\nThe limiter is a leaky bucket (aiolimiter): its first 30 messages may leave at once, so the first "
+          "second can carry up to ~60; after that each second carries about the rate (a message or two more where a "
+          "window catches the bucket refilling).")
     print(f"\nAt Telegram's limit the delivery takes {args.subscribers / limited['per_second'] / 60:.1f} minutes for "
           f"{args.subscribers:,} subscribers; without the limiter the same code path would need "
           f"{args.subscribers / lifted['per_second']:.0f} s, so the limiter, not the code, sets the pace.")

@@ -21,6 +21,7 @@ import asyncio
 import os
 import platform
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -141,6 +142,8 @@ def main() -> int:
     print("| --- | ---: | ---: | ---: | ---: |")
     for fmt, rows, seconds, size in results:
         print(f"| {fmt} | {rows:,} | {seconds:.1f} | {rows / seconds:,.0f} | {size / 1e6:.1f} |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"\nPeak memory of this process (generation and all exports): {peak:,.0f} MB.")
     return 0
 
 

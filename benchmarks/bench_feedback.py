@@ -1,34 +1,48 @@
 """Policy-feedback throughput: simulated residents completing consultations concurrently through the core
 (``Assistant.handle``, pressing the buttons each reply offers) and the SQLite store (WAL, ``synchronous=FULL``).
 
-    .venv/bin/python benchmarks/bench_feedback.py [--residents 1000] [--rate 500] [--kb DIR]
+    .venv/bin/python benchmarks/bench_feedback.py [--residents 1000] [--rates 250,500] [--kb DIR]
 
 Every resident opens /feedback, picks one of the bundled consultations, answers every question it is asked (a
 random choice, ticks, a scale value or typed text), submits and declines contact (anonymous consultations submit
-straight from the summary). "Time to acknowledgement" is the duration of the ``handle`` call that returns the
-reference number; the submission and the resident's state are committed before that call returns.
+straight from the summary): about nine messages each. Every message is timed from the moment the resident sends
+it until ``handle`` returns the replies, and grouped by step. **Time to acknowledgement** (ack) is that time for
+the final press — Submit on an anonymous consultation's summary, "No, thanks" to contact on the others — whose
+reply carries the reference number; the submission and the resident's state are committed before ``handle``
+returns.
 
 Three runs, each on a fresh database file:
 
-1. *whole consultations at once*: all residents start together and go through every step without pausing;
-   submissions/s is residents divided by the time until the last acknowledgement (about nine messages each);
-2. *submit burst*: all residents answer first, then all press the final button at the same moment;
-   submissions/s is residents divided by the time the burst takes — the write path's capacity;
-3. *paced submits*: all residents answer first, then the final presses arrive as a Poisson stream at ``--rate``
-   per second — the time to acknowledgement a resident sees at that load.
+1. *full flow, all at once* (the throughput target): ``--residents`` residents start together and go through
+   every step without pausing, each sending its next message as soon as it has the reply to the last.
+   Submissions/s is residents divided by the time until the last acknowledgement. Latency here is queueing, not
+   work: with N residents always waiting for a reply and X messages handled per second, a message waits about
+   N / X seconds on average (Little's law), whatever the code does.
+2. *full flow, paced* (the latency target), once per rate in ``--rates``: residents arrive as a Poisson stream
+   and pause before every step (exponential; the mean is chosen so that a consultation takes D = ``--residents``
+   / rate seconds, using run 1's messages per consultation), so about ``--residents`` residents are in the middle
+   of a consultation at any time (Little's law) and submissions arrive at the rate, with everyone's other
+   messages around them. Residents arrive for 3·D seconds (3 × ``--residents`` of them); what is measured is the
+   last D seconds of arrivals, once the stream has been full for longer than nearly every consultation lasts.
+3. *submit burst*: ``--residents`` residents answer first, then all press the final button at the same moment;
+   submissions/s is residents divided by the time the burst takes — the write path's capacity.
 
-The targets (≥ 500 submissions/s, p99 ≤ 50 ms) are checked against runs 2 and 3. Prints a Markdown table.
+"In flight" is the mean number of residents between arriving and their acknowledgement over the measured time.
+CPU is this process's CPU time (the residents and the bot run in it) per message of the whole run. Prints Markdown
+tables: one row per run, then p50/p99 latency per step.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +63,13 @@ TARGET_P99_MS = 50.0
 REFERENCE = re.compile(r"FB-\d{14}")
 TEXTS = ["希望晚上也開放", "多辦招聘會", "申請手續可以再簡化一些", "More evening opening hours please", "謝謝"]
 
+# Steps, in the order a resident meets them (the per-step table follows it).
+OPEN, CHOOSE, ANSWER, TICK, DONE, SKIP, TYPED, CONFIRM, ACK = (
+    "/feedback: the list", "choose a consultation: intro + first question", "answer button → next question",
+    "tick an option (message edited)", "Done (multiple choice) → next question", "Skip → next question",
+    "typed answer → next question", "Submit on the summary → contact question", "**submit → reference number**")
+STEPS = (OPEN, CHOOSE, ANSWER, TICK, DONE, SKIP, TYPED, CONFIRM, ACK)
+
 
 def actions(replies: list[Reply]) -> list[str]:
     return [b.action for r in replies for row in r.buttons for b in row]
@@ -60,18 +81,26 @@ class Resident:
     consultation: str
     anonymous: bool
     rng: random.Random
-    messages: int = 0
-    latency: float = 0.0
+    think: float = 0.0  # mean pause before each step, seconds (0: none)
+    timings: list[tuple[str, float, float]] = field(default_factory=list)  # (step, sent at, seconds) per message
+    arrived_at: float = 0.0
     acked_at: float = 0.0
 
-    async def send(self, assistant: Assistant, **kw) -> list[Reply]:
-        self.messages += 1
-        return await assistant.handle(Incoming(user=self.user, **kw))
+    async def send(self, assistant: Assistant, step: str, **kw) -> list[Reply]:
+        if self.think:
+            await asyncio.sleep(self.rng.expovariate(1 / self.think))
+        start = time.perf_counter()
+        replies = await assistant.handle(Incoming(user=self.user, **kw))
+        end = time.perf_counter()
+        self.timings.append((step, start, end - start))
+        if step == ACK:
+            self.acked_at = end
+        return replies
 
     async def answer(self, assistant: Assistant) -> str:
         """Every step up to the last one; returns the action that submits."""
-        await self.send(assistant, text="/feedback")
-        replies = await self.send(assistant, action=f"fc:{self.consultation}")
+        await self.send(assistant, OPEN, text="/feedback")
+        replies = await self.send(assistant, CHOOSE, action=f"fc:{self.consultation}")
         for _ in range(30):
             offered = actions(replies)
             if "fok" in offered:
@@ -81,28 +110,30 @@ class Resident:
             skip = next((a for a in offered if a.startswith("fs:")), None)
             if toggles:
                 for action in self.rng.sample(toggles, self.rng.randint(1, min(3, len(toggles)))):
-                    replies = await self.send(assistant, action=action)
-                replies = await self.send(assistant, action=next(a for a in actions(replies) if a.startswith("fd:")))
+                    replies = await self.send(assistant, TICK, action=action)
+                replies = await self.send(assistant, DONE,
+                                          action=next(a for a in actions(replies) if a.startswith("fd:")))
             elif answers:
-                replies = await self.send(assistant, action=self.rng.choice(answers))
+                replies = await self.send(assistant, ANSWER, action=self.rng.choice(answers))
             elif skip and self.rng.random() < 0.3:
-                replies = await self.send(assistant, action=skip)
+                replies = await self.send(assistant, SKIP, action=skip)
             else:
-                replies = await self.send(assistant, text=self.rng.choice(TEXTS))
+                replies = await self.send(assistant, TYPED, text=self.rng.choice(TEXTS))
         else:
             raise RuntimeError(f"{self.user} never reached the summary")
         if self.anonymous:
             return "fok"  # anonymous consultations are submitted from the summary
-        await self.send(assistant, action="fok")
+        await self.send(assistant, CONFIRM, action="fok")
         return "fct:n"  # the others ask for contact consent first; the resident declines
 
     async def submit(self, assistant: Assistant, final: str) -> None:
-        start = time.perf_counter()
-        replies = await self.send(assistant, action=final)
-        self.acked_at = time.perf_counter()
-        self.latency = self.acked_at - start
+        replies = await self.send(assistant, ACK, action=final)
         if not REFERENCE.search(replies[0].html):
             raise RuntimeError(f"{self.user} got no reference number: {replies[0].html!r}")
+
+    async def whole(self, assistant: Assistant) -> None:
+        self.arrived_at = time.perf_counter()
+        await self.submit(assistant, await self.answer(assistant))
 
 
 class Bench:
@@ -122,95 +153,143 @@ class Bench:
         store = SqliteResidentStore(self.db)
         self.assistant = Assistant(self.knowledge, store,
                                    extras={EXTRA: FeedbackService(SqliteFeedbackStore(self.db), store)})
+        self.cpu = time.process_time()
         return self
 
     async def __aexit__(self, *exc) -> None:
+        self.cpu = time.process_time() - self.cpu
         self.stored = (await self.db.fetchone("SELECT COUNT(*) FROM feedback_submission"))[0]
         self.integrity = await self.db.integrity_check()
         self.synchronous = (await self.db.fetchone("PRAGMA synchronous"))[0]
         await self.db.close()
 
-    async def whole(self) -> float:
-        async def one(r: Resident) -> None:
-            await r.submit(self.assistant, await r.answer(self.assistant))
+    async def all_at_once(self) -> tuple[float, float]:
+        """The measured window: from the start to the last acknowledgement."""
         start = time.perf_counter()
-        await asyncio.gather(*(one(r) for r in self.residents))
-        return start
+        await asyncio.gather(*(r.whole(self.assistant) for r in self.residents))
+        return start, max(r.acked_at for r in self.residents)
 
-    async def answer_all(self) -> list[str]:
-        return list(await asyncio.gather(*(r.answer(self.assistant) for r in self.residents)))
-
-    async def burst(self) -> float:
-        finals = await self.answer_all()
-        start = time.perf_counter()
-        await asyncio.gather(*(r.submit(self.assistant, f) for r, f in zip(self.residents, finals)))
-        return start
-
-    async def paced(self, rate: float) -> float:
-        finals = await self.answer_all()
+    async def paced(self, rate: float, think: float, fill: float) -> tuple[float, float]:
+        """The measured window: from ``fill`` seconds after the first arrival (the stream has filled up) until
+        the last arrival (then it drains)."""
         arrivals = random.Random(SEED)
-        start = time.perf_counter()
-        tasks, due = [], start
-        for r, final in zip(self.residents, finals):
+        tasks, due = [], time.perf_counter()
+        first = due
+        for r in self.residents:
+            r.think = think
             due += arrivals.expovariate(rate)
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            tasks.append(asyncio.create_task(r.submit(self.assistant, final)))
+            tasks.append(asyncio.create_task(r.whole(self.assistant)))
+        last = time.perf_counter()
         await asyncio.gather(*tasks)
-        return start
+        return first + fill, last
+
+    async def burst(self) -> tuple[float, float]:
+        """The measured window: from the moment everyone presses the final button to the last acknowledgement."""
+        finals = await asyncio.gather(*(r.answer(self.assistant) for r in self.residents))
+        start = time.perf_counter()
+        for r in self.residents:
+            r.arrived_at = start
+        await asyncio.gather(*(r.submit(self.assistant, f) for r, f in zip(self.residents, finals)))
+        return start, max(r.acked_at for r in self.residents)
 
 
-def summary(name: str, bench: Bench, start: float, messages: int | None = None) -> dict:
-    latencies = sorted(r.latency for r in bench.residents)
-    wall = max(r.acked_at for r in bench.residents) - start
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
-    return {"name": name, "residents": bench.count, "stored": bench.stored, "wall": wall,
-            "rate": bench.count / wall, "messages": messages, "p50": pick(0.50), "p99": pick(0.99),
-            "max": latencies[-1] * 1000, "integrity": bench.integrity, "synchronous": bench.synchronous}
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 
 
-async def run(residents: int, rate: float, kb: Path, directory: Path) -> list[dict]:
+def summary(name: str, bench: Bench, start: float, end: float, offered: float = 0.0) -> dict:
+    """Figures over the window [start, end]: acknowledgements and messages sent in it, residents in flight."""
+    wall = end - start
+    by_step: dict[str, list[float]] = defaultdict(list)
+    for r in bench.residents:
+        for step, sent, seconds in r.timings:
+            if start <= sent <= end:
+                by_step[step].append(seconds)
+    acks = by_step[ACK]
+    every = [s for values in by_step.values() for s in values]
+    in_flight = sum(max(0.0, min(r.acked_at, end) - max(r.arrived_at, start)) for r in bench.residents) / wall
+    all_messages = sum(len(r.timings) for r in bench.residents)
+    return {"name": name, "offered": offered, "residents": bench.count, "stored": bench.stored, "wall": wall,
+            "rate": len(acks) / wall, "message_rate": len(every) / wall, "in_flight": in_flight,
+            "per_consultation": all_messages / bench.count,
+            "p50": percentile(acks, 0.50), "p99": percentile(acks, 0.99), "max": max(acks) * 1000,
+            "any_p99": percentile(every, 0.99), "cpu_us": bench.cpu / all_messages * 1e6,
+            "steps": {step: (len(v), percentile(v, 0.50), percentile(v, 0.99)) for step, v in by_step.items()},
+            "integrity": bench.integrity, "synchronous": bench.synchronous}
+
+
+async def run(residents: int, rates: list[float], kb: Path, directory: Path) -> list[dict]:
     knowledge = KnowledgeService(kb)
     rows = []
     async with Bench(knowledge, directory, residents, SEED) as bench:
-        start = await bench.whole()
-    rows.append(summary("whole consultations at once", bench, start,
-                        sum(r.messages for r in bench.residents)))
-    async with Bench(knowledge, directory, residents, SEED + 1) as bench:
-        start = await bench.burst()
-    rows.append(summary("submit burst (answers first)", bench, start))
+        window = await bench.all_at_once()
+    rows.append(summary("full flow, all at once", bench, *window))
+    for n, rate in enumerate(rates):
+        duration = residents / rate  # of a consultation, so that about ``residents`` are in flight
+        think = duration / rows[0]["per_consultation"]
+        async with Bench(knowledge, directory, 3 * residents, SEED + 10 + n) as bench:
+            window = await bench.paced(rate, think, 2 * duration)
+        rows.append(summary(f"full flow, paced: {rate:.0f} arriving/s, pauses {think:.2f} s", bench, *window,
+                            offered=rate))
     async with Bench(knowledge, directory, residents, SEED + 2) as bench:
-        start = await bench.paced(rate)
-    rows.append(summary(f"paced submits, {rate:.0f}/s offered", bench, start))
+        window = await bench.burst()
+    rows.append(summary("submit burst (answers first)", bench, *window))
     return rows
 
 
-def table(rows: list[dict], rate: float) -> str:
+def table(rows: list[dict], target: dict) -> str:
     ok = lambda good: "✅" if good else "❌"  # noqa: E731
     sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(rows[0]["synchronous"], "?")
-    lines = [f"Policy feedback through Assistant.handle + SQLite (WAL, synchronous={sync}); "
-             f"integrity {', '.join(sorted({r['integrity'] for r in rows}))}", "",
-             "| run | residents | stored | wall | submissions/s | messages/s | ack p50 | ack p99 | ack max |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [f"Policy feedback through Assistant.handle + SQLite (WAL, synchronous={sync}); integrity "
+             f"{', '.join(sorted({r['integrity'] for r in rows}))}; {os.cpu_count()} CPUs, load average {load}",
+             "",
+             "Time to acknowledgement (ack) = from the resident pressing the final button (Submit, or \"No, thanks\" "
+             "to contact) until the reply with the reference number, the submission committed.", "",
+             "| run | residents | stored | in flight | measured | submissions/s | messages/s | ack p50 | ack p99 "
+             "| ack max | p99 of all messages | CPU/message |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        messages = f"{r['messages'] / r['wall']:.0f}" if r["messages"] else "–"
-        lines.append(f"| {r['name']} | {r['residents']} | {r['stored']} | {r['wall']:.2f} s | {r['rate']:.0f} | "
-                     f"{messages} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['max']:.1f} ms |")
-    burst, paced = rows[1], rows[2]
-    lines += ["", f"Targets: submit burst ≥ {TARGET_RATE:.0f} submissions/s: {burst['rate']:.0f} "
-                  f"{ok(burst['rate'] >= TARGET_RATE)}; p99 time to acknowledgement ≤ {TARGET_P99_MS:.0f} ms at "
-                  f"{rate:.0f} submissions/s: {paced['p99']:.1f} ms {ok(paced['p99'] <= TARGET_P99_MS)}"]
+        lines.append(f"| {r['name']} | {r['residents']} | {r['stored']} | {r['in_flight']:.0f} | {r['wall']:.2f} s | "
+                     f"{r['rate']:.0f} | {r['message_rate']:.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
+                     f"{r['max']:.1f} ms | {r['any_p99']:.1f} ms | {r['cpu_us']:.0f} µs |")
+    flows = rows[:-1]
+    lines += ["", "Latency per step, p50 / p99 (messages):", "",
+              "| step | " + " | ".join(r["name"] for r in flows) + " |",
+              "| --- |" + " ---: |" * len(flows)]
+    for step in STEPS:
+        cells = []
+        for r in flows:
+            n, p50, p99 = r["steps"].get(step, (0, float("nan"), float("nan")))
+            cells.append(f"{p50:.1f} / {p99:.1f} ms ({n})" if n else "–")
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    at_once, paced = rows[0], target
+    lines += ["", f"Targets: full flow, all at once ≥ {TARGET_RATE:.0f} submissions/s: {at_once['rate']:.0f} "
+                  f"{ok(at_once['rate'] >= TARGET_RATE)}; ack p99 ≤ {TARGET_P99_MS:.0f} ms with "
+                  f"{paced['in_flight']:.0f} residents in flight submitting {paced['rate']:.0f}/s: "
+                  f"{paced['p99']:.1f} ms {ok(paced['p99'] <= TARGET_P99_MS)} "
+                  f"(all at once: {at_once['p99']:.0f} ms — "
+                  f"{at_once['residents']} residents always waiting on {at_once['message_rate']:.0f} messages/s "
+                  f"queue about {at_once['residents'] / at_once['message_rate'] * 1000:.0f} ms per message, "
+                  f"Little's law)"]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="offered submissions/s in the paced run")
+    parser.add_argument("--rates", default=f"{TARGET_RATE / 2:.0f},{TARGET_RATE:.0f}",
+                        help="residents (so submissions) arriving per second in the paced runs, comma-separated")
     parser.add_argument("--kb", default=str(ROOT / "knowledge"), help="knowledge directory with consultations")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        rows = asyncio.run(run(args.residents, args.rate, Path(args.kb), Path(tmp)))
-    print(table(rows, args.rate))
+        rates = [float(rate) for rate in args.rates.split(",")]
+        rows = asyncio.run(run(args.residents, rates, Path(args.kb), Path(tmp)))
+    # The latency target is judged on the paced run nearest the target rate.
+    paced = min(rows[1:-1], key=lambda r: abs(r["offered"] - TARGET_RATE)) if len(rows) > 2 else rows[0]
+    print(table(rows, paced))
     return 0 if all(r["stored"] == r["residents"] for r in rows) else 1
 
 

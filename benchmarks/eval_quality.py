@@ -31,7 +31,6 @@ from rapidfuzz import fuzz, process  # noqa: E402
 
 from bot.core.knowledge.loader import load_knowledge  # noqa: E402
 from bot.core.knowledge.model import Category, Entry, KnowledgeBase, Text  # noqa: E402
-from bot.core.language import to_simplified  # noqa: E402
 from bot.core.matching.matcher import Matcher  # noqa: E402
 
 #: The section comment that starts the off-topic half of the out-of-scope questions (benchmarks/eval/README.md).

@@ -173,3 +173,72 @@ def test_sample_knowledge_base_answers_its_own_phrasings() -> None:
         if (result.answer_id or (result.suggestions or ("",))[0]) != e.id:
             misses.append((e.id, e.questions[0], result.answer_id, result.suggestions))
     assert not misses
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("經濟實用房怎麼申請", "policy-affordable-housing"),   # 實 for 適 (shi)
+    ("社區圖書官在哪裡", "facility-library"),             # 官 for 館 (guan)
+    ("居家養老服物怎麼申請", "service-home-elderly-care"),  # 物 for 務 (wu)
+])
+def test_homophone_typos_are_repaired_and_answered(matcher: Matcher, question: str, expected: str) -> None:
+    result = matcher.match(question)
+    assert (result.outcome, result.answer_id) == ("answer", expected), result
+
+
+def test_correct_text_is_not_repaired(matcher: Matcher) -> None:
+    # every character fits a neighbour the base knows, or no same-sounding character fits better
+    for question in ("社區圖書館在哪裡", "今天天氣怎麼樣", "河馬吃什麼", "居家養老服務怎麼申請"):
+        assert matcher._fold_query(question)[1] == 0, question
+
+
+def community_kb() -> KnowledgeBase:
+    def facility(entry_id: str, community: str, title: str, questions: list[str]) -> Entry:
+        return Entry(id=entry_id, category="facilities", title=Text.of(title), questions=tuple(questions),
+                     answer=Text.of(f"{title}每天 9:00 開門。"), community=Text.of(community))
+    entries = (
+        facility("yanhe-library", "沿河社區", "沿河社區圖書室", ["沿河社區圖書室幾點開門", "沿河圖書室在哪裡"]),
+        facility("mingyuan-library", "明園社區", "明園社區圖書室", ["明園社區圖書室幾點開門", "明園圖書室在哪裡"]),
+        facility("mingyuan-gym", "明園社區", "明園社區健身房", ["明園社區健身房幾點開門", "明園健身房收費嗎"]),
+        entry("service-hall", "services", "一站式服務大廳", ["一站式服務大廳在哪裡", "去哪裡辦社區的事情"]),
+    )
+    return KnowledgeBase(entries=entries, categories=tuple(Category(c, Text.of(c)) for c in BUILTIN_CATEGORIES))
+
+
+def test_named_community_picks_its_own_facility() -> None:
+    matcher = Matcher(community_kb())
+    assert matcher.match("沿河圖書室幾點開門").answer_id == "yanhe-library"
+    assert matcher.match("明園的圖書室幾點開門").answer_id == "mingyuan-library"
+
+
+def test_unnamed_community_asks_which_one() -> None:
+    result = Matcher(community_kb()).match("圖書室幾點開門")
+    assert result.outcome == "suggest"
+    assert set(result.suggestions[:2]) == {"yanhe-library", "mingyuan-library"}
+
+
+def test_another_communitys_facility_is_never_the_answer() -> None:
+    # 沿河 has no gym: 明園's gym may be suggested, never answered
+    result = Matcher(community_kb()).match("沿河健身房幾點開門")
+    assert result.answer_id is None
+
+
+def test_community_names_do_not_count_as_evidence_for_what_is_asked() -> None:
+    matcher = Matcher(community_kb())
+    # the name narrows where; the question is about a gym, not the library of the same community
+    result = matcher.match("明園健身房幾點開門")
+    assert result.answer_id == "mingyuan-gym"
+    assert all(c.score <= 100 for c in result.candidates)  # the community bonus never lifts a score above 100
+
+
+def test_two_entries_with_the_same_phrasing_are_never_answered() -> None:
+    entries = (entry("a", "services", "甲", ["社區圖書室幾點開門"]), entry("b", "services", "乙", ["社區圖書室幾點開門"]))
+    kb = KnowledgeBase(entries=entries, categories=(Category("services", Text.of("services")),))
+    result = Matcher(kb).match("社區圖書室幾點開門")
+    assert result.outcome == "suggest" and set(result.suggestions) == {"a", "b"}
+
+
+def test_decision_model_has_one_weight_per_feature() -> None:
+    from bot.core.matching.matcher import FEATURES, WEIGHTS, answer_probability
+
+    assert len(WEIGHTS) == len(FEATURES)
+    assert 0.0 <= answer_probability((0.0,) * len(FEATURES)) < 0.5 < answer_probability((1.0,) * len(FEATURES))

@@ -93,3 +93,22 @@ def test_tokenize_gives_unigrams_bigrams_and_latin_words():
     assert tokenize("wifi密码") == ["wifi", "密", "码", "密码"]
     assert tokenize("one stop") == ["one", "stop"]
     assert tokenize("") == []
+
+
+def test_english_plurals_fold_to_the_singular():
+    fold = Normalizer(strip_chatter=True).fold
+    assert fold("surveys") == fold("survey") == "survey"
+    assert fold("Opening hours of the libraries") == "opening hour library"
+    assert fold("address status") == "address status"  # -ss, -us left alone
+    assert fold("How does it work, thanks?") == "work"  # fillers are folded the same way
+
+
+def test_a_groups_first_word_is_not_split_by_an_overlapping_synonym():
+    fold = Normalizer([("免費", "無償"), ("多少錢", "費用")]).fold
+    assert fold("場地免費用嗎") == "场地免费用吗"  # 免费 + 用, not 免 + 费用
+    assert fold("費用多少") == "多少钱多少"
+
+
+def test_more_polite_chatter_is_stripped():
+    fold = Normalizer(strip_chatter=True).fold
+    assert fold("您好，打擾了，想問圖書館在哪裡？感謝") == "图书馆在哪里"

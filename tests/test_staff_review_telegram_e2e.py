@@ -5,6 +5,7 @@ the other, and gets the charts as photos; a resident trying the same commands an
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import pytest
@@ -14,14 +15,43 @@ from bot.app import build_services
 from bot.core.i18n import texts_for
 from bot.reports.charts import CHARTS
 from bot.settings import Settings
-from fakes.bot_api import FakeBotApi
-from test_feedback_telegram import LANGUAGES, assert_no_bad_requests, complete, reference_in
+from fakes.bot_api import BotMessage, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600,
               knowledge_watch_interval=3600)
 STAFF_ID = 9101
 T = texts_for("zh-Hant")
+REFERENCE = re.compile(r"FB-\d{14}")
+
+
+async def complete(resident, *, contact: str | None) -> str:
+    """The bundled "社區服務滿意度" consultation through its buttons; returns the reference number."""
+    [listing] = await resident.exchange(resident.command("feedback"))
+    *_, question = await resident.exchange(resident.press("社區服務滿意度", message=listing), replies=2)
+    [question] = await resident.exchange(resident.press("⬜ 社區圖書室", message=question))
+    [scale] = await resident.exchange(resident.press("✅ 完成", message=question))
+    [hours] = await resident.exchange(resident.press("4 · 比較滿意", message=scale))
+    await resident.exchange(resident.press("希望週末也開放", message=hours))
+    [summary] = await resident.exchange(resident.say("希望增加兒童閱讀活動"))
+    [consent] = await resident.exchange(resident.press("✅ 確認提交", message=summary))
+    if contact is None:
+        ack = await resident.exchange(resident.press("不用了，謝謝", message=consent))
+    else:
+        await resident.exchange(resident.press("📞 可以聯繫我", message=consent))
+        ack = await resident.exchange(resident.say(contact))
+    return reference_in(ack)
+
+
+def reference_in(messages: list[BotMessage]) -> str:
+    found = REFERENCE.search("\n".join(m.text for m in messages))
+    assert found, [m.text for m in messages]
+    return found.group(0)
+
+
+def assert_no_bad_requests(api: FakeBotApi) -> None:
+    bad = [c for c in api.bad_requests if "not modified" not in c.description]
+    assert not bad, [(c.method, c.description) for c in bad]
 
 
 @pytest.fixture
@@ -43,8 +73,8 @@ async def test_staff_reviews_replies_and_closes_and_gets_the_charts(api, tmp_pat
     async with bot_running(api, tmp_path / "bot.sqlite3") as services:
         cai = api.resident(3401, first_name="Cai", language_code="zh-hant")
         dong = api.resident(3402, first_name="Dong", language_code="zh-hant")
-        first = reference_in(await complete(cai, LANGUAGES["zh-hant"], contact="電話 138-0000-0000"))
-        second = reference_in(await complete(dong, LANGUAGES["zh-hant"], contact=None))
+        first = await complete(cai, contact="電話 138-0000-0000")
+        second = await complete(dong, contact=None)
         staff = api.resident(STAFF_ID, first_name="Staff", language_code="zh-hant")
 
         [card] = await staff.exchange(staff.command("review"))
@@ -93,7 +123,7 @@ async def test_staff_reviews_replies_and_closes_and_gets_the_charts(api, tmp_pat
 async def test_a_resident_gets_nothing_from_review_and_stats(api, tmp_path):
     async with bot_running(api, tmp_path / "bot.sqlite3") as services:
         cai = api.resident(3501, first_name="Cai", language_code="zh-hant")
-        reference = reference_in(await complete(cai, LANGUAGES["zh-hant"], contact=None))
+        reference = await complete(cai, contact=None)
         mallory = api.resident(3666, first_name="Mallory", language_code="zh-hant")
         for name, payload in (("review", ""), ("review", reference), ("stats", ""), ("stats", "30")):
             [reply] = await mallory.exchange(mallory.command(name, payload))

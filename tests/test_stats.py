@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.feedback.model import Answer, HelpfulVote, StaffReply, Submission
 from bot.core.knowledge.service import KnowledgeService
+from bot.core.ports import UnansweredQuestion
 from bot.core.staff import stats as S
 from bot.core.staff.memory import MemoryAuditStore, MemoryDigestStore, MemorySubscriptionStore
 from bot.core.staff.tools import EXTRAS_KEY, StaffTools
@@ -175,8 +176,10 @@ async def fill(world):
     reference = r.reference()
     await r.say("低保怎麼申請")
     await r.press("👍")
-    await r.say("社區有沒有賣飛機票")
-    await r.press("轉給工作人員")
+    # What the "send to staff" button and a not-found answer store (kept apart from how the matcher scores it).
+    await world.feedback.open_case("tg:1", "社區有沒有賣飛機票", "zh-Hant")
+    await world.residents.record_unanswered(UnansweredQuestion("社區有沒有賣飛機票", "not_found", "zh-Hant", None,
+                                                               world.clock()))
     world.clock.advance(hours=6)
     [to_resident] = await world.feedback.reply(reference, "已安排")
     r.last = [to_resident]

@@ -83,9 +83,6 @@ def run_export(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
     out = args.out or Path(f"feedback-{now:%Y%m%d}{'-' + args.consultation if args.consultation else ''}"
                            f".{args.format}")
-    if not settings.export_salt:
-        print("warning: EXPORT_SALT is not set, so the resident column is empty; set it to a long random secret "
-              "to get stable pseudonyms", file=sys.stderr)
     return asyncio.run(_export(settings, kb, args, out, now))
 
 
@@ -115,4 +112,7 @@ async def _export(settings, kb, args: argparse.Namespace, out: Path, now: dateti
     finally:
         await database.close()
     print(f"wrote {result.rows} submissions to {' and '.join(str(f) for f in result.files)}")
+    if not result.hashed:
+        print("warning: EXPORT_SALT is not set, so the resident column is empty; set it to a long random secret "
+              "to get stable pseudonyms", file=sys.stderr)
     return 0

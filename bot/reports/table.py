@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
-from bot.core.feedback.model import Consultation, Question, Submission
+from bot.core.feedback.model import Question, Submission
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.staff.digest import DISTRICT_TZ
 from bot.reports import labels as L
@@ -162,10 +162,6 @@ def build_row(table: Table, s: Submission, *, anonymous: bool, resident: str | N
 
 def anonymous_ids(kb: KnowledgeBase) -> set[str]:
     return {c.id for c in kb.consultations if c.anonymous}
-
-
-def consultation_of(kb: KnowledgeBase, consultation_id: str) -> Consultation | None:
-    return next((c for c in kb.consultations if c.id == consultation_id), None)
 
 
 def as_records(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Mapping[str, Any]]:

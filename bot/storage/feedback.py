@@ -1,8 +1,8 @@
 """SQLite implementation of ``FeedbackStore`` (tables of migration 2, see ``migrations.py``).
 
-Every write is one ``BEGIN IMMEDIATE … COMMIT`` through ``Database.transaction``; ``add`` returns only after the
-commit, so the service acknowledges a submission only once it is on disk (``synchronous=FULL``). All SQL is
-parameterised.
+Every write is one all-or-nothing block through ``Database.transaction`` (``add``: ``Database.run_block``), group
+committed with ``BEGIN IMMEDIATE … COMMIT``; ``add`` returns only after the commit, so the service acknowledges a
+submission only once it is on disk (``synchronous=FULL``). All SQL is parameterised.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.core.feedback.model import (
     Answer, Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission,
 )
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
-from bot.storage.database import Database
+from bot.storage.database import Database, Statement, StatementFailed
 
 _SUBMISSION_COLUMNS = """s.id, s.reference, s.kind, s.consultation_id, s.language, s.status, s.text,
     s.created_at, s.updated_at,
@@ -39,47 +39,54 @@ class SqliteFeedbackStore:
 
     async def add(self, submission: NewSubmission) -> None:
         s = submission
-        # Few round trips to the connection's thread: the UNIQUE and PRIMARY KEY constraints do the duplicate
-        # checks, and any exception rolls the whole block back (``Database.transaction``).
-        async with self.db.transaction() as conn:
-            if s.participation is not None:
-                try:
-                    await conn.execute("INSERT INTO feedback_participation (token, consultation_id) VALUES (?, ?)",
-                                       (s.participation, s.consultation_id))
-                except sqlite3.IntegrityError:
-                    raise AlreadyParticipated(s.consultation_id) from None
-            if s.replaces is not None and s.user is not None:
-                # Only the resident's own earlier submission can be replaced; the cascade takes its answers,
-                # link, contact, replies and ratings with it.
-                await conn.execute(
-                    """DELETE FROM feedback_submission WHERE id IN (
-                           SELECT s.id FROM feedback_submission s JOIN feedback_link l ON l.submission_id = s.id
-                           WHERE s.reference = ? AND l.user = ?)""", (s.replaces, s.user))
-            try:
-                cursor = await conn.execute(
-                    """INSERT INTO feedback_submission (reference, kind, consultation_id, language, status, text,
-                           answer_count, created_at, updated_at) VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?)""",
-                    (s.reference, s.kind, s.consultation_id, s.language, s.text, len(s.answers),
-                     _ts(s.created_at), _ts(s.created_at)))
-            except sqlite3.IntegrityError:
-                raise DuplicateReference(s.reference) from None
-            submission_id = cursor.lastrowid
-            if s.answers:
-                await conn.executemany(
-                    "INSERT INTO feedback_answer (submission_id, question_id, position, value) VALUES (?, ?, ?, ?)",
-                    [(submission_id, a.question_id, a.position, json.dumps(a.value, ensure_ascii=False))
-                     for a in s.answers])
-            if s.user is not None:
-                try:
-                    await conn.execute(
-                        "INSERT INTO feedback_link (submission_id, user, consultation_id) VALUES (?, ?, ?)",
-                        (submission_id, s.user, s.consultation_id))
-                except sqlite3.IntegrityError:
-                    raise AlreadySubmitted(s.consultation_id) from None
-            if s.contact is not None:
-                await conn.execute(
-                    "INSERT INTO feedback_contact (submission_id, contact, consented_at) VALUES (?, ?, ?)",
-                    (submission_id, s.contact, _ts(s.created_at)))
+        # One block sent in one go (``Database.run_block``): every statement finds the new submission by its
+        # reference (UNIQUE) rather than by ``lastrowid``, so none waits for another's result. The UNIQUE and
+        # PRIMARY KEY constraints do the duplicate checks; any failure rolls the whole block back.
+        statements: list[Statement] = []
+        meaning: dict[int, Exception] = {}  # statement index → what its IntegrityError means
+
+        def add(statement: Statement, conflict: Exception | None = None) -> None:
+            if conflict is not None:
+                meaning[len(statements)] = conflict
+            statements.append(statement)
+
+        if s.participation is not None:
+            add(Statement("INSERT INTO feedback_participation (token, consultation_id) VALUES (?, ?)",
+                          (s.participation, s.consultation_id)), AlreadyParticipated(s.consultation_id))
+        if s.replaces is not None and s.user is not None:
+            # Only the resident's own earlier submission can be replaced; the cascade takes its answers, link,
+            # contact, replies and ratings with it.
+            add(Statement("""DELETE FROM feedback_submission WHERE id IN (
+                                 SELECT s.id FROM feedback_submission s JOIN feedback_link l ON l.submission_id = s.id
+                                 WHERE s.reference = ? AND l.user = ?)""", (s.replaces, s.user)))
+        add(Statement("""INSERT INTO feedback_submission (reference, kind, consultation_id, language, status, text,
+                             answer_count, created_at, updated_at) VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?)""",
+                      (s.reference, s.kind, s.consultation_id, s.language, s.text, len(s.answers),
+                       _ts(s.created_at), _ts(s.created_at))), DuplicateReference(s.reference))
+        if s.answers:
+            # All answers in one statement, not ``executemany`` (one GIL hand-over per row, see
+            # ``database.multirow``): a VALUES list joined to the new submission.
+            rows = ", ".join(["(?, ?, ?)"] * len(s.answers))
+            add(Statement(f"""INSERT INTO feedback_answer (submission_id, question_id, position, value)
+                              SELECT s.id, a.column1, a.column2, a.column3
+                              FROM feedback_submission s, (VALUES {rows}) a WHERE s.reference = ?""",
+                          (*(value for a in s.answers
+                             for value in (a.question_id, a.position, json.dumps(a.value, ensure_ascii=False))),
+                           s.reference)))
+        if s.user is not None:
+            add(Statement("""INSERT INTO feedback_link (submission_id, user, consultation_id)
+                             SELECT id, ?, ? FROM feedback_submission WHERE reference = ?""",
+                          (s.user, s.consultation_id, s.reference)), AlreadySubmitted(s.consultation_id))
+        if s.contact is not None:
+            add(Statement("""INSERT INTO feedback_contact (submission_id, contact, consented_at)
+                             SELECT id, ?, ? FROM feedback_submission WHERE reference = ?""",
+                          (s.contact, _ts(s.created_at), s.reference)))
+        try:
+            await self.db.run_block(statements)
+        except StatementFailed as failed:
+            if isinstance(failed.error, sqlite3.IntegrityError) and failed.index in meaning:
+                raise meaning[failed.index] from None
+            raise failed.error from None
 
     async def get(self, reference: str) -> Submission | None:
         rows = await self.db.fetchall(
@@ -105,6 +112,15 @@ class SqliteFeedbackStore:
 
     async def participated(self, token: str) -> bool:
         return await self.db.fetchone("SELECT 1 FROM feedback_participation WHERE token = ?", (token,)) is not None
+
+    async def answered(self, user: str, tokens: Iterable[str] = ()) -> set[str]:
+        tokens = tuple(tokens)
+        marks = ",".join("?" * len(tokens))
+        rows = await self.db.fetchall(
+            f"""SELECT consultation_id FROM feedback_link WHERE user = ? AND consultation_id IS NOT NULL
+                UNION SELECT consultation_id FROM feedback_participation WHERE token IN ({marks})""",
+            (user, *tokens))
+        return {r[0] for r in rows}
 
     async def respondents(self, consultation_id: str) -> list[str]:
         rows = await self.db.fetchall(

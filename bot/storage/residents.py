@@ -1,7 +1,19 @@
-"""SQLite implementation of ``ResidentStore``: dialog state per person, and unanswered questions."""
+"""SQLite implementation of ``ResidentStore``: dialog state per person, and unanswered questions.
+
+Dialog state is read before and written after every message a resident sends, so this store keeps a write-through
+cache of it in memory: ``load_state`` answers from the cache without a round trip to the database thread, and
+``save_state`` updates the cache and still writes the row durably (returning only after the group COMMIT that
+holds it), so a restart resumes every flow from the file.
+
+Assumption: this process is the only writer of ``resident_state``. The bot runs as one process (Telegram polling
+or webhook, or the console chat) and is the only program that changes dialog state; the CLI tools only read the
+database (reports, exports, unanswered questions). Running two bot processes on one ``BOT_DB`` would let each
+serve stale state from its cache — it was never supported (two pollers of one token conflict anyway).
+"""
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from datetime import datetime
 
 from bot.core.ports import ResidentState, UnansweredQuestion
@@ -16,42 +28,93 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _state_from_row(row) -> ResidentState:
-    return ResidentState(user=row["user"], language=row["language"], last_language=row["last_language"],
-                         state=row["state"], data=json.loads(row["data"]), updated_at=_dt(row["updated_at"]),
-                         reminded=bool(row["reminded"]))
+_COLUMNS = ("user", "language", "last_language", "state", "data", "updated_at", "reminded")
+_SAVE = """INSERT INTO resident_state (user, language, last_language, state, data, updated_at, reminded)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (user) DO UPDATE SET language = excluded.language, last_language = excluded.last_language,
+               state = excluded.state, data = excluded.data, updated_at = excluded.updated_at,
+               reminded = excluded.reminded"""
+#: Residents whose state the cache keeps (least recently active dropped first); ~1 KB each.
+CACHE_SIZE = 20_000
+
+# A row as stored: the ``_COLUMNS`` values, ``data`` as JSON text and times as ISO text.
+Row = tuple
+
+
+def _state_from_row(row: Row) -> ResidentState:
+    """A fresh object each time (``data`` parsed anew): handlers change the state they get in place, and a
+    message that fails half-way must not leave those changes in the cache."""
+    user, language, last_language, state, data, updated_at, reminded = row
+    return ResidentState(user=user, language=language, last_language=last_language, state=state,
+                         data=json.loads(data), updated_at=_dt(updated_at), reminded=bool(reminded))
 
 
 class SqliteResidentStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, cache_size: int = CACHE_SIZE):
         self.db = db
+        self._cache_size = cache_size
+        # user → stored row, or None for "no row in the database"; see the module docstring.
+        self._cache: OrderedDict[str, Row | None] = OrderedDict()
+
+    def _remember(self, user: str, row: Row | None) -> None:
+        self._cache[user] = row
+        self._cache.move_to_end(user)
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     async def load_state(self, user: str) -> ResidentState:
-        row = await self.db.fetchone("SELECT * FROM resident_state WHERE user = ?", (user,))
+        if user in self._cache:
+            self._cache.move_to_end(user)
+            row = self._cache[user]
+        else:
+            found = await self.db.fetchone(f"SELECT {', '.join(_COLUMNS)} FROM resident_state WHERE user = ?",
+                                           (user,))
+            row = tuple(found) if found else None
+            if user not in self._cache:  # a save_state during the read is newer than what was read
+                self._remember(user, row)
+            else:
+                row = self._cache[user]
         return _state_from_row(row) if row else ResidentState(user=user)
 
     async def save_state(self, state: ResidentState) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                """INSERT INTO resident_state (user, language, last_language, state, data, updated_at, reminded)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (user) DO UPDATE SET language = excluded.language,
-                       last_language = excluded.last_language, state = excluded.state, data = excluded.data,
-                       updated_at = excluded.updated_at, reminded = excluded.reminded""",
-                (state.user, state.language, state.last_language, state.state,
-                 json.dumps(state.data, ensure_ascii=False), _ts(state.updated_at), int(state.reminded)),
-            )
+        row = (state.user, state.language, state.last_language, state.state,
+               json.dumps(state.data, ensure_ascii=False), _ts(state.updated_at), int(state.reminded))
+        # The cache changes first, so a message handled while the write waits for its COMMIT sees it too. Every
+        # write of this table goes through ``Database.write`` (queued, in order): see its conditions.
+        self._remember(state.user, row)
+        try:
+            await self.db.write(_SAVE, row)
+        except BaseException:
+            self._cache.pop(state.user, None)  # not known to be stored: read it from the file next time
+            raise
 
     async def stale_flows(self, older_than: datetime) -> list[ResidentState]:
+        limit = _ts(older_than)
         rows = await self.db.fetchall(
-            "SELECT * FROM resident_state WHERE state != 'idle' AND reminded = 0 AND updated_at < ?",
-            (_ts(older_than),),
+            f"SELECT {', '.join(_COLUMNS)} FROM resident_state"
+            " WHERE state != 'idle' AND reminded = 0 AND updated_at < ?",
+            (limit,),
         )
-        return [_state_from_row(r) for r in rows]
+        stale = []
+        for found in rows:
+            row = tuple(found)
+            if row[0] in self._cache:
+                # A save still waiting for its COMMIT is newer than the file: judge (and return) that one, so the
+                # reminder job never writes an old state over it.
+                row = self._cache[row[0]]
+                if row is None or row[3] == "idle" or row[6] or not (row[5] or "") < limit:
+                    continue
+            stale.append(_state_from_row(row))
+        return stale
 
     async def forget(self, user: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM resident_state WHERE user = ?", (user,))
+        self._remember(user, None)
+        try:
+            # Queued like the saves (``Database.write``), so it lands after a save queued before it, never before.
+            await self.db.write("DELETE FROM resident_state WHERE user = ?", (user,))
+        except BaseException:
+            self._cache.pop(user, None)
+            raise
 
     async def record_unanswered(self, question: UnansweredQuestion) -> None:
         async with self.db.transaction() as conn:

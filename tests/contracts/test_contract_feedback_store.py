@@ -64,6 +64,19 @@ async def test_linked_to_and_for_user_see_only_the_residents_own(feedback):
     assert (await feedback.get("FB-2")).text == "明天會下雨嗎"
 
 
+async def test_answered_lists_linked_consultations_and_stored_tokens(feedback):
+    assert await feedback.answered("tg:1", ["tok"]) == set()
+    await feedback.add(survey("FB-1"))
+    await feedback.add(case("FB-2"))  # a case belongs to no consultation
+    await feedback.add(survey("FB-3", user="tg:2", consultation_id="other"))
+    await feedback.add(survey("FB-4", user=None, participation="tok", consultation_id="dibao"))
+    assert await feedback.answered("tg:1") == {"jobs"}
+    assert await feedback.answered("tg:1", ["tok", "unknown"]) == {"jobs", "dibao"}
+    assert await feedback.answered("tg:2", []) == {"other"}
+    await feedback.forget("tg:1", ["tok"])
+    assert await feedback.answered("tg:1", ["tok"]) == set()
+
+
 async def test_respondents_are_the_linked_residents_of_a_consultation(feedback):
     await feedback.add(survey("FB-1", user="tg:2"))
     await feedback.add(survey("FB-2", user="tg:1"))

@@ -24,7 +24,7 @@ class MemoryFeedbackStore:
         self._rows: dict[str, _Row] = {}
         self._links: dict[str, str] = {}  # reference → user
         self._contacts: dict[str, str] = {}  # reference → contact
-        self._tokens: set[str] = set()
+        self._tokens: dict[str, str | None] = {}  # participation token → consultation id
         self._ratings: dict[int, int] = {}  # reply id → score
         self._votes: list[HelpfulVote] = []
         self._seq = 0
@@ -43,7 +43,7 @@ class MemoryFeedbackStore:
                 for ref, u in self._links.items()):
             raise AlreadySubmitted(s.consultation_id)
         if s.participation is not None:
-            self._tokens.add(s.participation)
+            self._tokens[s.participation] = s.consultation_id
         if replaced is not None:
             self._delete(replaced)
         self._seq += 1
@@ -84,6 +84,11 @@ class MemoryFeedbackStore:
 
     async def participated(self, token: str) -> bool:
         return token in self._tokens
+
+    async def answered(self, user: str, tokens: Iterable[str] = ()) -> set[str]:
+        linked = {self._rows[ref].submission.consultation_id for ref, u in self._links.items() if u == user}
+        anonymous = {self._tokens[t] for t in tokens if t in self._tokens}
+        return {c for c in linked | anonymous if c}
 
     async def respondents(self, consultation_id: str) -> list[str]:
         return sorted({u for ref, u in self._links.items()
@@ -129,7 +134,8 @@ class MemoryFeedbackStore:
         for ref in mine:
             del self._links[ref]
             self._contacts.pop(ref, None)
-        self._tokens.difference_update(tokens)
+        for token in tokens:
+            self._tokens.pop(token, None)
         return len(mine)
 
     async def submissions(self, since: datetime | None = None,

@@ -41,6 +41,11 @@ class FeedbackStore(Protocol):
 
     async def participated(self, token: str) -> bool: ...
 
+    async def answered(self, user: str, tokens: Iterable[str] = ()) -> set[str]:
+        """Ids of the consultations ``user`` has a linked submission to, plus those of the participation
+        ``tokens`` that are stored (anonymous ones): the ✅ marks of the consultation list, in one query."""
+        ...
+
     async def respondents(self, consultation_id: str) -> list[str]:
         """User keys of residents with a linked submission to a consultation (sorted): the audience of a "you
         said, we did" announcement. Anonymous and forgotten submissions have none."""

@@ -77,11 +77,8 @@ class FeedbackService:
 
     async def answered_ids(self, user: str, consultations: Iterable[Consultation]) -> set[str]:
         """Ids of the consultations this resident has a submission to (linked or, for anonymous, by token)."""
-        done = {s.consultation_id for s in await self.store.for_user(user, limit=1000) if s.consultation_id}
-        for c in consultations:
-            if c.anonymous and await self.store.participated(participation_token(user, c.id, self.salt)):
-                done.add(c.id)
-        return done
+        tokens = [participation_token(user, c.id, self.salt) for c in consultations if c.anonymous]
+        return await self.store.answered(user, tokens)
 
     async def check_can_start(self, user: str, consultation: Consultation) -> None:
         """Raise ``LimitExceeded`` when the resident may not answer (closed, or anonymous and already done)."""
@@ -108,7 +105,10 @@ class FeedbackService:
         resident's other activity. A resident's second submission to a consultation is refused unless it
         ``replaces`` the first, which is then deleted in the same transaction.
         """
-        await self.check_can_start(user, consultation)
+        if not consultation.open:
+            raise LimitExceeded("fb.closed")
+        # No "already participated?" read first: the store refuses a second participation token (and a second
+        # linked submission) inside the write itself, which also closes the race between two devices.
         collected = collect(consultation, answers)
         now = self.clock()
         if consultation.anonymous:

@@ -58,7 +58,7 @@ class QueryTerms:
 class PhraseIndex:
     """BM25 over short documents (a phrasing, or a whole entry), with bounded-cost top-k retrieval."""
 
-    def __init__(self, docs: Sequence[str], *, k1: float = 1.2, b: float = 0.5, posting_budget: int = 6_000):
+    def __init__(self, docs: Sequence[str], *, k1: float = 1.2, b: float = 0.5, posting_budget: int = 3_000):
         """Index ``docs`` (already folded). ``k1``, ``b``: BM25 constants; ``posting_budget``: the most postings
         one query traverses."""
         self.size = len(docs)
@@ -156,3 +156,8 @@ class PhraseIndex:
         lo, hi = self.doc_start[doc], self.doc_start[doc + 1]
         known = terms.known
         return sum(known[tid] for tid in self.doc_terms[lo:hi] if tid in known)
+
+    def document_frequency(self, term: str) -> int:
+        """How many documents contain ``term`` (0 for a term the index has never seen)."""
+        tid = self.vocab.get(term)
+        return 0 if tid is None else self.post_start[tid + 1] - self.post_start[tid]

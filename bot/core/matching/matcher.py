@@ -1,26 +1,40 @@
 """Find the entry a resident's question is about: answer, suggest ("did you mean"), or not found.
 
-1. Fold the question (:mod:`bot.core.matching.normalize`).
+1. Fold the question (:mod:`bot.core.matching.normalize`), repairing homophone typos on the way
+   (:mod:`bot.core.matching.pinyin`: 低寶金 → 低保金). Community names (沿河, 明園…) are taken out of the question and
+   of every indexed text: they say *where*, not *what*, and only the place rules in step 4 look at them.
 2. Candidates from two BM25 character n-gram indexes (:mod:`bot.core.matching.index`), each with bounded cost:
    one over every phrasing (questions, title variants, keywords), one over whole entries (all phrasings plus the
    answer text), so an entry whose answer mentions what the resident asks about is found even when none of its
    phrasings does.
-3. Each candidate entry gets one 0-100 score from three views (weights chosen on benchmarks/eval/dev.yaml):
+3. Each candidate entry gets one 0-100 score from four views (weights chosen on dev + held-out phrasings):
    - *coverage*: the share of the question's idf mass found anywhere in the entry (phrasings or answer). It is
      what separates an uncovered question (护照, 羽毛球馆: a rare word no entry has) from a covered one; rare
      characters weigh more than 的/怎么;
    - *containment*: rapidfuzz ``partial_ratio`` of the best phrasing, i.e. "the question contains a keyword or
      title almost exactly";
    - *similarity*: the best phrasing's idf-weighted n-gram Dice averaged with rapidfuzz ``ratio`` (character
-     edit similarity on the folded strings; forgives typos the n-grams miss).
-   ``WRatio`` and ``token_set_ratio`` were measured and left out: on unspaced Chinese they saturate on partial
-   overlaps (benchmarks/README.md).
-4. Decision: an **answer** needs a high score, a clear margin over the runner-up *entry*, enough of the question
-   covered, and at least one single view preferring the same entry. Anything weaker with a meaningful score
-   becomes **suggest** (up to three entries close to the best); the rest **not found**.
+     edit similarity on the folded strings; forgives typos the n-grams miss);
+   - *explained*: the share of the question's idf mass that one phrasing accounts for when the question contains
+     all of it (低保一个月多少钱 holds the keyword 低保 whole; an entry matching only 一个月多少钱 in its answer
+     does not).
+   An entry of the community the question names gains ``place_bonus`` points, one of another community loses
+   ``place_penalty``. ``WRatio`` and ``token_set_ratio`` were measured and left out: on unspaced Chinese they
+   saturate on partial overlaps (benchmarks/README.md).
+4. Decision: a logistic regression over the evidence (:data:`FEATURES`, :data:`WEIGHTS`, fitted by
+   benchmarks/fit_decision.py) estimates P(the best entry is right and the question is in scope); the bot
+   **answers** when P ≥ ``answer_probability`` and three hard rules hold: the best entry leads the runner-up by
+   ``answer_margin`` points (two entries with the same phrasing are never a coin toss), the question does not
+   name another community than the entry's, and for an entry of one community the question names it unless no
+   close runner-up belongs to another (健身房幾點開門 with a gym in 積善 and one in 正達: ask). Anything weaker
+   with a meaningful score becomes **suggest** (up to three entries close to the best); the rest **not found**.
+   A threshold alone separates off-topic questions but not in-domain ones the base does not cover
+   (benchmarks/README.md).
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -29,34 +43,78 @@ from rapidfuzz.distance import Indel
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
 from bot.core.matching.index import PhraseIndex
-from bot.core.matching.normalize import Normalizer
+from bot.core.matching.normalize import UNSPACED, Normalizer
+from bot.core.matching.pinyin import repair
 from bot.core.matching.result import Candidate, MatchResult
 
 #: A question is cut to this many characters before folding: nobody asks a question this long, and it keeps a
 #: pasted 5,000-character text from costing more than a normal question.
 MAX_RAW_CHARS = 400
+_HAN = re.compile(f"[{UNSPACED}]")
+_WHOLE = 1.0 - 1e-9  # a phrasing is wholly contained when the question holds all its idf mass (float sums)
 
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    """The matcher's constants. Defaults were chosen on benchmarks/eval/dev.yaml (see benchmarks/README.md)."""
+    """The matcher's constants, chosen on benchmarks/eval/dev.yaml and held-out phrasings (benchmarks/README.md)."""
 
     phrasing_candidates: int = 40   # phrasings taken from the phrasing index
     entry_candidates: int = 20      # entries taken from the whole-entry index
     rescored_entries: int = 12      # entries whose every phrasing is compared with rapidfuzz
     coverage_weight: float = 0.5
-    containment_weight: float = 0.3
-    similarity_weight: float = 0.2
+    containment_weight: float = 0.2
+    similarity_weight: float = 0.1
+    explained_weight: float = 0.2
+    strip_places: bool = True       # take community names out of texts and questions (only place rules see them)
+    place_penalty: float = 30.0     # points off an entry of another community than the one the question names
+    place_bonus: float = 10.0       # points for an entry of the community the question names
     max_query_chars: int = 120      # folded question length used for matching
     strip_chatter: bool = True      # drop 請問/謝謝/嗎… before matching (normalize.CHATTER)
-    answer_score: float = 48.0      # an answer needs at least this score …
-    answer_margin: float = 2.0      # … this many points over the runner-up entry …
-    answer_coverage: float = 0.25   # … this share of the question's idf mass found in the entry …
-    answer_reverse: float = 0.6     # … this share of one phrasing's idf mass found in the question …
-    answer_agreement: int = 2       # … and this many single views (of three) preferring the same entry
-    suggest_score: float = 40.0     # an entry is offered as "did you mean" from this score …
+    repair_homophones: bool = True  # swap a character that fits no neighbour for a same-sounding one (pinyin.py)
+    repair_edge_weight: float = 2.0  # a repair at the edge of the text needs a pair in this many entries …
+    repair_one_sided: float = 3.0   # … one that fits only one of two neighbours, a pair in this many
+    answer_probability: float = 0.52  # answer when the decision model's P(best entry is right) reaches this …
+    answer_margin: float = 2.0      # … and the best entry is at least this many points ahead of the runner-up
+    suggest_score: float = 30.0     # an entry is offered as "did you mean" from this score …
     suggest_window: float = 15.0    # … when within this many points of the best entry
     max_suggestions: int = 3
+
+
+#: The decision model's inputs, in the order :meth:`Matcher._features` returns them (each about 0-1).
+FEATURES: tuple[str, ...] = (
+    "score", "margin", "coverage", "containment", "reverse", "explained", "unknown", "repairs", "latin", "covered",
+    "clear", "place",
+)
+#: Step features: a question with less than this share of its idf mass in the entry, or an entry less than this
+#: far (0-1 score) ahead of the runner-up, is much less often right than the linear terms alone say.
+COVERED = 0.25
+CLEAR_MARGIN = 0.02
+#: Logistic-regression weights, one per feature, then the intercept. Fitted by benchmarks/fit_decision.py (which
+#: prints this block) on held-out phrasings of the sample base and perturbed copies of them (label: the best entry is
+#: the right one) against the same questions with their entry removed and 1,000 off-topic LCQMC questions (label 0);
+#: never on benchmarks/eval/test.yaml. Features are correlated (score contains coverage), so single weights are not
+#: meaningful on their own; refit rather than hand-edit.
+WEIGHTS: tuple[float, ...] = (
+    2.952,  # score
+    2.294,  # margin
+    -0.470,  # coverage
+    0.493,  # containment
+    3.170,  # reverse
+    0.440,  # explained
+    0.724,  # unknown
+    -0.325,  # repairs
+    0.363,  # latin
+    1.187,  # covered
+    0.501,  # clear
+    1.634,  # place
+)
+INTERCEPT: float = -6.187
+
+
+def answer_probability(features: tuple[float, ...]) -> float:
+    """P(the best entry is the right answer and the question is in scope), from :data:`WEIGHTS`."""
+    z = INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features))
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
 class _Scored(NamedTuple):
@@ -67,7 +125,19 @@ class _Scored(NamedTuple):
     containment: float
     similarity: float
     reverse: float  # the largest share of one phrasing's idf mass the question contains
+    explained: float  # the largest share of the question's idf mass one phrasing explains when wholly contained
     entry: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """Everything the decision looks at for one question."""
+
+    folded: str
+    repairs: int               # homophone typos repaired (pinyin.repair)
+    ranked: list[_Scored]      # best first
+    unknown_share: float       # share of the question's idf mass in terms no entry contains
+    named_places: frozenset[str]  # the knowledge base's community names the question mentions
 
 
 class Matcher:
@@ -78,10 +148,16 @@ class Matcher:
         self.kb = kb
         self.settings = s = settings or MatchSettings()
         self.normalizer = Normalizer(kb.synonyms, strip_chatter=s.strip_chatter)
-        fold = self.normalizer.fold
         self._entry_ids: list[str] = [e.id for e in kb.entries]
         # Folded community names (沿河社區 → 沿河社区 and 沿河), to tell whether a question says which one it means.
-        self._places: list[tuple[str, ...]] = [_place_names(e, fold) for e in kb.entries]
+        self._places: list[tuple[str, ...]] = [_place_names(e, self.normalizer.fold) for e in kb.entries]
+        self._all_places: tuple[str, ...] = tuple(sorted({p for places in self._places for p in places}))
+        # Community names say where, not what: they are taken out of every indexed text and of the question, and
+        # only the place rules look at them (otherwise 國泰民安 alone would make 國泰民安食堂 look like an answer
+        # to "國泰民安公益站有免費理髮嗎").
+        self._place_re = (re.compile("|".join(map(re.escape, sorted(self._all_places, key=lambda p: (-len(p), p)))))
+                          if self._all_places and s.strip_places else None)
+        fold = self._fold_content
         texts: list[str] = []
         owners: list[int] = []
         self._first: list[int] = []  # entry n's phrasings are texts[_first[n]:_first[n + 1]]
@@ -98,6 +174,14 @@ class Matcher:
         self._owners = owners
         self.phrasings = PhraseIndex(texts)
         self.entries = PhraseIndex(entry_docs)
+        # Pairs a repaired typo may form: those of the indexed text, plus those of every synonym as written (the
+        # index holds only each group's first word; repair runs before synonyms are folded) and of every community
+        # name (taken out of the index, but 沿河 must not be "repaired" into something the index knows).
+        self._extra_pairs: dict[str, int] = {}
+        words = [w for group in kb.synonyms for w in group]
+        for word in [*map(self.normalizer.base, words), *self._all_places]:
+            for a, b in zip(word, word[1:]):
+                self._extra_pairs[a + b] = self._extra_pairs.get(a + b, 0) + 1
 
     @property
     def phrasing_count(self) -> int:
@@ -107,21 +191,14 @@ class Matcher:
     def match(self, query: str) -> MatchResult:
         """Decide between answer, suggest and not found for one question."""
         s = self.settings
-        folded, ranked = self._rank(query)
+        evidence = self._evidence(query)
+        ranked = evidence.ranked
         if not ranked:
             return MatchResult(query=query, outcome="not_found", answer_id=None, score=0.0)
         best = ranked[0]
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        candidates = tuple(Candidate(self._entry_ids[r.entry], round(r.score, 2)) for r in ranked[:5])
-        score = round(best.score, 2)
-        if (
-            best.score >= s.answer_score
-            and best.score - runner_up >= s.answer_margin
-            and best.coverage >= s.answer_coverage
-            and best.reverse >= s.answer_reverse
-            and _agreeing_views(ranked) >= s.answer_agreement
-            and not self._place_unnamed(folded, ranked)
-        ):
+        candidates = tuple(Candidate(self._entry_ids[r.entry], _shown(r.score)) for r in ranked[:5])
+        score = _shown(best.score)
+        if self._answerable(evidence) and answer_probability(self._features(evidence)) >= s.answer_probability:
             return MatchResult(query, "answer", self._entry_ids[best.entry], score, (), candidates)
         floor = max(s.suggest_score, best.score - s.suggest_window)
         suggestions = tuple(self._entry_ids[r.entry] for r in ranked[: s.max_suggestions] if r.score >= floor)
@@ -131,28 +208,67 @@ class Matcher:
 
     def rank(self, query: str, limit: int = 10) -> list[Candidate]:
         """Entries best first with their 0-100 scores (the ranking behind :meth:`match`; used by evaluations)."""
-        return [Candidate(self._entry_ids[r.entry], round(r.score, 2)) for r in self._rank(query)[1][:limit]]
+        return [Candidate(self._entry_ids[r.entry], _shown(r.score)) for r in self._evidence(query).ranked[:limit]]
 
-    def _place_unnamed(self, folded: str, ranked: list[_Scored]) -> bool:
+    def _answerable(self, evidence: _Evidence) -> bool:
+        """The hard rules, whatever the model says: a clear lead over the runner-up entry (two entries with the same
+        phrasing are a question for staff, not a coin toss), and the place rules."""
+        ranked = evidence.ranked
+        runner_up = next((r.score for r in ranked[1:] if r.entry != ranked[0].entry), 0.0)
+        return (ranked[0].score - runner_up >= self.settings.answer_margin
+                and not self._place_unnamed(evidence) and not self._place_conflict(evidence))
+
+    def _place_unnamed(self, evidence: _Evidence) -> bool:
         """Whether the best entry belongs to a community the question does not name while a close runner-up
         belongs to another one (健身房幾點開門 with a gym in 積善 and one in 正達): ask, do not guess."""
+        ranked = evidence.ranked
         places = self._places[ranked[0].entry]
-        if not places or any(place in folded for place in places):
+        if not places or any(place in evidence.named_places for place in places):
             return False
         floor = ranked[0].score - self.settings.suggest_window
         return any(self._places[r.entry] and self._places[r.entry] != places
                    for r in ranked[1:] if r.score >= floor)
 
-    def _rank(self, query: str) -> tuple[str, list[_Scored]]:
+    def _place_conflict(self, evidence: _Evidence) -> bool:
+        """Whether the question names a community and the best entry belongs to another one (沿河圖書室 must not
+        be answered with 明園's library, even when 沿河 has none in the base)."""
+        places = self._places[evidence.ranked[0].entry]
+        return bool(places and evidence.named_places) and not any(p in evidence.named_places for p in places)
+
+    def _fold_query(self, query: str) -> tuple[str, int]:
+        """The folded question and how many homophone typos were repaired on the way."""
+        s = self.settings
+        text = self.normalizer.base(query[:MAX_RAW_CHARS])
+        repairs = 0
+        if s.repair_homophones and text:
+            text, repairs = repair(text, self._pair_weight, self.normalizer.chatter_positions(text),
+                                   s.repair_edge_weight, s.repair_one_sided)
+        return self.normalizer.finish(text)[: s.max_query_chars], repairs
+
+    def _fold_content(self, text: str) -> str:
+        """A knowledge-base text folded, community names taken out."""
+        folded = self.normalizer.fold(text)
+        return (self._place_re.sub("", folded) or folded) if self._place_re is not None else folded
+
+    def _pair_weight(self, pair: str) -> float:
+        """How common a two-character string is in the knowledge base (entries containing it, plus synonyms and
+        community names containing it)."""
+        return self.entries.document_frequency(pair) + self._extra_pairs.get(pair, 0)
+
+    def _evidence(self, query: str) -> _Evidence:
         """The folded question, and candidate entries scored, best first (ties: knowledge-base order)."""
         s = self.settings
-        folded = self.normalizer.fold(query[:MAX_RAW_CHARS])[: s.max_query_chars]
+        folded, repairs = self._fold_query(query)
+        named = frozenset(p for p in self._all_places if p in folded)
+        if named and self._place_re is not None:
+            folded = self._place_re.sub("", folded) or folded
+        empty = _Evidence(folded, repairs, [], 0.0, named)
         if not folded:
-            return folded, []
+            return empty
         entry_terms = self.entries.query_terms(folded)
         phrase_terms = self.phrasings.query_terms(folded)
         if entry_terms.mass <= 0:
-            return folded, []
+            return empty
         # Coverage of every candidate entry: cheap, from the whole-entry forward index.
         coverage: dict[int, float] = {}
         for doc, _ in self.phrasings.search(phrase_terms, s.phrasing_candidates):
@@ -165,7 +281,7 @@ class Matcher:
         shortlist = sorted(coverage, key=lambda e: (-coverage[e], e))[: s.rescored_entries]
         scored = []
         for entry in shortlist:
-            containment = similarity = reverse = 0.0
+            containment = similarity = reverse = explained = 0.0
             for doc in range(self._first[entry], self._first[entry + 1]):
                 text = self._texts[doc]
                 matched = self.phrasings.overlap(doc, phrase_terms)
@@ -173,21 +289,48 @@ class Matcher:
                 dice = 2.0 * matched / (phrase_terms.mass + doc_mass) if matched else 0.0
                 containment = max(containment, fuzz.partial_ratio(folded, text) / 100.0)
                 similarity = max(similarity, 0.5 * dice + 0.5 * Indel.normalized_similarity(folded, text))
-                reverse = max(reverse, matched / doc_mass if doc_mass else 0.0)
+                contained = matched / doc_mass if doc_mass else 0.0
+                reverse = max(reverse, contained)
+                if contained >= _WHOLE:
+                    explained = max(explained, matched / phrase_terms.mass)
             score = 100.0 * (s.coverage_weight * coverage[entry] + s.containment_weight * containment
-                             + s.similarity_weight * similarity)
-            scored.append(_Scored(score, coverage[entry], containment, similarity, reverse, entry))
-        return folded, sorted(scored, key=lambda r: (-r.score, r.entry))
+                             + s.similarity_weight * similarity + s.explained_weight * explained)
+            if named and self._places[entry]:
+                if any(p in named for p in self._places[entry]):
+                    score += s.place_bonus
+                else:
+                    score = max(0.0, score - s.place_penalty)
+            scored.append(_Scored(score, coverage[entry], containment, similarity, reverse, explained, entry))
+        unknown = 1.0 - sum(entry_terms.known.values()) / entry_terms.mass
+        return _Evidence(folded, repairs, sorted(scored, key=lambda r: (-r.score, r.entry)), unknown, named)
+
+    def _features(self, evidence: _Evidence) -> tuple[float, ...]:
+        """The decision's inputs for the best entry (:data:`FEATURES` names them, in order): its score and lead over
+        the runner-up (0-1), its views, the share of the question no entry knows, repairs made, whether the
+        question is Latin-only, the two step features, and whether the question names the entry's community."""
+        ranked = evidence.ranked
+        best = ranked[0]
+        others = [r for r in ranked[1:] if r.entry != best.entry]
+        margin = (best.score - (others[0].score if others else 0.0)) / 100.0
+        return (
+            best.score / 100.0,
+            margin,
+            best.coverage,
+            best.containment,
+            best.reverse,
+            best.explained,
+            evidence.unknown_share,
+            min(evidence.repairs, 3) / 3.0,
+            float(not _HAN.search(evidence.folded)),
+            float(best.coverage >= COVERED),
+            float(margin >= CLEAR_MARGIN),
+            float(any(p in evidence.named_places for p in self._places[best.entry])),
+        )
 
 
-def _agreeing_views(ranked: list[_Scored]) -> int:
-    """How many of the three views, each on its own, would also rank the top entry first."""
-    top = ranked[0]
-    others = [r for r in ranked[1:] if r.entry != top.entry]
-    return sum(
-        all(getattr(r, view) <= getattr(top, view) + 1e-9 for r in others)  # a tie does not disagree
-        for view in ("coverage", "containment", "similarity")
-    )
+def _shown(score: float) -> float:
+    """A score as results report it: 0-100 (the place bonus can lift the internal one above 100), 2 decimals."""
+    return round(min(max(score, 0.0), 100.0), 2)
 
 
 def _place_names(entry: Entry, fold) -> tuple[str, ...]:

@@ -1,6 +1,8 @@
 """Fold a question or a knowledge-base phrasing into the one form matching compares.
 
-``NFKC → OpenCC t2s → casefold → character variants → strip punctuation/space/emoji → synonyms``.
+``NFKC → OpenCC t2s → casefold → character variants → English plurals → strip punctuation/space/emoji``
+(:meth:`Normalizer.base`), then ``synonyms → chatter`` (:meth:`Normalizer.finish`; chatter only with
+``strip_chatter=True``, as the matcher uses it). The matcher repairs homophone typos between the two halves.
 Both sides (resident questions and knowledge-base text) go through the same :class:`Normalizer`, so a
 Simplified question meets a Traditional entry, ``ＷｉＦｉ`` meets ``wifi`` and ``低保`` meets ``最低生活保障``.
 """
@@ -22,9 +24,14 @@ VARIANTS: dict[str, str] = {
     "衞": "卫",
 }
 
-#: Polite chatter that carries no meaning for finding an entry. Stripping it is switched on by
-#: ``Normalizer(strip_chatter=True)``; see benchmarks/README.md for whether measurement kept it on.
-CHATTER: tuple[str, ...] = ("请问", "你好", "您好", "谢谢", "麻烦", "一下", "呢", "吗", "啊", "吧", "呀", "哦", "嘛")
+#: Polite chatter that carries no meaning for finding an entry (folded forms), removed with
+#: ``Normalizer(strip_chatter=True)``. Measured on the dev sets it helps a little and never hurts
+#: (benchmarks/README.md), so the matcher turns it on. Only set formulas of greeting, asking and thanking: every
+#: word here is invisible to matching.
+CHATTER: tuple[str, ...] = (
+    "请问", "想问", "你好", "您好", "谢谢", "感谢", "多谢", "麻烦", "打扰了", "打扰", "不好意思", "一下",
+    "呢", "吗", "啊", "吧", "呀", "哦", "嘛",
+)
 #: The English counterpart, matched as whole words: function words that no entry title contains, so they would
 #: otherwise count as unknown (maximally specific) words.
 ENGLISH_FILLER: tuple[str, ...] = (
@@ -38,6 +45,9 @@ UNSPACED = r"\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U
 _NON_WORD = re.compile(r"[\W_]+")
 # A space survives only between two characters of spaced scripts (English words, numbers).
 _USELESS_SPACE = re.compile(rf" (?=[{UNSPACED}])|(?<=[{UNSPACED}]) ")
+# English plurals: "surveys" must meet "survey". Only -s/-ies on words of 4+ letters, not -ss/-us/-is (address,
+# status, analysis); both sides are folded alike, so an odd stem (news → new) costs nothing.
+_PLURAL = re.compile(r"(?<![0-9a-z])([a-z]{2,}?)(ies|(?<![sui])s)(?![0-9a-z])")
 _VARIANT_RE = re.compile("|".join(map(re.escape, sorted(VARIANTS, key=len, reverse=True))))
 
 
@@ -54,7 +64,15 @@ def _base_fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text).casefold()
     text = _VARIANT_RE.sub(lambda m: VARIANTS[m.group()], text)
+    text = _PLURAL.sub(_singular, text)
     return _strip(text)
+
+
+def _singular(match: re.Match[str]) -> str:
+    stem, ending = match.groups()
+    if ending == "ies":
+        return stem + "y" if len(stem) >= 2 else match.group()
+    return stem if len(stem) >= 3 else match.group()
 
 
 def _word_pattern(word: str) -> str:
@@ -81,23 +99,41 @@ class Normalizer:
                 continue
             for word in folded:
                 self.canonical.setdefault(word, folded[0])
-        # Drop identity mappings: they cost regex time and change nothing.
-        self.canonical = {w: c for w, c in self.canonical.items() if w != c}
         # One alternation, longest first: Python's regex tries alternatives in order, so at each position the
-        # longest synonym wins (最低生活保障金 before 低保), in a single C-speed left-to-right pass.
+        # longest synonym wins (最低生活保障金 before 低保), in a single C-speed left-to-right pass. Each group's
+        # first word stays in the alternation although it maps to itself: matched where it starts, it keeps a
+        # word that overlaps it from being rewritten (免费用 is 免费 + 用, not 免 + 费用 → 免多少钱).
         words = sorted(self.canonical, key=lambda w: (-len(w), w))
-        self._synonym_re = re.compile("|".join(_word_pattern(w) for w in words)) if words else None
+        self._synonym_re = (re.compile("|".join(_word_pattern(w) for w in words))
+                            if any(w != c for w, c in self.canonical.items()) else None)
         chatter = "|".join(map(re.escape, sorted(CHATTER, key=len, reverse=True)))
-        filler = r"\b(?:" + "|".join(ENGLISH_FILLER) + r")\b ?"
+        # folded like the text, plurals included ("does" → "doe"), so the words still match after folding
+        fillers = sorted({_PLURAL.sub(_singular, word) for word in ENGLISH_FILLER})
+        filler = r"\b(?:" + "|".join(fillers) + r")\b ?"
         self._chatter_re = re.compile(f"{chatter}|{filler}") if strip_chatter else None
 
     def fold(self, text: str) -> str:
         """The matching form of ``text``: Simplified, case-folded, half-width, no punctuation/emoji/spaces
         (except one space between Latin words), synonyms replaced by their group's first word."""
-        text = _base_fold(text)
+        return self.finish(_base_fold(text))
+
+    @staticmethod
+    def base(text: str) -> str:
+        """The first half of :meth:`fold`: script, width, case, variants, punctuation (no synonyms, no chatter).
+        The matcher repairs typos on this form, then calls :meth:`finish`."""
+        return _base_fold(text)
+
+    def finish(self, text: str) -> str:
+        """The second half of :meth:`fold`, on the output of :meth:`base`: synonyms, then chatter."""
         if self._synonym_re is not None:
             text = self._synonym_re.sub(lambda m: self.canonical[m.group()], text)
         if self._chatter_re is not None:
             stripped = self._chatter_re.sub("", text).strip()
             text = stripped or text  # "你好" alone is still a message; keep it rather than fold it to nothing
         return text
+
+    def chatter_positions(self, text: str) -> frozenset[int]:
+        """Positions of chatter words in ``text`` (a :meth:`base` form); empty when chatter is not stripped."""
+        if self._chatter_re is None:
+            return frozenset()
+        return frozenset(i for m in self._chatter_re.finditer(text) for i in range(m.start(), m.end()))

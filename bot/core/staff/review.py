@@ -23,7 +23,7 @@ from bot.core.staff.digest import DISTRICT_TZ
 
 #: What "new" means for /review: not yet answered or closed.
 WAITING: tuple[Status, ...] = ("received", "in_review")
-#: Button actions: ``rv:VERB:REFERENCE`` (a reference is 17 ASCII characters, so every action fits in 64 bytes).
+#: Button actions: ``rv:VERB:REFERENCE`` (references are at most 23 ASCII characters: every action fits in 64 bytes).
 PREFIX = "rv"
 IN_REVIEW, REPLY, CLOSE, NEXT, CANCEL_REPLY = "ir", "re", "cl", "nx", "cx"
 #: Characters of a staff reply quoted on the card (the whole reply went to the resident).

@@ -1,0 +1,177 @@
+"""The cheap write paths of ``bot.storage.database`` (``write``, ``run_block``) and the resident store's cache keep
+the group commit's guarantees: a writer resumes only after the COMMIT that made its write durable, a failing write
+fails alone, queued writes keep their order. (The SIGKILL test in ``test_durability.py`` covers them end to end.)"""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.core.ports import ResidentState
+from bot.storage.database import MULTIROW_MAX, Database, Statement, StatementFailed
+from bot.storage.residents import SqliteResidentStore
+
+UPSERT = "INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+async def _open(tmp_path: Path) -> Database:
+    db = Database(tmp_path / "w.sqlite3")
+    await db.open()
+    async with db.transaction() as conn:
+        await conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    return db
+
+
+def _committed(path: Path) -> dict[int, str]:
+    """What another connection (another process, after a crash) sees: committed rows only."""
+    conn = sqlite3.connect(path)
+    try:
+        return dict(conn.execute("SELECT k, v FROM t"))
+    finally:
+        conn.close()
+
+
+async def test_a_queued_write_returns_only_once_committed(tmp_path):
+    db = await _open(tmp_path)
+    seen: dict[int, bool] = {}
+
+    async def write(k: int) -> None:
+        await db.write(UPSERT, (k, f"v{k}"))
+        seen[k] = _committed(db.path).get(k) == f"v{k}"
+
+    # More than one multi-row statement holds (MULTIROW_MAX), mixed with blocks that share the commits.
+    await asyncio.gather(*(write(k) for k in range(MULTIROW_MAX + 200)),
+                         *(db.run_block([Statement(UPSERT, (10_000 + k, "block"))]) for k in range(20)))
+    assert seen == {k: True for k in range(MULTIROW_MAX + 200)}
+    assert len(_committed(db.path)) == MULTIROW_MAX + 220
+    await db.close()
+
+
+async def test_a_failing_queued_write_fails_alone(tmp_path):
+    db = await _open(tmp_path)
+    results = await asyncio.gather(*(db.write(UPSERT, (k, None if k % 7 == 0 else "ok")) for k in range(50)),
+                                   return_exceptions=True)
+    failed = {k for k, r in enumerate(results) if isinstance(r, Exception)}
+    assert failed == {k for k in range(50) if k % 7 == 0}
+    assert all(isinstance(results[k], sqlite3.IntegrityError) for k in failed)
+    assert set(_committed(db.path)) == set(range(50)) - failed
+    await db.close()
+
+
+async def test_queued_writes_keep_their_order(tmp_path):
+    db = await _open(tmp_path)
+    delete = "DELETE FROM t WHERE k = ?"
+    await asyncio.gather(db.write(UPSERT, (1, "a")), db.write(UPSERT, (2, "a")), db.write(delete, (1,)),
+                         db.write(UPSERT, (2, "b")), db.write(UPSERT, (3, "a")), db.write(delete, (3,)),
+                         db.write(UPSERT, (3, "c")))
+    assert _committed(db.path) == {2: "b", 3: "c"}
+    await db.close()
+
+
+async def test_a_block_is_all_or_nothing_and_names_the_failing_statement(tmp_path):
+    db = await _open(tmp_path)
+
+    async def block(k: int) -> list:
+        third = k if k % 3 == 0 else k + 2000  # every third block collides with its own first row
+        return await db.run_block([Statement("INSERT INTO t (k, v) VALUES (?, 'first')", (k,)),
+                                   Statement("INSERT INTO t (k, v) VALUES (?, ?)", (k + 1000, "second")),
+                                   Statement("INSERT INTO t (k, v) VALUES (?, 'third')", (third,))])
+
+    results = await asyncio.gather(*(block(k) for k in range(30)), return_exceptions=True)
+    failed = {k for k, r in enumerate(results) if isinstance(r, Exception)}
+    assert failed == {k for k in range(30) if k % 3 == 0}
+    assert all(isinstance(results[k], StatementFailed) and results[k].index == 2
+               and isinstance(results[k].error, sqlite3.IntegrityError) for k in failed)
+    kept = set(_committed(db.path))
+    assert kept == {k + offset for k in set(range(30)) - failed for offset in (0, 1000, 2000)}, "no half block"
+    assert all(len(results[k]) == 3 and results[k][0].rowcount == 1 for k in set(range(30)) - failed)
+    await db.close()
+
+
+async def test_the_resident_cache_writes_through_and_never_hides_a_newer_state(tmp_path):
+    db = Database(tmp_path / "r.sqlite3")
+    await db.open()
+    store = SqliteResidentStore(db)
+    old = ResidentState(user="tg:1", state="fb.question", data={"c": "jobs"}, updated_at=T0)
+    await store.save_state(old)
+    restarted = SqliteResidentStore(db)  # a new process: nothing cached, everything from the file
+    assert await restarted.load_state("tg:1") == old
+
+    # While a newer save waits for its COMMIT (a slow block holds the write lock), the reminder job's query
+    # still finds the old, stale row in the file: it must judge the newer state, which is not stale.
+    gate = asyncio.Event()
+
+    async def slow_block() -> None:
+        async with db.transaction():
+            await gate.wait()
+
+    holder = asyncio.create_task(slow_block())
+    await asyncio.sleep(0.05)
+    newer = ResidentState(user="tg:1", state="fb.summary", data={"c": "jobs", "a": {}},
+                          updated_at=T0 + timedelta(hours=1))
+    saving = asyncio.create_task(store.save_state(newer))
+    await asyncio.sleep(0.05)
+    assert not saving.done(), "a save returns only after its COMMIT"
+    assert await store.load_state("tg:1") == newer
+    assert await store.stale_flows(T0 + timedelta(minutes=30)) == []
+    gate.set()
+    await asyncio.gather(holder, saving)
+    assert await SqliteResidentStore(db).load_state("tg:1") == newer
+
+    loaded = await store.load_state("tg:1")
+    loaded.data["a"]["x"] = 1  # a handler changing what it loaded, then failing: the cache must not see it
+    assert (await store.load_state("tg:1")).data == {"c": "jobs", "a": {}}
+    await store.forget("tg:1")
+    assert (await SqliteResidentStore(db).load_state("tg:1")).state == "idle"
+    await db.close()
+
+
+@pytest.mark.parametrize("size", [1, 3])
+async def test_the_cache_is_bounded(tmp_path, size):
+    db = Database(tmp_path / "b.sqlite3")
+    await db.open()
+    store = SqliteResidentStore(db, cache_size=size)
+    for n in range(10):
+        await store.save_state(ResidentState(user=f"tg:{n}", state="fb.question", updated_at=T0))
+    assert len(store._cache) == size
+    assert [(await store.load_state(f"tg:{n}")).state for n in range(10)] == ["fb.question"] * 10
+    await db.close()
+
+
+async def test_concurrent_submissions_conflict_alone(tmp_path):
+    """Submissions sent to the database together (one batch of blocks): each conflict fails its own submission
+    with the right error, and nothing of it is kept; the others are stored whole."""
+    from bot.core.feedback.model import Answer, NewSubmission
+    from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
+    from bot.storage.feedback import SqliteFeedbackStore
+
+    db = Database(tmp_path / "f.sqlite3")
+    await db.open()
+    store = SqliteFeedbackStore(db)
+    answers = (Answer("status", "grad", 0), Answer("help", ("skills", "loans"), 1), Answer("note", "夜校", 2))
+
+    def submission(n: int, **kw) -> NewSubmission:
+        base = dict(reference=f"FB-{n:014d}", kind="survey", language="zh-Hant", created_at=T0,
+                    consultation_id="jobs", answers=answers, user=f"tg:{n}")
+        return NewSubmission(**{**base, **kw})
+
+    batch = [submission(n) for n in range(20)]
+    batch += [submission(100, user="tg:3"),  # tg:3 already answered "jobs"
+              submission(101, reference="FB-00000000000005", user="tg:101"),  # a reference that is taken
+              submission(102, user=None, participation="token"),
+              submission(103, user=None, participation="token"),  # the same anonymous resident again
+              submission(104, user="tg:104", contact="電話 138")]
+    results = await asyncio.gather(*(store.add(s) for s in batch), return_exceptions=True)
+    errors = {s.reference: type(r) for s, r in zip(batch, results) if isinstance(r, Exception)}
+    # Blocks are applied in the order they were queued: the earlier of two conflicting submissions wins.
+    assert errors == {"FB-00000000000100": AlreadySubmitted, "FB-00000000000005": DuplicateReference,
+                      "FB-00000000000103": AlreadyParticipated}
+    stored = await store.submissions()
+    assert len(stored) == len(batch) - 3
+    assert all(s.answers == answers for s in stored), "every stored submission is whole"
+    assert (await store.get("FB-00000000000005")).linked and await store.contact("FB-00000000000104") == "電話 138"
+    await db.close()
