@@ -1,6 +1,7 @@
 """Fit the matcher's answer decision: a logistic regression over the evidence views, and its threshold.
 
-    .venv/bin/python benchmarks/fit_decision.py [--kb DIR] [--public DIR]     # ~1.5 min; prints the constants
+    .venv/bin/python benchmarks/fit_decision.py [--kb DIR] [--public DIR]     # ~1 min; prints the constants
+    .venv/bin/python benchmarks/fit_decision.py --settings '{"repair_homophones": false}'   # an ablation
 
 Re-derives ``WEIGHTS``, ``INTERCEPT`` (bot/core/matching/matcher.py) and ``MatchSettings.answer_probability``
 from tuning data only — never from ``benchmarks/eval/test.yaml``:
@@ -43,7 +44,7 @@ from eval_quality import read_eval_set  # noqa: E402
 from bot.core.knowledge.loader import load_knowledge  # noqa: E402
 from bot.core.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.core.language import to_simplified  # noqa: E402
-from bot.core.matching.matcher import FEATURES, Matcher  # noqa: E402
+from bot.core.matching.matcher import FEATURES, Matcher, MatchSettings  # noqa: E402
 from bot.core.matching.pinyin import homophones  # noqa: E402
 
 SEED = 7
@@ -97,11 +98,11 @@ def perturbed(question: str, rng: random.Random, frequency: Counter[str]) -> lis
     return out
 
 
-def collect(kb: KnowledgeBase, bq_dev: dict) -> list[Row]:
+def collect(kb: KnowledgeBase, bq_dev: dict, settings: MatchSettings) -> list[Row]:
     rng = random.Random(SEED)
     frequency = Counter(ch for part in ("queries", "oos_heldout", "oos_far") for q in bq_dev[part] for ch in q["text"])
     rows: list[Row] = []
-    full = Matcher(kb)
+    full = Matcher(kb, settings)
     for q in read_eval_set(ROOT / "benchmarks" / "eval" / "dev.yaml"):
         rows.append(observe(full, q.text, q.expect, "dev" if q.expect else "dev-oos"))
     for q in bq_dev["oos_far"]:
@@ -109,12 +110,13 @@ def collect(kb: KnowledgeBase, bq_dev: dict) -> list[Row]:
     for i, entry in enumerate(kb.entries):
         for j, question in enumerate(entry.questions):
             fewer = dataclasses.replace(entry, questions=entry.questions[:j] + entry.questions[j + 1:])
-            matcher = Matcher(dataclasses.replace(kb, entries=kb.entries[:i] + (fewer,) + kb.entries[i + 1:]))
+            matcher = Matcher(dataclasses.replace(kb, entries=kb.entries[:i] + (fewer,) + kb.entries[i + 1:]),
+                              settings)
             rows.append(observe(matcher, question, entry.id, "held", i))
             for variant in perturbed(question, rng, frequency):
                 rows.append(observe(matcher, variant, entry.id, "held-p", i))
     for i, entry in enumerate(kb.entries):
-        matcher = Matcher(dataclasses.replace(kb, entries=kb.entries[:i] + kb.entries[i + 1:]))
+        matcher = Matcher(dataclasses.replace(kb, entries=kb.entries[:i] + kb.entries[i + 1:]), settings)
         for question in entry.questions:
             rows.append(observe(matcher, question, None, "removed", i))
             for variant in perturbed(question, rng, frequency):
@@ -197,9 +199,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", default=str(ROOT / "knowledge"))
     parser.add_argument("--public", default=str(ROOT.parent / "shared" / "benchmarks"))
+    parser.add_argument("--settings", default="{}", help="MatchSettings overrides as JSON (ablations)")
     args = parser.parse_args()
+    settings = MatchSettings(**json.loads(args.settings))
     bq_dev = json.loads((Path(args.public) / "bq_faq_zh_cn" / "bq_faq_dev.json").read_text(encoding="utf-8"))
-    rows = collect(load_knowledge(Path(args.kb)), bq_dev)
+    rows = collect(load_knowledge(Path(args.kb)), bq_dev, settings)
     usable = [i for i, r in enumerate(rows) if r.features is not None and r.group in TRAIN]
     # cross-validated probabilities for the training groups; the full model for dev
     probs = [0.0] * len(rows)
