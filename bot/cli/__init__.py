@@ -31,6 +31,37 @@ def add_kb_option(parser: argparse.ArgumentParser) -> None:
                         help="knowledge directory (default: $KNOWLEDGE_DIR, else knowledge/)")
 
 
+class CommandFailed(Exception):
+    """A command cannot run (bad setting, invalid knowledge base, no database): ``main`` prints the message to
+    stderr and exits with ``code``."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def settings_and_knowledge(args: argparse.Namespace, *, need_database: bool = False):
+    """The settings and the validated knowledge base (``--kb`` wins over ``KNOWLEDGE_DIR``) that staff commands
+    work on; with ``need_database``, also check that the bot's database file (``BOT_DB``) exists."""
+    from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid  # noqa: PLC0415
+    from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415
+    from bot.settings import Settings  # noqa: PLC0415
+
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        raise CommandFailed(2, f"configuration error: {error}") from None
+    directory = settings.knowledge_dir_for(getattr(args, "kb", None))
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeBaseInvalid as invalid:
+        raise CommandFailed(1, f"The knowledge base in {directory} has mistakes (python -m bot kb validate):\n"
+                               f"{invalid.report()}") from None
+    if need_database and not settings.db_path.is_file():
+        raise CommandFailed(1, f"no database at {settings.db_path} (set BOT_DB to the bot's database file)")
+    return settings, kb
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -39,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args) or 0)
+    except CommandFailed as failed:
+        print(failed, file=sys.stderr)
+        return failed.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `python -m bot ask … | head`

@@ -13,7 +13,7 @@ import sys
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from bot.cli import add_kb_option
+from bot.cli import add_kb_option, settings_and_knowledge
 
 #: The audit log's "who" for actions taken on the server's command line.
 CLI_USER = "cli"
@@ -61,25 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_export(args: argparse.Namespace) -> int:
     """Export, record the audit entry, say where the files are; exit 1 on a missing database or knowledge base,
     or an unknown consultation."""
-    from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid  # noqa: PLC0415
-    from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415
-    from bot.settings import Settings  # noqa: PLC0415
 
-    try:
-        settings = Settings.from_env()
-    except ConfigurationError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    directory = settings.knowledge_dir_for(args.kb)
-    try:
-        kb = load_knowledge(directory)
-    except KnowledgeBaseInvalid as invalid:
-        print(f"The knowledge base in {directory} has mistakes (python -m bot kb validate):", file=sys.stderr)
-        print(invalid.report(), file=sys.stderr)
-        return 1
-    if not settings.db_path.is_file():
-        print(f"no database at {settings.db_path} (set BOT_DB to the bot's database file)", file=sys.stderr)
-        return 1
+    settings, kb = settings_and_knowledge(args, need_database=True)
     now = datetime.now(timezone.utc)
     out = args.out or Path(f"feedback-{now:%Y%m%d}{'-' + args.consultation if args.consultation else ''}"
                            f".{args.format}")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.cli import add_kb_option
+from bot.cli import add_kb_option, settings_and_knowledge
 from bot.cli.feedback import day_start, parse_day
 
 
@@ -29,28 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read the figures, draw the charts, write the folder; exit 1 when the knowledge base or database is
     missing."""
-    from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid  # noqa: PLC0415
-    from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415
     from bot.core.knowledge.service import KnowledgeSnapshot  # noqa: PLC0415
     from bot.reports.charts import draw_all  # noqa: PLC0415
     from bot.reports.html import render_page  # noqa: PLC0415
-    from bot.settings import Settings  # noqa: PLC0415
 
-    try:
-        settings = Settings.from_env()
-    except ConfigurationError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    directory = settings.knowledge_dir_for(args.kb)
-    try:
-        snapshot = KnowledgeSnapshot.build(load_knowledge(directory))
-    except KnowledgeBaseInvalid as invalid:
-        print(f"The knowledge base in {directory} has mistakes (python -m bot kb validate):", file=sys.stderr)
-        print(invalid.report(), file=sys.stderr)
-        return 1
-    if not settings.db_path.is_file():
-        print(f"no database at {settings.db_path} (set BOT_DB to the bot's database file)", file=sys.stderr)
-        return 1
+    settings, kb = settings_and_knowledge(args, need_database=True)
+    snapshot = KnowledgeSnapshot.build(kb)
     now = datetime.now(timezone.utc)
     stats = asyncio.run(_gather(settings.db_path, snapshot, day_start(args.since), now))
     charts = draw_all(stats)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli import add_kb_option
+from bot.cli import add_kb_option, settings_and_knowledge
 
 if TYPE_CHECKING:
     from bot.core.knowledge.model import KnowledgeBase
@@ -57,27 +56,10 @@ async def _read(db_path: Path, since: datetime | None):
 
 def run(args: argparse.Namespace) -> int:
     """Read the questions, group them, print the groups; exit 1 when the knowledge base or database is missing."""
-    from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid  # noqa: PLC0415
-    from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415
     from bot.core.matching.matcher import Matcher  # noqa: PLC0415
     from bot.core.staff.unanswered import group_unanswered  # noqa: PLC0415
-    from bot.settings import Settings  # noqa: PLC0415
 
-    try:
-        settings = Settings.from_env()
-    except ConfigurationError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    directory = settings.knowledge_dir_for(args.kb)
-    try:
-        kb = load_knowledge(directory)
-    except KnowledgeBaseInvalid as invalid:
-        print(f"The knowledge base in {directory} has mistakes (python -m bot kb validate):", file=sys.stderr)
-        print(invalid.report(), file=sys.stderr)
-        return 1
-    if not settings.db_path.is_file():
-        print(f"no database at {settings.db_path} (set BOT_DB to the bot's database file)", file=sys.stderr)
-        return 1
+    settings, kb = settings_and_knowledge(args, need_database=True)
     since = datetime.combine(args.since, time.min, timezone.utc) if args.since else None
     questions = asyncio.run(_read(settings.db_path, since))
     groups = group_unanswered(questions, Matcher(kb), args.threshold)
