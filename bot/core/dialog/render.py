@@ -88,12 +88,14 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, t: Texts, lang: Lang, *, replac
     if entry.updated:
         parts.append(f"<i>{t('entry.updated', date=entry.updated.isoformat())}</i>")
 
-    rows: list[tuple[Button, ...]] = list(extra_rows)
+    rows: list[tuple[Button, ...]] = []
     related = [kb.get(r) for r in entry.related]
     related_buttons = [entry_button(r, lang) for r in related if r is not None][:6]
     if related_buttons:
         parts.append(t("entry.related"))
         rows.extend(tuple(related_buttons[i:i + 2]) for i in range(0, len(related_buttons), 2))
+    # Extra rows (the 👍/👎 row) come after the related entries, which the "related" line of the text introduces.
+    rows.extend(extra_rows)
     rows.append((Button(t("back"), f"cat:{entry.category}:0"), Button(t("menu_button"), "menu")))
     replies = [Reply(html="\n\n".join(p for p in parts if p), buttons=tuple(rows), replace=replace)]
     if entry.location:
