@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import bot.core.feedback  # noqa: F401  (registers the consultations section before any knowledge is loaded)
@@ -17,6 +17,8 @@ from bot.core.feedback.service import FeedbackService
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.messages import Incoming, Reply
+
+from players import Clock, button_action, button_labels  # noqa: F401 - Clock is re-exported
 
 ENTRIES_YAML = """\
 entries:
@@ -110,19 +112,6 @@ def write_knowledge(directory: Path, consultations: str = CONSULTATIONS_YAML) ->
     return directory
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
@@ -150,15 +139,10 @@ class Resident:
         return await self.send(action=action)
 
     def button(self, label_part: str) -> str:
-        for reply in self.last:
-            for row in reply.buttons:
-                for b in row:
-                    if label_part in b.label:
-                        return b.action
-        raise AssertionError(f"no button {label_part!r} in {self.buttons()}")
+        return button_action(self.last, label_part)
 
     def buttons(self) -> list[str]:
-        return [b.label for r in self.last for row in r.buttons for b in row]
+        return button_labels(self.last)
 
     def actions(self) -> list[str]:
         return [b.action for r in self.last for row in r.buttons for b in row]

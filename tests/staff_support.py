@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.core.dialog.assistant import Assistant
@@ -14,21 +14,20 @@ from bot.core.messages import Incoming, Reply
 from bot.core.staff.memory import MemoryAuditStore, MemoryDigestStore, MemorySubscriptionStore
 from bot.core.staff.tools import EXTRAS_KEY, StaffTools
 
+import players
+from players import button_action
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
 STAFF = "tg:100"
 OTHER_STAFF = "tg:101"
 
 
-class Clock:
+class Clock(players.Clock):
+    """Starts on a Monday morning, when the weekly digest is due."""
+
     def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+        super().__init__(start)
 
 
 @dataclass
@@ -86,13 +85,7 @@ class Person:
         return await self.send(action=self.button(label_part))
 
     def button(self, label_part: str) -> str:
-        for reply in self.last:
-            for row in reply.buttons:
-                for button in row:
-                    if label_part in button.label:
-                        return button.action
-        labels = [b.label for r in self.last for row in r.buttons for b in row]
-        raise AssertionError(f"no button with {label_part!r} in {labels}")
+        return button_action(self.last, label_part)
 
     def text(self) -> str:
         return "\n".join(r.html for r in self.last)

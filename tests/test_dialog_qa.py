@@ -10,6 +10,7 @@ from bot.core.memory_store import MemoryResidentStore
 from bot.core.messages import Incoming
 
 from conftest import small_knowledge_base
+from players import button_action, button_labels
 
 USER = "test:1"
 
@@ -36,15 +37,10 @@ class Resident:
         return self.last
 
     def button(self, label_part):
-        for reply in self.last:
-            for row in reply.buttons:
-                for b in row:
-                    if label_part in b.label:
-                        return b.action
-        raise AssertionError(f"no button {label_part!r} in {self.buttons()}")
+        return button_action(self.last, label_part)
 
     def buttons(self):
-        return [b.label for r in self.last for row in r.buttons for b in row]
+        return button_labels(self.last)
 
     @property
     def text(self):
