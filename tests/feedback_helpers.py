@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import bot.core.feedback  # noqa: F401  (registers the consultations section before any knowledge is loaded)
