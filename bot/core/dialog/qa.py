@@ -30,8 +30,7 @@ async def start(ctx: Context) -> list[Reply]:
         entry = ctx.knowledge.resolve(payload)
         if entry:
             ctx.goto("idle", {})
-            return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang,
-                                      extra_rows=feedback_buttons.helpful_rows(ctx, entry.id))
+            return _answer(ctx, entry)
     ctx.goto("idle", {})
     name = ctx.incoming.display_name
     greeting = ctx.t("welcome", name=f" {escape(name)}" if name else "")
@@ -71,6 +70,11 @@ async def show_entry(ctx: Context) -> list[Reply]:
     if entry is None:
         return stale(ctx)
     ctx.goto("idle", {})
+    return _answer(ctx, entry)
+
+
+def _answer(ctx: Context, entry) -> list[Reply]:
+    """An entry's answer, with the "helpful? 👍/👎" row every answer carries."""
     return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang,
                               extra_rows=feedback_buttons.helpful_rows(ctx, entry.id))
 
@@ -85,8 +89,7 @@ async def question(ctx: Context) -> list[Reply]:
     result = snapshot.matcher.match(text)
     if result.outcome == "answer" and result.answer_id and (entry := snapshot.kb.get(result.answer_id)):
         ctx.goto("idle", {})
-        return render.entry_reply(snapshot.kb, entry, ctx.t, ctx.lang,
-                                  extra_rows=feedback_buttons.helpful_rows(ctx, entry.id))
+        return _answer(ctx, entry)
     if result.outcome == "suggest" and result.suggestions:
         entries = [e for e in (snapshot.kb.get(i) for i in result.suggestions) if e]
         rows = tuple((render.entry_button(e, ctx.lang),) for e in entries)
