@@ -193,3 +193,18 @@ async def sqlite_world(knowledge: KnowledgeService, path: Path, clock: Clock | N
     await database.open()
     return build_world(knowledge, clock or Clock(), SqliteResidentStore(database), SqliteFeedbackStore(database),
                        database)
+
+
+async def open_world(kind: str, knowledge: KnowledgeService, tmp_path: Path) -> World:
+    """A world on the in-memory stores (``"memory"``) or on a fresh SQLite file (``"sqlite"``): the two
+    parameters of every test that must behave the same on both."""
+    if kind == "memory":
+        return memory_world(knowledge)
+    return await sqlite_world(knowledge, tmp_path / "bot.sqlite3")
+
+
+async def close_world(world: World) -> None:
+    """Check the SQLite file is intact and close it (nothing to do for the in-memory stores)."""
+    if world.database is not None:
+        assert await world.database.integrity_check() == "ok"
+        await world.database.close()

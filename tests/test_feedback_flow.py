@@ -12,7 +12,7 @@ from bot.core.feedback import flow
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 
-from feedback_helpers import Clock, memory_world, sqlite_world, write_knowledge
+from feedback_helpers import Clock, close_world, memory_world, open_world, sqlite_world, write_knowledge
 
 
 @pytest.fixture(scope="module")
@@ -22,13 +22,9 @@ def knowledge(tmp_path_factory):
 
 @pytest.fixture(params=["memory", "sqlite"])
 async def world(request, knowledge, tmp_path):
-    if request.param == "memory":
-        yield memory_world(knowledge)
-        return
-    w = await sqlite_world(knowledge, tmp_path / "bot.sqlite3")
+    w = await open_world(request.param, knowledge, tmp_path)
     yield w
-    assert await w.database.integrity_check() == "ok"
-    await w.database.close()
+    await close_world(w)
 
 
 LABELS = {

@@ -15,7 +15,7 @@ from bot.core.staff.memory import MemoryAuditStore, MemoryDigestStore, MemorySub
 from bot.core.staff.respondents import RespondentAudiences
 from bot.core.staff.tools import EXTRAS_KEY, StaffTools
 
-from feedback_helpers import memory_world, plain, sqlite_world, write_knowledge
+from feedback_helpers import close_world, open_world, plain, write_knowledge
 from staff_support import Person
 
 STAFF = "tg:9000"
@@ -30,19 +30,14 @@ def knowledge(tmp_path_factory):
 
 @pytest.fixture(params=["memory", "sqlite"])
 async def world(request, knowledge, tmp_path):
-    if request.param == "memory":
-        w = memory_world(knowledge)
-    else:
-        w = await sqlite_world(knowledge, tmp_path / "bot.sqlite3")
+    w = await open_world(request.param, knowledge, tmp_path)
     w.tools = StaffTools(knowledge=knowledge, residents=w.residents, audit=MemoryAuditStore(),
                          subscriptions=MemorySubscriptionStore(), digests=MemoryDigestStore(), clock=w.clock,
                          staff_users=(STAFF,), settle_watcher=False)
     w.tools.audiences.append(RespondentAudiences(w.store))
     w.assistant.deps.extras[EXTRAS_KEY] = w.tools
     yield w
-    if w.database is not None:
-        assert await w.database.integrity_check() == "ok"
-        await w.database.close()
+    await close_world(w)
 
 
 def staff_of(world) -> Person:
