@@ -1,6 +1,6 @@
 """Fold a question or a knowledge-base phrasing into the one form matching compares.
 
-``NFKC → OpenCC t2s → casefold → character variants → English plurals → strip punctuation/space/emoji``
+``NFKC → OpenCC t2s → casefold → character variants → English stems → strip punctuation/space/emoji``
 (:meth:`Normalizer.base`), then ``synonyms → chatter`` (:meth:`Normalizer.finish`; chatter only with
 ``strip_chatter=True``, as the matcher uses it). The matcher repairs homophone typos between the two halves.
 Both sides (resident questions and knowledge-base text) go through the same :class:`Normalizer`, so a
@@ -9,8 +9,12 @@ Simplified question meets a Traditional entry, ``ＷｉＦｉ`` meets ``wifi`` a
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from functools import lru_cache
 from typing import Iterable, Sequence
+
+import snowballstemmer
 
 from bot.core.language import to_simplified
 
@@ -32,22 +36,30 @@ CHATTER: tuple[str, ...] = (
     "请问", "想问", "你好", "您好", "谢谢", "感谢", "多谢", "麻烦", "打扰了", "打扰", "不好意思", "一下",
     "呢", "吗", "啊", "吧", "呀", "哦", "嘛",
 )
-#: The English counterpart, matched as whole words: function words that no entry title contains, so they would
-#: otherwise count as unknown (maximally specific) words.
+#: The English counterpart, matched as whole words after stemming: function words that carry no meaning for
+#: finding an entry ("I graduated last year and still have no job, what help is there" → "graduat year job help").
+#: Without them, a word no entry contains (still, there) counts as the most specific evidence in the question.
 ENGLISH_FILLER: tuple[str, ...] = (
-    "a", "an", "the", "is", "are", "am", "do", "does", "i", "my", "me", "we", "our", "you", "your", "it", "its",
-    "to", "of", "for", "in", "on", "at", "be", "can", "could", "please", "there", "this", "that", "what", "how",
-    "s", "hi", "hello", "thanks", "thank",
+    "a", "an", "the", "is", "are", "am", "was", "were", "be", "been", "being", "do", "does", "did", "have", "has",
+    "had", "having", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
+    "i", "me", "my", "mine", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her", "it", "its",
+    "they", "them", "their", "this", "that", "these", "those", "there", "here",
+    "what", "which", "who", "whom", "whose", "how", "why",
+    "to", "of", "for", "in", "on", "at", "by", "with", "from", "into", "about", "as", "than", "then",
+    "and", "or", "but", "if", "so", "because", "also", "too", "just", "still", "already", "yet", "very", "really",
+    "any", "some", "much", "many", "please", "pls", "hi", "hello", "hey", "thanks", "thank", "thx", "ok", "okay",
+    "s", "t", "know", "tell", "want", "wanna", "like", "need", "get", "got", "anyone", "somebody", "someone",
 )
-
 # Han ideographs, CJK symbols, kana and hangul syllables: scripts written without spaces between words.
 UNSPACED = r"\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 _NON_WORD = re.compile(r"[\W_]+")
 # A space survives only between two characters of spaced scripts (English words, numbers).
 _USELESS_SPACE = re.compile(rf" (?=[{UNSPACED}])|(?<=[{UNSPACED}]) ")
-# English plurals: "surveys" must meet "survey". Only -s/-ies on words of 4+ letters, not -ss/-us/-is (address,
-# status, analysis); both sides are folded alike, so an odd stem (news → new) costs nothing.
-_PLURAL = re.compile(r"(?<![0-9a-z])([a-z]{2,}?)(ies|(?<![sui])s)(?![0-9a-z])")
+# English words are stemmed (Snowball, the standard English stemmer) so that "graduated" meets "graduate" and
+# "registering" meets "register"; only runs of letters, so "wifi6" or a street number is left alone.
+_LATIN_WORD = re.compile(r"(?<![0-9a-z])[a-z]{3,}(?![0-9a-z])")
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()  # a Snowball stemmer keeps its working string on itself: one caller at a time
 _VARIANT_RE = re.compile("|".join(map(re.escape, sorted(VARIANTS, key=len, reverse=True))))
 
 
@@ -64,15 +76,19 @@ def _base_fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text).casefold()
     text = _VARIANT_RE.sub(lambda m: VARIANTS[m.group()], text)
-    text = _PLURAL.sub(_singular, text)
+    text = _LATIN_WORD.sub(_stem_match, text)
     return _strip(text)
 
 
-def _singular(match: re.Match[str]) -> str:
-    stem, ending = match.groups()
-    if ending == "ies":
-        return stem + "y" if len(stem) >= 2 else match.group()
-    return stem if len(stem) >= 3 else match.group()
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The Snowball stem of one lower-case English word (cached: residents and entries reuse few words)."""
+    with _STEMMER_LOCK:
+        return _STEMMER.stemWord(word)
+
+
+def _stem_match(match: re.Match[str]) -> str:
+    return stem(match.group())
 
 
 def _word_pattern(word: str) -> str:
@@ -107,8 +123,8 @@ class Normalizer:
         self._synonym_re = (re.compile("|".join(_word_pattern(w) for w in words))
                             if any(w != c for w, c in self.canonical.items()) else None)
         chatter = "|".join(map(re.escape, sorted(CHATTER, key=len, reverse=True)))
-        # folded like the text, plurals included ("does" → "doe"), so the words still match after folding
-        fillers = sorted({_PLURAL.sub(_singular, word) for word in ENGLISH_FILLER})
+        # folded like the text, stems included ("does" → "doe"), so the words still match after folding
+        fillers = sorted({_LATIN_WORD.sub(_stem_match, word) for word in ENGLISH_FILLER})
         filler = r"\b(?:" + "|".join(fillers) + r")\b ?"
         self._chatter_re = re.compile(f"{chatter}|{filler}") if strip_chatter else None
 
