@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-import time
 from datetime import date
 from pathlib import Path
 
@@ -515,21 +514,17 @@ def test_built_in_sections_cannot_be_replaced() -> None:
         register_section("entries", lambda node, report: [], {})
 
 
-# --- speed ---------------------------------------------------------------------------------------------------
+# --- size (load time is measured in benchmarks/bench_matching.py) ---------------------------------------------
 
-def test_a_hundred_entries_load_well_under_200_ms(tmp_path: Path) -> None:
+def test_a_hundred_entries_linked_in_a_ring_load(tmp_path: Path) -> None:
     one = SERVICES.split("entries:\n", 1)[1].split("\n  - id: elderly-canteen")[0]
     entries = "".join(one.replace("service-hall", f"entry-{i}").replace("related: [elderly-canteen]",
                                                                          f"related: [entry-{(i + 1) % 100}]")
                       for i in range(100))
     write(tmp_path, "many.yaml", "entries:\n" + entries)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        kb = load_knowledge(tmp_path)
-        best = min(best, time.perf_counter() - start)
+    kb = load_knowledge(tmp_path)
     assert len(kb.entries) == 100
-    assert best < 0.2
+    assert {e.related for e in kb.entries} == {(f"entry-{i}",) for i in range(100)}
 
 
 # --- the JSON Schema -----------------------------------------------------------------------------------------

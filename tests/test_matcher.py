@@ -1,7 +1,7 @@
 """Matching outcomes on a small hand-built knowledge base, and on the bundled sample."""
 from __future__ import annotations
 
-import time
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -143,10 +143,10 @@ def test_rank_orders_entries_by_score(matcher: Matcher) -> None:
     "", "   ", "😀😀😀", "？？？!!!", "圖書館" * 1700, "a" * 5000, "\ud800\x00\u202e", "的" * 5000,
     " ".join(["library"] * 800),
 ])
-def test_hostile_input_does_not_crash_and_stays_fast(matcher: Matcher, question: str) -> None:
-    start = time.perf_counter()
+def test_hostile_input_does_not_crash_and_is_cut_before_matching(matcher: Matcher, question: str) -> None:
+    # the cost bound is structural (what is folded and matched is cut short); speed is measured in benchmarks/
+    assert len(matcher._fold_query(question)[0]) <= matcher.settings.max_query_chars
     result = matcher.match(question)
-    assert time.perf_counter() - start < 0.05
     assert result.query == question
     assert 0 <= result.score <= 100
     assert result.outcome in ("answer", "suggest", "not_found")
@@ -163,9 +163,7 @@ def test_sample_knowledge_base_answers_its_own_phrasings() -> None:
     from bot.core.knowledge.loader import load_knowledge
 
     kb = load_knowledge(ROOT / "knowledge")
-    start = time.perf_counter()
     matcher = Matcher(kb)
-    assert time.perf_counter() - start < 1.0
     # every entry is reachable from its own first question (answer, or at least the first suggestion)
     misses = []
     for e in kb.entries:
@@ -214,6 +212,18 @@ def test_unnamed_community_asks_which_one() -> None:
     result = Matcher(community_kb()).match("圖書室幾點開門")
     assert result.outcome == "suggest"
     assert set(result.suggestions[:2]) == {"yanhe-library", "mingyuan-library"}
+
+
+def test_a_twin_facility_is_offered_even_when_one_of_them_has_the_exact_phrasing() -> None:
+    # 沿河's entry holds "圖書室幾點開門" once its community name is taken out, 明園's only something close: the
+    # question still names no community, so both libraries are the choices
+    entries = (*community_kb().entries[:1], dataclasses.replace(
+        community_kb().entries[1], questions=("明園的書在哪借", "明園閱覽室開放嗎")), *community_kb().entries[2:])
+    kb = dataclasses.replace(community_kb(), entries=entries)
+    result = Matcher(kb).match("圖書室幾點開門")
+    assert result.outcome == "suggest"
+    assert result.suggestions[:2] == ("yanhe-library", "mingyuan-library")
+    assert Matcher(kb).match("沿河圖書室幾點開門").answer_id == "yanhe-library"
 
 
 def test_another_communitys_facility_is_never_the_answer() -> None:
