@@ -226,6 +226,16 @@ def test_a_twin_facility_is_offered_even_when_one_of_them_has_the_exact_phrasing
     assert Matcher(kb).match("沿河圖書室幾點開門").answer_id == "yanhe-library"
 
 
+def test_a_community_named_in_english_picks_its_own_facility() -> None:
+    entries = tuple(dataclasses.replace(e, community=Text.of({"zh-Hant": e.community.get("zh-Hant"),
+                                                              "en": f"{name} Community"}))
+                    if e.community else e
+                    for e, name in zip(community_kb().entries, ("Yanhe", "Mingyuan", "Mingyuan", "")))
+    matcher = Matcher(dataclasses.replace(community_kb(), entries=entries))
+    assert matcher.match("Yanhe 圖書室幾點開門").answer_id == "yanhe-library"
+    assert matcher.match("圖書室 in Mingyuan community").answer_id == "mingyuan-library"
+
+
 def test_another_communitys_facility_is_never_the_answer() -> None:
     # 沿河 has no gym: 明園's gym may be suggested, never answered
     result = Matcher(community_kb()).match("沿河健身房幾點開門")

@@ -357,17 +357,20 @@ def _shown(score: float) -> float:
 
 
 def _place_names(entry: Entry, fold) -> tuple[str, ...]:
-    """The folded names of an entry's community, with and without the trailing 社区 (residents say 沿河)."""
+    """The folded names of an entry's community in every language, with and without the trailing 社区 /
+    "community" (residents say 沿河, "Yanhe")."""
     if entry.community is None:
         return ()
+    suffixes = (fold("社區"), " " + fold("community"))
     names = set()
     for variant in entry.community.variants():
         folded = fold(variant)
         if folded:
             names.add(folded)
-            short = folded.removesuffix("社区")
-            if len(short) >= 2:
-                names.add(short)
+            for suffix in suffixes:
+                short = folded.removesuffix(suffix)
+                if short != folded and len(short) >= 2:
+                    names.add(short)
     return tuple(sorted(names))
 
 
