@@ -60,7 +60,7 @@ def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
         residents = MemoryResidentStore()
         feedback_store = MemoryFeedbackStore()
         staff_stores = (staff_memory.MemoryAuditStore(), staff_memory.MemorySubscriptionStore(),
-                        staff_memory.MemoryDigestStore())
+                        staff_memory.MemoryDigestStore(), staff_memory.MemoryAnnouncementStore())
     else:
         from bot.storage.database import Database  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
         from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
@@ -71,15 +71,18 @@ def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
         residents = SqliteResidentStore(database)
         feedback_store = SqliteFeedbackStore(database)
         from bot.storage.audit import SqliteAuditStore  # noqa: PLC0415
+        from bot.storage.announcements import SqliteAnnouncementStore  # noqa: PLC0415
         from bot.storage.subscriptions import SqliteDigestStore, SqliteSubscriptionStore  # noqa: PLC0415
 
-        staff_stores = (SqliteAuditStore(database), SqliteSubscriptionStore(database), SqliteDigestStore(database))
-    audit, subscriptions, digests = staff_stores
-    # /forget_me also ends announcement subscriptions: they are the other way the bot reaches a resident.
+        staff_stores = (SqliteAuditStore(database), SqliteSubscriptionStore(database), SqliteDigestStore(database),
+                        SqliteAnnouncementStore(database))
+    audit, subscriptions, digests, announcement_store = staff_stores
+    # /forget_me also ends announcement subscriptions (the other way the bot reaches a resident) and drops the
+    # resident from announcements still being delivered.
     feedback = FeedbackService(feedback_store, residents, salt=settings.export_salt,
-                               also_forget=(subscriptions.unsubscribe,))
+                               also_forget=(subscriptions.unsubscribe, announcement_store.forget))
     staff = StaffTools(knowledge=knowledge, residents=residents, audit=audit, subscriptions=subscriptions,
-                       digests=digests, clock=utc_now, staff_users=staff_user_keys(settings.staff_ids),
+                       digests=digests, announcement_store=announcement_store, clock=utc_now, staff_users=staff_user_keys(settings.staff_ids),
                        charts=MatplotlibCharts())
     # "You said, we did": announcements to everyone who answered a consultation.
     staff.audiences.append(RespondentAudiences(feedback_store))

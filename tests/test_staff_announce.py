@@ -157,6 +157,68 @@ async def test_delivery_keeps_a_bounded_number_of_sends_in_flight():
     assert result.delivered == 200 and peak == 7
 
 
+class StallingSender(FakeSender):
+    """Delivers to the first ``until`` recipients, then every send hangs: the bot is stopped at that point."""
+
+    def __init__(self, until: int):
+        super().__init__()
+        self.until = until
+        self.stalled = asyncio.Event()
+
+    async def __call__(self, user: str, html: str) -> str:
+        if len(self.sent) >= self.until:
+            self.stalled.set()
+            await asyncio.Event().wait()  # forever, until cancelled
+        return await super().__call__(user, html)
+
+
+async def confirmed_announcement(world, recipients: int):
+    for i in range(recipients):
+        await world.tools.subscriptions.subscribe(f"tg:{i:03d}", "*", world.clock())
+    staff = world.person(STAFF, staff=True)
+    await staff.say("/announce 週六社區義診")
+    [sending] = await staff.press(T("staff.audience_all"))
+    return sending.broadcast
+
+
+async def test_an_announcement_stopped_halfway_resumes_with_the_people_still_waiting(world):
+    broadcast = await confirmed_announcement(world, 100)
+    first = StallingSender(until=40)
+    delivery = asyncio.create_task(broadcast.deliver(first))
+    await first.stalled.wait()
+    delivery.cancel()  # the bot stops (deploy, restart): what was sent so far is written before it goes
+    with pytest.raises(asyncio.CancelledError):
+        await delivery
+
+    world.clock.advance(minutes=10)
+    [notice] = await world.tools.announcements.resume()  # the next start
+    assert notice.to == STAFF
+    assert notice.html == T("staff.announce_resumed", created="2026-11-02 17:00", count=60)
+    second = FakeSender()
+    [report] = await notice.broadcast.deliver(second)
+    assert set(first.sent) | set(second.sent) == {f"tg:{i:03d}" for i in range(100)}
+    assert not set(first.sent) & set(second.sent)  # nobody gets it twice
+    assert report.html == T("staff.announce_done", delivered=100, failed=0, blocked=0)
+    assert await world.tools.announcements.resume() == []  # finished: nothing left for the start after
+
+
+async def test_an_announcement_interrupted_over_a_day_ago_is_not_resumed_and_staff_hear_who_missed_it(world):
+    broadcast = await confirmed_announcement(world, 10)
+    first = StallingSender(until=4)
+    delivery = asyncio.create_task(broadcast.deliver(first))
+    await first.stalled.wait()
+    delivery.cancel()
+    await asyncio.gather(delivery, return_exceptions=True)
+
+    world.clock.advance(hours=25)  # the bot stayed down for a day: "this Saturday" may be in the past
+    notice, report = await world.tools.announcements.resume()
+    assert notice.broadcast is None and notice.to == STAFF
+    assert notice.html == T("staff.announce_not_resumed", created="2026-11-02 17:00", missed=6)
+    assert report.html == T("staff.announce_done", delivered=4, failed=0, blocked=0)
+    assert (await world.tools.audit.records())[-1].detail == (
+        "delivered 4, failed 0 (blocked 0), not sent 6 (interrupted, not resumed)")
+
+
 # --- the weekly digest ----------------------------------------------------------------------------------------
 
 async def test_digest_opt_in_by_command_and_button(world):

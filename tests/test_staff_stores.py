@@ -4,8 +4,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.core.staff.memory import MemoryAuditStore, MemoryDigestStore, MemorySubscriptionStore
+from bot.core.staff.memory import (MemoryAnnouncementStore, MemoryAuditStore, MemoryDigestStore,
+                                   MemorySubscriptionStore)
 from bot.core.staff.ports import ALL_COMMUNITIES, AuditRecord
+from bot.storage.announcements import SqliteAnnouncementStore
 from bot.storage.audit import SqliteAuditStore
 from bot.storage.database import Database
 from bot.storage.migrations import SCHEMA_VERSION
@@ -91,3 +93,55 @@ async def test_digest_opt_in_and_out(stores):
     await digests.set_digest("tg:9", False, T0)
     assert not await digests.digest_enabled("tg:9")
     assert await digests.digest_recipients() == ["tg:8"]
+
+
+# --- announcements being delivered (resumed after a restart) --------------------------------------------------
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def announcement_store(request, tmp_path):
+    if request.param == "memory":
+        yield MemoryAnnouncementStore()
+        return
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    try:
+        yield SqliteAnnouncementStore(db)
+    finally:
+        await db.close()
+
+
+async def test_an_unfinished_announcement_lists_who_is_still_waiting(announcement_store):
+    store = announcement_store
+    first = await store.create("tg:9", "zh-Hant", "📢 停水通知", ["tg:1", "tg:2", "tg:3", "tg:4"], T0)
+    second = await store.create("tg:8", "en", "📢 Library closed", ["tg:5"], T0 + timedelta(minutes=1))
+    await store.record(first, [("tg:1", "sent"), ("tg:3", "blocked")])
+    unfinished = await store.unfinished()
+    assert [(a.id, a.staff_user, a.language, a.html, a.created_at, a.pending) for a in unfinished] == [
+        (first, "tg:9", "zh-Hant", "📢 停水通知", T0, ("tg:2", "tg:4")),
+        (second, "tg:8", "en", "📢 Library closed", T0 + timedelta(minutes=1), ("tg:5",))]
+
+
+async def test_finishing_keeps_the_tally_and_forgets_the_recipients(announcement_store):
+    store = announcement_store
+    number = await store.create("tg:9", "zh-Hant", "x", ["tg:1", "tg:2", "tg:3", "tg:4"], T0)
+    await store.record(number, [("tg:1", "sent"), ("tg:2", "blocked"), ("tg:3", "failed")])
+    tally = await store.finish(number, T0 + timedelta(minutes=5))
+    assert (tally.sent, tally.blocked, tally.failed, tally.not_sent) == (1, 1, 1, 1)
+    assert await store.unfinished() == []
+    assert await store.finish(number, T0 + timedelta(minutes=6)) == tally  # finishing twice changes nothing
+    assert await store.forget("tg:4") == 0  # nobody's key is kept once it is finished
+
+
+async def test_forget_me_drops_a_resident_from_unfinished_announcements(announcement_store):
+    store = announcement_store
+    number = await store.create("tg:9", "zh-Hant", "x", ["tg:1", "tg:2"], T0)
+    assert await store.forget("tg:2") == 1
+    assert (await store.unfinished())[0].pending == ("tg:1",)
+    await store.record(number, [("tg:1", "sent")])
+    assert (await store.finish(number, T0)).sent == 1
+
+
+async def test_duplicate_recipients_are_stored_once(announcement_store):
+    number = await announcement_store.create("tg:9", "en", "x", ["tg:1", "tg:1", "tg:2"], T0)
+    assert (await announcement_store.unfinished())[0].pending == ("tg:1", "tg:2")
+    assert (await announcement_store.finish(number, T0)).not_sent == 2

@@ -119,6 +119,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             enabled_at TEXT NOT NULL
         )""",
     ),
+    # 4: announcements being delivered (bot.storage.announcements), so a restart resumes one with the people still
+    # waiting. Recipient rows (user keys) live only until the announcement is finished; its tally stays.
+    (
+        """CREATE TABLE announcement (
+            id INTEGER PRIMARY KEY,
+            staff_user TEXT NOT NULL,
+            language TEXT NOT NULL,
+            html TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            finished_at TEXT,
+            sent INTEGER,
+            blocked INTEGER,
+            failed INTEGER,
+            not_sent INTEGER
+        )""",
+        "CREATE INDEX announcement_unfinished ON announcement (finished_at, id)",
+        """CREATE TABLE announcement_recipient (
+            announcement_id INTEGER NOT NULL REFERENCES announcement (id) ON DELETE CASCADE,
+            user TEXT NOT NULL,
+            status TEXT CHECK (status IN ('sent', 'blocked', 'failed')),
+            PRIMARY KEY (announcement_id, user)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX announcement_recipient_user ON announcement_recipient (user)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,7 +24,9 @@ from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, Defaults,
                           MessageHandler, filters)
 
+from bot.adapters.telegram.broadcast import stop_broadcasts
 from bot.adapters.telegram.handlers import on_button, on_error, on_message, send_reminders_forever
+from bot.adapters.telegram.render import deliver
 from bot.adapters.telegram.ordering import PerUserOrderedProcessor
 from bot.adapters.telegram.services import SERVICES_KEY, AssistantPort, ServicesPort, services_of
 from bot.adapters.telegram.staff_jobs import start_staff_jobs
@@ -168,10 +170,24 @@ async def _post_init(application: Application) -> None:
     # Staff tools: automatic reload when knowledge files change, and the weekly digest.
     application.bot_data[STAFF_JOBS_KEY] = start_staff_jobs(
         application, application.bot_data[TUNING_KEY].knowledge_watch_interval)
+    await resume_announcements(application)
+
+
+async def resume_announcements(application: Application) -> None:
+    """Announcements a stop interrupted: tell the staff member who sent each and deliver it to the people still
+    waiting, in the background like a new one."""
+    staff = getattr(services_of(application), "staff", None)
+    if staff is None:
+        return
+    try:
+        await deliver(application.bot, await staff.announcements.resume(), None)
+    except Exception:  # noqa: BLE001 - the bot must start; the announcement stays stored for the next start
+        logger.exception("resuming interrupted announcements failed")
 
 
 async def _post_stop(application: Application) -> None:
-    """Stop the reminder loop (and the staff jobs) once no more updates are processed."""
+    """Stop the reminder loop, the staff jobs and announcements under way (each writes what it sent, for the
+    next start) once no more updates are processed."""
     task = application.bot_data.pop(REMINDERS_KEY, None)
     if task is not None:
         task.cancel()
@@ -180,6 +196,7 @@ async def _post_stop(application: Application) -> None:
     for job in staff_jobs:
         job.cancel()
     await asyncio.gather(*staff_jobs, return_exceptions=True)
+    await stop_broadcasts()
 
 
 async def _post_shutdown(application: Application) -> None:

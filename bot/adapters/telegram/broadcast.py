@@ -59,10 +59,22 @@ async def _run(bot: Bot, broadcast: Broadcast, send_replies: Callable[[Sequence[
     try:
         await send_replies(await broadcast.deliver(telegram_send(bot)))
     except asyncio.CancelledError:
-        logger.warning("announcement to %d recipients interrupted by shutdown", len(broadcast.recipients))
+        logger.warning("announcement to %d recipients interrupted by shutdown; resumed at the next start",
+                       len(broadcast.recipients))
         raise
     except Exception:
         logger.exception("announcement to %d recipients failed", len(broadcast.recipients))
+
+
+async def stop_broadcasts() -> None:
+    """Shutdown: cancel the broadcasts under way and wait until each has written what it sent (the core stores
+    its outcomes as it goes), so the next start resumes each with the people still waiting. Runs before the
+    database closes."""
+    running = set(_RUNNING)
+    for task in running:
+        task.cancel()
+    if running:
+        await asyncio.gather(*running, return_exceptions=True)
 
 
 async def wait_for_broadcasts(timeout: float | None = None) -> None:

@@ -88,7 +88,7 @@ async def send(ctx: Context) -> list[Reply]:
     ctx.goto("idle", {})
     quote = " ".join(text.split())[:AUDIT_QUOTE]
     await tools.record(user, AuditAction.ANNOUNCE, f"to {name}: {len(recipients)} recipients; {quote}")
-    broadcast = tools.announcements.broadcast(user, ctx.lang, recipients, announcement_html(text))
+    broadcast = await tools.announcements.broadcast(user, ctx.lang, recipients, announcement_html(text))
     return [Reply(html=ctx.t("staff.announce_sending", audience=escape(name), count=len(recipients)),
                   replace=True, broadcast=broadcast)]
 

@@ -110,6 +110,8 @@ TEXTS: dict[str, str] = {
     "staff.announce_cancelled": "Announcement discarded.",
     "staff.announce_nobody": "Nobody to send to: {audience} has no active subscribers. Choose another audience, or /cancel.",
     "staff.announce_sending": "📤 Sending to {audience}: {count} recipient(s). I will report when it is done.",
+    "staff.announce_resumed": "📢 Your announcement of {created} was interrupted by a restart of the bot; sending it now to the {count} recipient(s) who have not had it yet.",
+    "staff.announce_not_resumed": "📢 Your announcement of {created} was interrupted by a restart of the bot more than 24 hours ago and is not sent again: {missed} recipient(s) did not get it.",
     "staff.announce_done": "📢 Announcement finished: {delivered} delivered, {failed} failed ({blocked} had blocked the bot and get no more announcements).",
     # --- staff: review & stats -----------------------------------------------------------------------------------
     "staff.cmd.review": "go through new feedback and questions: in review, reply, close",

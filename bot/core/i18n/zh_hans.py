@@ -110,6 +110,8 @@ TEXTS: dict[str, str] = {
     "staff.announce_cancelled": "已舍弃这条通知。",
     "staff.announce_nobody": "没有可发送的对象：{audience} 没有有效的订阅者。请选择其他对象，或 /cancel。",
     "staff.announce_sending": "📤 正在发送给 {audience}：共 {count} 人。完成后会告诉您结果。",
+    "staff.announce_resumed": "📢 您在 {created} 发出的通知因机器人重新启动而中断，现在继续发送给还没收到的 {count} 人。",
+    "staff.announce_not_resumed": "📢 您在 {created} 发出的通知因机器人重新启动而中断，已超过 24 小时，不再补发：{missed} 人没有收到。",
     "staff.announce_done": "📢 通知发送完成：成功 {delivered}、失败 {failed}（其中 {blocked} 人已屏蔽机器人，之后不再发送）。",
     # --- staff: review & stats -----------------------------------------------------------------------------------
     "staff.cmd.review": "逐一处理新的意见和提问：标为处理中、回复、结案",

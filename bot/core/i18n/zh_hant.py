@@ -110,6 +110,8 @@ TEXTS: dict[str, str] = {
     "staff.announce_cancelled": "已捨棄這則通知。",
     "staff.announce_nobody": "沒有可發送的對象：{audience} 沒有有效的訂閱者。請選擇其他對象，或 /cancel。",
     "staff.announce_sending": "📤 正在發送給 {audience}：共 {count} 人。完成後會告訴您結果。",
+    "staff.announce_resumed": "📢 您在 {created} 發出的通知因機器人重新啟動而中斷，現在繼續發送給還沒收到的 {count} 人。",
+    "staff.announce_not_resumed": "📢 您在 {created} 發出的通知因機器人重新啟動而中斷，已超過 24 小時，不再補發：{missed} 人沒有收到。",
     "staff.announce_done": "📢 通知發送完成：成功 {delivered}、失敗 {failed}（其中 {blocked} 人已封鎖機器人，之後不再發送）。",
     # --- staff: review & stats -----------------------------------------------------------------------------------
     "staff.cmd.review": "逐一處理新的意見和提問：標為處理中、回覆、結案",

@@ -1,10 +1,11 @@
 """In-memory implementations of the staff stores: for tests and for a console chat without a database."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from bot.core.staff.ports import ALL_COMMUNITIES, AuditRecord
+from bot.core.staff.ports import ALL_COMMUNITIES, AnnouncementTally, AuditRecord, StoredAnnouncement
 
 
 class MemoryAuditStore:
@@ -60,3 +61,50 @@ class MemoryDigestStore:
 
     async def digest_recipients(self) -> list[str]:
         return sorted(self._users)
+
+
+@dataclass
+class _Announcement:
+    staff_user: str
+    language: str
+    html: str
+    created_at: datetime
+    outcomes: dict[str, str | None] = field(default_factory=dict)  # user → None while waiting, else the outcome
+    tally: AnnouncementTally | None = None  # set when finished (and the outcomes forgotten)
+
+
+class MemoryAnnouncementStore:
+    def __init__(self) -> None:
+        self._announcements: dict[int, _Announcement] = {}
+
+    async def create(self, staff_user: str, language: str, html: str, recipients: Sequence[str],
+                     at: datetime) -> int:
+        number = len(self._announcements) + 1
+        self._announcements[number] = _Announcement(staff_user, language, html, at, dict.fromkeys(recipients))
+        return number
+
+    async def record(self, announcement_id: int, outcomes: Sequence[tuple[str, str]]) -> None:
+        announcement = self._announcements[announcement_id]
+        for user, status in outcomes:
+            if user in announcement.outcomes:
+                announcement.outcomes[user] = status
+
+    async def unfinished(self) -> list[StoredAnnouncement]:
+        return [StoredAnnouncement(number, a.staff_user, a.language, a.html, a.created_at,
+                                   tuple(sorted(u for u, status in a.outcomes.items() if status is None)))
+                for number, a in sorted(self._announcements.items()) if a.tally is None]
+
+    async def finish(self, announcement_id: int, at: datetime) -> AnnouncementTally:
+        announcement = self._announcements[announcement_id]
+        if announcement.tally is None:
+            statuses = list(announcement.outcomes.values())
+            announcement.tally = AnnouncementTally(statuses.count("sent"), statuses.count("blocked"),
+                                                   statuses.count("failed"), statuses.count(None))
+            announcement.outcomes = {}
+        return announcement.tally
+
+    async def forget(self, user: str) -> int:
+        found = [a for a in self._announcements.values() if a.tally is None and user in a.outcomes]
+        for announcement in found:
+            del announcement.outcomes[user]
+        return len(found)

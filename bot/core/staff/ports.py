@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Protocol
+from typing import Iterable, Protocol, Sequence
 
 #: The ``community`` of a subscription to the whole district (every announcement).
 ALL_COMMUNITIES = "*"
@@ -77,4 +77,53 @@ class DigestStore(Protocol):
 
     async def digest_recipients(self) -> list[str]:
         """User keys that opted in, sorted."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnnouncement:
+    """An announcement whose delivery has not finished (the bot stopped during it): what is sent, by whom, when it
+    was confirmed, and who is still waiting for it."""
+
+    id: int
+    staff_user: str
+    language: str
+    html: str
+    created_at: datetime
+    pending: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementTally:
+    """How delivery of one announcement ended, over every run of it (a resumed one counts both)."""
+
+    sent: int
+    blocked: int
+    failed: int
+    not_sent: int  # still waiting when it was closed (an interrupted announcement too old to resume)
+
+
+class AnnouncementStore(Protocol):
+    """Announcements being delivered, so that one interrupted by a restart resumes with the people still waiting.
+    Recipients' user keys are kept only until the announcement is finished; afterwards only the tally remains."""
+
+    async def create(self, staff_user: str, language: str, html: str, recipients: Sequence[str],
+                     at: datetime) -> int:
+        """Store a confirmed announcement with every recipient waiting; returns its id."""
+        ...
+
+    async def record(self, announcement_id: int, outcomes: Sequence[tuple[str, str]]) -> None:
+        """Outcomes of sends: (user, ``sent`` | ``blocked`` | ``failed``); those users no longer wait."""
+        ...
+
+    async def unfinished(self) -> list[StoredAnnouncement]:
+        """Announcements not finished yet, oldest first, each with the recipients still waiting."""
+        ...
+
+    async def finish(self, announcement_id: int, at: datetime) -> AnnouncementTally:
+        """Close the announcement: keep its tally, forget its recipients (anyone still waiting is not sent)."""
+        ...
+
+    async def forget(self, user: str) -> int:
+        """``/forget_me``: drop ``user`` from every unfinished announcement; returns how many they were in."""
         ...

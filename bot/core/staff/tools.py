@@ -15,7 +15,8 @@ from bot.core.ports import ResidentStore
 from bot.core.staff.audience import AudienceSource, SubscriberAudiences
 from bot.core.staff.broadcast import Announcements
 from bot.core.staff.digest import WeeklyDigest
-from bot.core.staff.ports import AuditRecord, AuditStore, DigestStore, SubscriptionStore
+from bot.core.staff.memory import MemoryAnnouncementStore
+from bot.core.staff.ports import AnnouncementStore, AuditRecord, AuditStore, DigestStore, SubscriptionStore
 from bot.core.staff.reload import KnowledgeReloader
 from bot.core.staff.stats import ChartRenderer
 from bot.core.staff.watcher import KnowledgeWatcher
@@ -42,6 +43,8 @@ class StaffTools:
     clock: Callable[[], datetime]
     #: Staff user keys for messages nobody asked for (automatic reloads, digests); from ``STAFF_IDS``.
     staff_users: tuple[str, ...] = ()
+    #: Announcements being delivered (resumed after a restart); in memory unless the composition root gives one.
+    announcement_store: AnnouncementStore = field(default_factory=MemoryAnnouncementStore)
     #: Who announcements can go to; features append their own sources.
     audiences: list[AudienceSource] = field(default_factory=list)
     #: Draws the /stats charts (``bot.reports.charts.MatplotlibCharts``); None: /stats sends only the figures.
@@ -56,7 +59,7 @@ class StaffTools:
         self.reloader = KnowledgeReloader(self.knowledge, self.audit, self.clock)
         self.watcher = KnowledgeWatcher(self.reloader, self.staff_users, self.residents, settle=self.settle_watcher)
         self.digest = WeeklyDigest(self.residents, self.digests, self.knowledge, self.staff_users, self.clock)
-        self.announcements = Announcements(self.subscriptions, self.audit, self.clock)
+        self.announcements = Announcements(self.subscriptions, self.audit, self.announcement_store, self.clock)
         if not self.audiences:
             self.audiences.append(SubscriberAudiences(self.subscriptions))
 
