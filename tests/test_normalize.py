@@ -117,3 +117,4 @@ def test_a_groups_first_word_is_not_split_by_an_overlapping_synonym():
 def test_more_polite_chatter_is_stripped():
     fold = Normalizer(strip_chatter=True).fold
     assert fold("您好，打擾了，想問圖書館在哪裡？感謝") == "图书馆在哪里"
+    assert fold("哈囉，請教一下，圖書館在哪裡？拜託了，感恩") == "图书馆在哪里"
