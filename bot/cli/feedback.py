@@ -82,7 +82,7 @@ async def _export(settings, kb, args: argparse.Namespace, out: Path, now: dateti
         store = SqliteFeedbackStore(database)
         since = day_start(args.since)
         if args.consultation and not any(c.id == args.consultation for c in kb.consultations) \
-                and not await store.submissions(since, args.consultation):
+                and not await store.submissions(since, args.consultation, limit=1):
             known = ", ".join(c.id for c in kb.consultations) or "none"
             print(f"no consultation {args.consultation!r} (known: {known})", file=sys.stderr)
             return 1

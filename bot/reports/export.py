@@ -6,6 +6,9 @@
   the sheets ``submissions`` and ``codebook``; line breaks are stored as LF.
 - JSON is one document: the filters, the codebook and one object per submission; values exactly as stored.
 
+Rows are read from the store and written a page at a time (``PAGE_SIZE``), so an export of 100,000 submissions
+needs no more memory than one of 2,000.
+
 Spreadsheet cells (CSV and XLSX) go through ``safe_cell``: control characters that XML 1.0 cannot carry (and
 openpyxl refuses) are removed, and text starting with ``= + - @``, a tab or a carriage return gets a leading
 ``'`` so no spreadsheet runs it as a formula (CSV injection, e.g. ``=cmd|' /C calc'!A0``). Numbers stay numbers.
@@ -33,6 +36,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: The codebook's columns in JSON (the spreadsheets use the Chinese ``labels.CODEBOOK_HEADER``).
 JSON_CODEBOOK_KEYS = ("column", "consultation", "question", "type", "prompt", "values")
+#: Submissions read from the store at a time: a few MB of rows in memory, whatever the size of the export.
+PAGE_SIZE = 2_000
 
 
 def safe_cell(value: Any) -> Any:
@@ -61,62 +66,127 @@ def codebook_path(out: Path) -> Path:
 async def export_feedback(store: FeedbackStore, kb: KnowledgeBase, out: Path, fmt: Format, *,
                           since: datetime | None = None, consultation_id: str | None = None,
                           include_contact: bool = False, salt: str = "",
-                          now: datetime | None = None) -> ExportResult:
-    """Read the submissions (and cases, unless one consultation is asked for) and write them to ``out``. The rows
-    are built in memory first (about 330 MB at 100,000 submissions), then written in one go."""
-    submissions = await store.submissions(since, consultation_id)
+                          now: datetime | None = None, page_size: int = PAGE_SIZE) -> ExportResult:
+    """Read the submissions (and cases, unless one consultation is asked for) and write them to ``out``. The
+    columns come first (from the questions answered), then the rows stream from the store to the file a page at a
+    time, so memory does not grow with the number of submissions."""
+    table = build_table(kb, await store.answered_questions(since, consultation_id),
+                        include_cases=consultation_id is None, include_contact=include_contact)
     users = await store.linked_users(since, consultation_id) if salt else {}
-    table = build_table(kb, submissions, include_cases=consultation_id is None, include_contact=include_contact)
     anonymous = anonymous_ids(kb)
-    rows = []
-    for s in submissions:
-        user = users.get(s.reference)
-        contact = await store.contact(s.reference) if include_contact and s.has_contact else None
-        rows.append(build_row(table, s, anonymous=s.consultation_id in anonymous,
-                              resident=resident_hash(user, salt) if user else None, contact=contact))
     filters = {"since": since.isoformat() if since else None, "consultation": consultation_id,
                "include_contact": include_contact,
                "exported_at": generated_at(now) if now else None}
-    files = write(table, rows, out, fmt, filters)
-    return ExportResult(len(rows), files, bool(salt))
-
-
-def write(table: Table, rows: Sequence[Sequence[Any]], out: Path, fmt: Format, filters: dict) -> tuple[Path, ...]:
     out.parent.mkdir(parents=True, exist_ok=True)
-    codebook = [c.codebook_row() for c in table.columns]
-    if fmt == "csv":
-        write_csv(out, table.header, rows)
-        write_csv(codebook_path(out), list(L.CODEBOOK_HEADER), codebook)
-        return out, codebook_path(out)
-    if fmt == "xlsx":
-        write_xlsx(out, table.header, rows, codebook)
-        return (out,)
-    write_json(out, table.header, rows, [dict(zip(JSON_CODEBOOK_KEYS, row)) for row in codebook], filters)
-    return (out,)
+    writer = WRITERS[fmt](out, table, filters)
+    count = 0
+    after: str | None = None
+    try:
+        while page := await store.submissions(since, consultation_id, after=after, limit=page_size):
+            rows = []
+            for s in page:
+                user = users.get(s.reference)
+                contact = await store.contact(s.reference) if include_contact and s.has_contact else None
+                rows.append(build_row(table, s, anonymous=s.consultation_id in anonymous,
+                                      resident=resident_hash(user, salt) if user else None, contact=contact))
+            writer.write(rows)
+            count += len(rows)
+            after = page[-1].reference
+        files = writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
+    return ExportResult(count, files, bool(salt))
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow([safe_cell(h) for h in header])
-        writer.writerows([safe_cell(v) for v in row] for row in rows)
+class CsvWriter:
+    """The rows as CSV (UTF-8 with BOM), and the codebook beside it as ``NAME.codebook.csv``."""
+
+    def __init__(self, out: Path, table: Table, filters: dict):
+        self.out, self.table = out, table
+        self.file = out.open("w", encoding="utf-8-sig", newline="")
+        self.csv = csv.writer(self.file)
+        self.csv.writerow([safe_cell(h) for h in table.header])
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.csv.writerows([safe_cell(v) for v in row] for row in rows)
+
+    def finish(self) -> tuple[Path, ...]:
+        self.file.close()
+        codebook = codebook_path(self.out)
+        with codebook.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow([safe_cell(h) for h in L.CODEBOOK_HEADER])
+            writer.writerows([safe_cell(v) for v in c.codebook_row()] for c in self.table.columns)
+        return self.out, codebook
+
+    def abandon(self) -> None:
+        self.file.close()
 
 
-def write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]],
-               codebook: Sequence[Sequence[Any]]) -> None:
-    from openpyxl import Workbook  # noqa: PLC0415 - only the xlsx export needs it
+class XlsxWriter:
+    """One workbook: the sheet ``submissions`` (rows stream to a temporary file in openpyxl's write-only mode)
+    and the sheet ``codebook``."""
 
-    book = Workbook(write_only=True)
-    for title, head, body, widths in (("submissions", header, rows, 14), ("codebook", L.CODEBOOK_HEADER, codebook,
-                                                                         24)):
-        sheet = book.create_sheet(title)
+    def __init__(self, out: Path, table: Table, filters: dict):
+        from openpyxl import Workbook  # noqa: PLC0415 - only the xlsx export needs it
+
+        self.out, self.table = out, table
+        self.book = Workbook(write_only=True)
+        self.sheet = self._sheet("submissions", table.header, 14)
+
+    def _sheet(self, title: str, head: Sequence[str], width: int):
+        sheet = self.book.create_sheet(title)
         sheet.freeze_panes = "B2"
         for index in range(1, len(head) + 1):
-            sheet.column_dimensions[_letter(index)].width = widths
+            sheet.column_dimensions[_letter(index)].width = width
         sheet.append([xlsx_cell(h) for h in head])
-        for row in body:
-            sheet.append([xlsx_cell(v) for v in row])
-    book.save(path)
+        return sheet
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            self.sheet.append([xlsx_cell(v) for v in row])
+
+    def finish(self) -> tuple[Path, ...]:
+        codebook = self._sheet("codebook", L.CODEBOOK_HEADER, 24)
+        for column in self.table.columns:
+            codebook.append([xlsx_cell(v) for v in column.codebook_row()])
+        self.book.save(self.out)
+        return (self.out,)
+
+    def abandon(self) -> None:
+        self.book.close()
+
+
+class JsonWriter:
+    """One JSON document: the filters, the codebook and one object per submission, written as rows arrive."""
+
+    def __init__(self, out: Path, table: Table, filters: dict):
+        self.out, self.header = out, table.header
+        self.file = out.open("w", encoding="utf-8")
+        codebook = [dict(zip(JSON_CODEBOOK_KEYS, c.codebook_row())) for c in table.columns]
+        self.file.write(f'{{"filters": {_json(filters)}, "codebook": {_json(codebook)}, "submissions": [')
+        self.first = True
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        for record in as_records(self.header, rows):
+            self.file.write(("" if self.first else ", ") + _json(record))
+            self.first = False
+
+    def finish(self) -> tuple[Path, ...]:
+        self.file.write("]}\n")
+        self.file.close()
+        return (self.out,)
+
+    def abandon(self) -> None:
+        self.file.close()
+
+
+WRITERS = {"csv": CsvWriter, "xlsx": XlsxWriter, "json": JsonWriter}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def xlsx_cell(value: Any) -> Any:
@@ -130,11 +200,3 @@ def _letter(index: int) -> str:
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
     return get_column_letter(index)
-
-
-def write_json(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], codebook: list[dict],
-               filters: dict) -> None:
-    document = {"filters": filters, "codebook": codebook, "submissions": as_records(header, rows)}
-    with path.open("w", encoding="utf-8") as f:
-        json.dump(document, f, ensure_ascii=False)
-        f.write("\n")

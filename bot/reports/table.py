@@ -72,10 +72,11 @@ def _values(question: Question) -> str:
     return ""
 
 
-def build_table(kb: KnowledgeBase, submissions: Sequence[Submission], *, include_cases: bool,
+def build_table(kb: KnowledgeBase, answered: Mapping[str, Sequence[str]], *, include_cases: bool,
                 include_contact: bool) -> Table:
-    """The columns for these submissions: the fixed ones, then every question of each consultation present (in
-    the knowledge base's order; consultations no longer in it after them), then answers to removed questions."""
+    """The columns for submissions whose answers are ``answered`` (consultation → question ids, as the store's
+    ``answered_questions`` gives them): the fixed ones, then every question of each consultation present (in the
+    knowledge base's order; consultations no longer in it after them), then answers to removed questions."""
     table = Table()
     for name in FIXED:
         table.add(Column(name, prompt=L.FIXED_COLUMNS[name]))
@@ -83,11 +84,6 @@ def build_table(kb: KnowledgeBase, submissions: Sequence[Submission], *, include
         table.add(Column("case_text", prompt=L.FIXED_COLUMNS["case_text"]))
     if include_contact:
         table.add(Column("contact", prompt=L.FIXED_COLUMNS["contact"]))
-    answered: dict[str, list[str]] = {}  # consultation → question ids seen in answers, first seen first
-    for s in submissions:
-        if s.consultation_id is not None:
-            seen = answered.setdefault(s.consultation_id, [])
-            seen.extend(a.question_id for a in s.answers if a.question_id not in seen)
     known = {c.id: c for c in kb.consultations}
     order = [c.id for c in kb.consultations if c.id in answered] + sorted(set(answered) - set(known))
     for cid in order:

@@ -192,14 +192,37 @@ class SqliteFeedbackStore:
             cursor = await conn.execute("DELETE FROM feedback_link WHERE user = ?", (user,))
         return cursor.rowcount
 
-    async def submissions(self, since: datetime | None = None,
-                          consultation_id: str | None = None) -> list[Submission]:
+    async def submissions(self, since: datetime | None = None, consultation_id: str | None = None, *,
+                          after: str | None = None, limit: int | None = None) -> list[Submission]:
+        start, start_id = (_ts(since) if since else ""), 0
+        if after is not None:
+            row = await self.db.fetchone("SELECT created_at, id FROM feedback_submission WHERE reference = ?",
+                                         (after,))
+            if row is None:
+                return []
+            start, start_id = max(start, row["created_at"]), row["id"]
+        # Keyset paging on (created_at, id): the created_at index holds the rowid too, so each page is one index
+        # range from where the last one ended, with no sort, however far into the table it is.
         rows = await self.db.fetchall(
             f"""SELECT {_SUBMISSION_COLUMNS} FROM feedback_submission s
-                WHERE s.created_at >= ? AND (? IS NULL OR s.consultation_id = ?)
-                ORDER BY s.created_at, s.id""",
-            (_ts(since) if since else "", consultation_id, consultation_id))
+                WHERE s.created_at >= ? AND (s.created_at > ? OR s.id > ?)
+                  AND (? IS NULL OR s.consultation_id = ?)
+                ORDER BY s.created_at, s.id LIMIT ?""",
+            (start, start, start_id, consultation_id, consultation_id, limit if limit is not None else -1))
         return await self._build(rows)
+
+    async def answered_questions(self, since: datetime | None = None,
+                                 consultation_id: str | None = None) -> dict[str, list[str]]:
+        rows = await self.db.fetchall(
+            """SELECT DISTINCT s.consultation_id, a.question_id
+               FROM feedback_submission s JOIN feedback_answer a ON a.submission_id = s.id
+               WHERE s.created_at >= ? AND s.consultation_id IS NOT NULL AND (? IS NULL OR s.consultation_id = ?)
+               ORDER BY s.consultation_id, a.question_id""",
+            (_ts(since) if since else "", consultation_id, consultation_id))
+        answered: dict[str, list[str]] = {}
+        for r in rows:
+            answered.setdefault(r["consultation_id"], []).append(r["question_id"])
+        return answered
 
     async def contact(self, reference: str) -> str | None:
         row = await self.db.fetchone(

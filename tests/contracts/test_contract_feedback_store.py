@@ -167,6 +167,35 @@ async def test_submissions_filter_by_time_and_consultation(feedback):
     assert [s.reference for s in await feedback.submissions(consultation_id="other")] == ["FB-2"]
 
 
+async def test_submissions_page_by_page_in_arrival_order(feedback):
+    # three arrive at the same moment: pages must neither skip nor repeat one of them
+    moments = [T0, T0, T0, T0 + timedelta(seconds=1), T0 + timedelta(seconds=1), T0 + timedelta(days=1)]
+    for n, at in enumerate(moments):
+        await feedback.add(survey(f"FB-{n}", user=f"tg:{n}", at=at, consultation_id="jobs" if n % 2 else "other"))
+    everything = [s.reference for s in await feedback.submissions()]
+    assert everything == [f"FB-{n}" for n in range(6)]
+    paged, after = [], None
+    while page := await feedback.submissions(after=after, limit=2):
+        paged.extend(s.reference for s in page)
+        after = page[-1].reference
+    assert paged == everything
+    assert [s.reference for s in await feedback.submissions(consultation_id="jobs", after="FB-1", limit=5)] == [
+        "FB-3", "FB-5"]
+    assert [s.reference for s in await feedback.submissions(since=T0 + timedelta(seconds=1), after="FB-3")] == [
+        "FB-4", "FB-5"]
+
+
+async def test_answered_questions_name_an_exports_columns(feedback):
+    await feedback.add(survey("FB-1", answers=(Answer("status", "grad", 0), Answer("help", ("loans",), 1))))
+    await feedback.add(survey("FB-2", user="tg:2", answers=(Answer("note", "x", 0),)))
+    await feedback.add(survey("FB-3", user="tg:3", consultation_id="dibao", answers=(Answer("amount", 3, 0),),
+                              at=T0 + timedelta(days=1)))
+    await feedback.add(case("FB-4"))
+    assert await feedback.answered_questions() == {"jobs": ["help", "note", "status"], "dibao": ["amount"]}
+    assert await feedback.answered_questions(since=T0 + timedelta(hours=1)) == {"dibao": ["amount"]}
+    assert await feedback.answered_questions(consultation_id="jobs") == {"jobs": ["help", "note", "status"]}
+
+
 async def test_votes_keep_no_resident(feedback):
     votes = [HelpfulVote("policy-a", True, "zh-Hant", T0), HelpfulVote("policy-a", False, "en", T0 + timedelta(1))]
     for vote in votes:

@@ -138,12 +138,24 @@ class MemoryFeedbackStore:
             self._tokens.pop(token, None)
         return len(mine)
 
-    async def submissions(self, since: datetime | None = None,
-                          consultation_id: str | None = None) -> list[Submission]:
+    async def submissions(self, since: datetime | None = None, consultation_id: str | None = None, *,
+                          after: str | None = None, limit: int | None = None) -> list[Submission]:
         rows = sorted(self._rows.values(), key=lambda r: (r.submission.created_at, r.seq))
-        return [self._view(r.submission.reference) for r in rows
-                if (since is None or r.submission.created_at >= since)
-                and (consultation_id is None or r.submission.consultation_id == consultation_id)]
+        if after is not None:
+            start = next((i for i, r in enumerate(rows) if r.submission.reference == after), len(rows))
+            rows = rows[start + 1:]
+        found = [self._view(r.submission.reference) for r in rows
+                 if (since is None or r.submission.created_at >= since)
+                 and (consultation_id is None or r.submission.consultation_id == consultation_id)]
+        return found[:limit] if limit is not None else found
+
+    async def answered_questions(self, since: datetime | None = None,
+                                 consultation_id: str | None = None) -> dict[str, list[str]]:
+        answered: dict[str, set[str]] = {}
+        for s in await self.submissions(since, consultation_id):
+            if s.consultation_id is not None:
+                answered.setdefault(s.consultation_id, set()).update(a.question_id for a in s.answers)
+        return {cid: sorted(ids) for cid, ids in answered.items()}
 
     async def contact(self, reference: str) -> str | None:
         return self._contacts.get(reference)

@@ -72,9 +72,17 @@ class FeedbackStore(Protocol):
         stay, anonymous, for statistics); returns how many were unlinked."""
         ...
 
-    async def submissions(self, since: datetime | None = None,
-                          consultation_id: str | None = None) -> list[Submission]:
-        """Every submission and case (oldest first), for staff review and exports."""
+    async def submissions(self, since: datetime | None = None, consultation_id: str | None = None, *,
+                          after: str | None = None, limit: int | None = None) -> list[Submission]:
+        """Submissions and cases, oldest first (those created at the same moment in the order they were stored),
+        for staff review and exports. Exports read them a page at a time: ``limit`` of them, starting after the one
+        whose reference is ``after`` (the last of the previous page)."""
+        ...
+
+    async def answered_questions(self, since: datetime | None = None,
+                                 consultation_id: str | None = None) -> dict[str, list[str]]:
+        """Consultation id → the ids of the questions answered in its submissions among ``submissions(since,
+        consultation_id)``, sorted: an export's columns, known before its rows are read."""
         ...
 
     async def contact(self, reference: str) -> str | None:
