@@ -74,7 +74,7 @@ class MatchSettings:
     repair_homophones: bool = True  # swap a character that fits no neighbour for a same-sounding one (pinyin.py)
     repair_edge_weight: float = 2.0  # a repair at the edge of the text needs a pair in this many entries …
     repair_one_sided: float = 3.0   # … one that fits only one of two neighbours, a pair in this many
-    answer_probability: float = 0.55  # answer when the decision model's P(best entry is right) reaches this …
+    answer_probability: float = 0.62  # answer when the decision model's P(best entry is right) reaches this …
     answer_margin: float = 2.0      # … and the best entry is at least this many points ahead of the runner-up
     suggest_score: float = 30.0     # an entry is offered as "did you mean" from this score …
     suggest_window: float = 15.0    # … when within this many points of the best entry
@@ -97,20 +97,20 @@ CLEAR_MARGIN = 0.02
 #: Features are correlated (score contains coverage), so single weights are not meaningful on their own; refit
 #: rather than hand-edit.
 WEIGHTS: tuple[float, ...] = (
-    2.573,  # score
-    2.965,  # margin
-    0.515,  # coverage
-    -0.210,  # containment
-    2.633,  # reverse
-    -0.121,  # explained
-    0.711,  # unknown
-    -0.089,  # repairs
-    -0.057,  # latin
-    0.816,  # covered
-    0.751,  # clear
-    1.359,  # place
+    2.983,  # score
+    3.711,  # margin
+    1.219,  # coverage
+    -0.567,  # containment
+    2.542,  # reverse
+    -1.129,  # explained
+    0.493,  # unknown
+    -0.187,  # repairs
+    -0.091,  # latin
+    1.235,  # covered
+    0.878,  # clear
+    1.364,  # place
 )
-INTERCEPT: float = -5.056
+INTERCEPT: float = -5.366
 
 
 def answer_probability(features: tuple[float, ...]) -> float:
