@@ -212,7 +212,7 @@ def _add_rank(acc: list[float], ranked: list[str], gold: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("holdout2", "holdout", "test", "dev"), default="holdout2")
+    parser.add_argument("--split", choices=("holdout3", "holdout2", "holdout", "test", "dev"), default="holdout3")
     parser.add_argument("--kb", default=str(ROOT / "knowledge"))
     parser.add_argument("--public", default=str(ROOT.parent / "shared" / "benchmarks"))
     parser.add_argument("--no-public", action="store_true", help="only the project's evaluation set")
