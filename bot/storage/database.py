@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,29 @@ class StatementFailed(Exception):
         super().__init__(f"statement {index} of the block failed: {error!r}")
         self.index = index
         self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a statement sent in a batch did: the cursor's ``lastrowid`` and ``rowcount``."""
+
+    lastrowid: int | None
+    rowcount: int
+
+
+def _run_in_order(conn: sqlite3.Connection, statements: tuple[Statement, ...]) -> list[Outcome | BaseException]:
+    """On the database thread: every statement in order, each one's ``Outcome`` or the exception it raised."""
+    results: list[Outcome | BaseException] = []
+    for statement in statements:
+        try:
+            cursor = (conn.executemany(statement.sql, statement.params) if statement.many  # type: ignore[arg-type]
+                      else conn.execute(statement.sql, statement.params))
+        except Exception as error:  # noqa: BLE001 - handed to the statement's writer, as before
+            results.append(error)
+            continue
+        results.append(Outcome(cursor.lastrowid, cursor.rowcount))
+        cursor.close()
+    return results
 
 
 class Database:
@@ -172,10 +196,10 @@ class Database:
             self._batch.append(committed)  # type: ignore[union-attr]  # _begin opened it
         await committed  # raises what the COMMIT raised
 
-    async def run_block(self, statements: Sequence[Statement]) -> list[aiosqlite.Cursor]:
+    async def run_block(self, statements: Sequence[Statement]) -> list[Outcome]:
         """A write block whose statements are all known beforehand (none needs an earlier one's result): all or
         nothing like a ``transaction()`` block, and returns after the COMMIT that made it durable, with each
-        statement's cursor (``lastrowid``, ``rowcount``). Raises ``StatementFailed`` naming the first statement
+        statement's ``Outcome`` (``lastrowid``, ``rowcount``). Raises ``StatementFailed`` naming the first statement
         that failed; the whole block is then rolled back, and only it.
 
         The block is queued: the flusher sends every block queued meanwhile in one go (see ``_send_blocks``), so
@@ -189,15 +213,19 @@ class Database:
         await committed  # raises what the COMMIT raised
         return results
 
-    async def _pipeline(self, statements: Sequence[Statement]) -> list:
-        """Send ``statements`` to the database thread all at once and wait for all of them: each result is a
-        cursor or the exception it raised. They run in order: aiosqlite queues each call before its first
-        ``await``, and the tasks start in the order they are created. Even if the caller is cancelled while
-        waiting they all run (they are queued), before anything the caller sends afterwards."""
+    async def _pipeline(self, statements: Sequence[Statement]) -> list[Outcome | BaseException]:
+        """Run ``statements`` in order in one trip to the database thread: each result is the statement's
+        ``Outcome`` or the exception it raised (the next ones run all the same).
+
+        One trip, not one per statement: every trip costs the event loop a future, a wake-up through its self-pipe
+        and a task step, and the database thread a queue hand-over and GIL round — per batch, not per statement,
+        now. Even if the caller is cancelled while waiting, the statements all run (they are queued), before
+        anything the caller sends afterwards."""
         conn = self.conn
-        sent = [asyncio.ensure_future(conn.executemany(s.sql, s.params) if s.many  # type: ignore[arg-type]
-                                      else conn.execute(s.sql, s.params)) for s in statements]
-        return await asyncio.gather(*sent, return_exceptions=True)
+        # aiosqlite has no public call for "run this function on the connection's thread"; ``_execute`` is that
+        # call (the one every public method goes through, unchanged across the versions pyproject allows), and
+        # ``_conn`` the sqlite3 connection it hands to them.
+        return await conn._execute(_run_in_order, conn._conn, tuple(statements))
 
     async def write(self, sql: str, params: tuple = ()) -> None:
         """Queue one statement for the next group commit; returns after that COMMIT, or raises what the statement
