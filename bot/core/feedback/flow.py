@@ -16,6 +16,7 @@ from bot.core.errors import LimitExceeded
 from bot.core.feedback import actions as A
 from bot.core.feedback import views
 from bot.core.feedback.buttons import service_of
+from bot.core.feedback.catalogue import OpenConsultations
 from bot.core.feedback.model import Consultation, Question
 from bot.core.feedback.service import CONTACT_MAX_CHARS
 from bot.core.feedback.survey import InvalidAnswer, check_value, next_question
@@ -33,12 +34,12 @@ def _unavailable(ctx: Context) -> list[Reply]:
     return [Reply(html=ctx.t("fb.unavailable"))]
 
 
-def _open_consultations(ctx: Context) -> list[Consultation]:
-    return [c for c in ctx.knowledge.kb.consultations if c.open]
+def _open_consultations(ctx: Context) -> OpenConsultations:
+    return ctx.knowledge.derived(OpenConsultations)
 
 
 def _consultation(ctx: Context, consultation_id: str | None) -> Consultation | None:
-    return next((c for c in _open_consultations(ctx) if c.id == consultation_id), None)
+    return _open_consultations(ctx).get(consultation_id)
 
 
 def _limit_text(ctx: Context, error: LimitExceeded | InvalidAnswer) -> str:
@@ -103,7 +104,7 @@ async def list_consultations(ctx: Context) -> list[Reply]:
     if service is None:
         return _unavailable(ctx)
     ctx.goto(IDLE, {})
-    consultations = _open_consultations(ctx)
+    consultations = _open_consultations(ctx).all
     done = await service.answered_ids(ctx.incoming.user, consultations)
     return [views.consultation_list(consultations, done, ctx.t, ctx.lang)]
 
