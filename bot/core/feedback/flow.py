@@ -60,7 +60,9 @@ def _current(ctx: Context) -> tuple[Consultation, Question] | None:
 
 def _ask(ctx: Context, consultation: Consultation, question: Question, *, note: str = "",
          replace: bool = False) -> list[Reply]:
-    return [views.question_reply(consultation, question, ctx.data, ctx.t, ctx.lang, note=note, replace=replace)]
+    parts = ctx.knowledge.derived(views.QuestionPartsCache).get(consultation, question, ctx.t, ctx.lang)
+    return [views.question_reply(consultation, question, ctx.data, ctx.t, ctx.lang, note=note, replace=replace,
+                                 parts=parts)]
 
 
 def _begin(ctx: Context, consultation: Consultation, replaces: str | None) -> list[Reply]:

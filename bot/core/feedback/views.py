@@ -2,6 +2,7 @@
 here; wording comes from the i18n catalogues."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any, Mapping, Sequence
 
@@ -41,45 +42,88 @@ def intro(consultation: Consultation, t: Texts, lang: Lang) -> Reply:
     return Reply(html=text.strip())
 
 
+@dataclass(frozen=True, slots=True)
+class QuestionParts:
+    """Everything a question's message shows that depends only on the question and the reader's language: the
+    escaped title and prompt, the hint and every button (the ticked and unticked one of each multiple-choice
+    option). Every message of a consultation shows a question, and building these was most of its work."""
+
+    title: str
+    prompt: str
+    after_prompt: str  # the "optional" mark and, except for multiple choice (its count changes), the hint
+    answers: Rows  # scale and single choice: one row per value or option
+    options: tuple[tuple[str, tuple[Button, ...], tuple[Button, ...]], ...]  # multiple: (id, unticked, ticked)
+    done: tuple[Button, ...]  # multiple choice only
+    nav_first: Rows  # below the answers on the first question: Skip when optional
+    nav_later: Rows  # on later ones: Back (and Skip)
+    cancel: tuple[Button, ...]
+
+    @classmethod
+    def build(cls, consultation: Consultation, question: Question, t: Texts, lang: Lang) -> "QuestionParts":
+        qid = question.id
+        after_prompt = "" if question.required else " " + t("fb.optional_mark")
+        answers: list[tuple[Button, ...]] = []
+        options = []
+        done: tuple[Button, ...] = ()
+        if question.type == "scale":
+            after_prompt += "\n" + t("fb.scale_hint")
+            for n in SCALE:
+                words = question.label_of(n)
+                answers.append((Button(label(f"{n} · {text_of(words, lang)}" if words else str(n)),
+                                       A.action(A.ANSWER, qid, n)),))
+        elif question.type == "single":
+            answers.extend((Button(label(text_of(o.label, lang)), A.action(A.ANSWER, qid, o.id)),)
+                           for o in question.options)
+        elif question.type == "multiple":
+            options = [(o.id, *((Button(label(mark + text_of(o.label, lang)), A.action(A.TOGGLE, qid, o.id)),)
+                                for mark in (t("fb.unselected_mark"), t("fb.selected_mark"))))
+                       for o in question.options]
+            done = (Button(t("fb.done"), A.action(A.DONE, qid)),)
+        else:
+            after_prompt += "\n" + t("fb.text_hint", limit=question.max_length)
+        skip = () if question.required else (Button(t("fb.skip"), A.action(A.SKIP, qid)),)
+        back = (Button(t("fb.back"), A.action(A.BACK, qid)),)
+        return cls(title=escape(text_of(consultation.title, lang)), prompt=escape(text_of(question.prompt, lang)),
+                   after_prompt=after_prompt, answers=tuple(answers), options=tuple(options), done=done,
+                   nav_first=(skip,) if skip else (), nav_later=(back + skip,),
+                   cancel=(Button(t("fb.cancel"), A.CANCEL),))
+
+
+class QuestionPartsCache:
+    """``QuestionParts`` per consultation, question and language, built on first use; one per knowledge snapshot
+    (``KnowledgeSnapshot.derived``), so a reload starts afresh. Ids are unique within a knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase | None = None):
+        self._parts: dict[tuple[str, str, str], QuestionParts] = {}
+
+    def get(self, consultation: Consultation, question: Question, t: Texts, lang: Lang) -> QuestionParts:
+        key = (consultation.id, question.id, lang)
+        parts = self._parts.get(key)
+        if parts is None:
+            parts = self._parts[key] = QuestionParts.build(consultation, question, t, lang)
+        return parts
+
+
 def question_reply(consultation: Consultation, question: Question, data: Mapping[str, Any], t: Texts, lang: Lang,
-                   *, note: str = "", replace: bool = False) -> Reply:
+                   *, note: str = "", replace: bool = False, parts: QuestionParts | None = None) -> Reply:
     """The current question with its answer buttons, back/skip and cancel; ``note`` (already HTML) goes first,
-    e.g. why the last input was not accepted."""
+    e.g. why the last input was not accepted. ``parts``: this question's, from a ``QuestionPartsCache``."""
+    if parts is None:
+        parts = QuestionParts.build(consultation, question, t, lang)
     answers = data.get("a", {})
     path = data.get("path", [])
-    text = t("fb.question", title=escape(text_of(consultation.title, lang)), number=len(path) + 1,
-             total=max(planned_count(consultation, answers), len(path) + 1),
-             prompt=escape(text_of(question.prompt, lang)))
-    if not question.required:
-        text += " " + t("fb.optional_mark")
-    rows: list[tuple[Button, ...]] = []
-    qid = question.id
-    if question.type == "scale":
-        text += "\n" + t("fb.scale_hint")
-        for n in SCALE:
-            words = question.label_of(n)
-            rows.append((Button(label(f"{n} · {text_of(words, lang)}" if words else str(n)),
-                                A.action(A.ANSWER, qid, n)),))
-    elif question.type == "single":
-        rows.extend((Button(label(text_of(o.label, lang)), A.action(A.ANSWER, qid, o.id)),) for o in question.options)
-    elif question.type == "multiple":
+    text = t("fb.question", title=parts.title, number=len(path) + 1,
+             total=max(planned_count(consultation, answers), len(path) + 1), prompt=parts.prompt)
+    text += parts.after_prompt
+    if question.type == "multiple":
         chosen = set(data.get("sel", []))
         text += "\n" + t("fb.multiple_hint", count=len(chosen))
-        for o in question.options:
-            mark = t("fb.selected_mark") if o.id in chosen else t("fb.unselected_mark")
-            rows.append((Button(label(mark + text_of(o.label, lang)), A.action(A.TOGGLE, qid, o.id)),))
-        rows.append((Button(t("fb.done"), A.action(A.DONE, qid)),))
+        rows = (*(ticked if option_id in chosen else unticked for option_id, unticked, ticked in parts.options),
+                parts.done)
     else:
-        text += "\n" + t("fb.text_hint", limit=question.max_length)
-    nav = []
-    if path:
-        nav.append(Button(t("fb.back"), A.action(A.BACK, qid)))
-    if not question.required:
-        nav.append(Button(t("fb.skip"), A.action(A.SKIP, qid)))
-    if nav:
-        rows.append(tuple(nav))
-    rows.append((Button(t("fb.cancel"), A.CANCEL),))
-    return Reply(html=(note + "\n\n" if note else "") + text, buttons=tuple(rows), replace=replace)
+        rows = parts.answers
+    rows += (parts.nav_later if path else parts.nav_first) + (parts.cancel,)
+    return Reply(html=(note + "\n\n" if note else "") + text, buttons=rows, replace=replace)
 
 
 def answer_text(question: Question, value: Any, t: Texts, lang: Lang) -> str:
