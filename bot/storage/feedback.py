@@ -24,6 +24,10 @@ _SUBMISSION_COLUMNS = """s.id, s.reference, s.kind, s.consultation_id, s.languag
     EXISTS (SELECT 1 FROM feedback_contact c WHERE c.submission_id = s.id) AS has_contact"""
 
 
+#: ``json.dumps(value, ensure_ascii=False)`` builds an encoder on every call; a submission encodes every answer.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _ts(value: datetime) -> str:
     return value.isoformat()
 
@@ -71,7 +75,7 @@ class SqliteFeedbackStore:
                               SELECT s.id, a.column1, a.column2, a.column3
                               FROM feedback_submission s, (VALUES {rows}) a WHERE s.reference = ?""",
                           (*(value for a in s.answers
-                             for value in (a.question_id, a.position, json.dumps(a.value, ensure_ascii=False))),
+                             for value in (a.question_id, a.position, _ENCODE(a.value))),
                            s.reference)))
         if s.user is not None:
             add(Statement("""INSERT INTO feedback_link (submission_id, user, consultation_id)
