@@ -247,3 +247,56 @@ async def test_concurrent_submissions_conflict_alone(tmp_path):
     assert all(s.answers == answers for s in stored), "every stored submission is whole"
     assert (await store.get("FB-00000000000005")).linked and await store.contact("FB-00000000000104") == "電話 138"
     await db.close()
+
+
+async def test_what_residents_answered_is_read_once_and_never_served_stale(tmp_path):
+    """/feedback reads what a resident answered; the choice right after needs no second read. A submission or
+    /forget_me (also one landing while a read is in flight) is seen by the next look-up."""
+    from bot.core.feedback.model import NewSubmission
+    from bot.storage.feedback import SqliteFeedbackStore
+
+    db = Database(tmp_path / "a.sqlite3")
+    await db.open()
+    store = SqliteFeedbackStore(db)
+    reads = []
+    fetchall = db.fetchall
+
+    async def counted(sql, params=()):
+        reads.append(sql)
+        return await fetchall(sql, params)
+
+    db.fetchall = counted  # type: ignore[method-assign]
+
+    def submission(n: int, **kw) -> NewSubmission:
+        return NewSubmission(reference=f"FB-{n}", kind="survey", language="zh-Hant", created_at=T0, **kw)
+
+    assert await store.answered("tg:1", ["tok-1"]) == set()
+    assert len(reads) == 1
+    assert await store.linked_to("tg:1", "jobs") is None and not await store.participated("tok-1")
+    assert len(reads) == 1, "the choice after the list is answered from the cache"
+
+    # Submissions land while look-ups of the same resident and token are in flight.
+    results = await asyncio.gather(store.answered("tg:2", ["tok-2"]), store.add(submission(1, user="tg:1",
+                                                                                          consultation_id="jobs")),
+                                   store.answered("tg:1", ["tok-2"]),
+                                   store.add(submission(2, consultation_id="dibao", participation="tok-2")),
+                                   store.participated("tok-2"))
+    assert results[0] == set() or results[0] == {"dibao"}
+    assert await store.answered("tg:1", ["tok-1", "tok-2"]) == {"jobs", "dibao"}
+    assert (await store.linked_to("tg:1", "jobs")).reference == "FB-1" and await store.participated("tok-2")
+    assert await store.answered("tg:2", ["tok-2"]) == {"dibao"}
+
+    await store.forget("tg:1", ["tok-2"])
+    assert await store.answered("tg:1", ["tok-2"]) == set() and await store.linked_to("tg:1", "jobs") is None
+    assert not await store.participated("tok-2")
+
+    # A look-up sent while a submission's commit is on its way: the submission's writer resumes first and the
+    # look-up, which may have read either side of it, does not fill the cache.
+    adding = asyncio.create_task(store.add(submission(3, user="tg:3", consultation_id="jobs")))
+    for _ in range(3):
+        await asyncio.sleep(0)  # the batch is on its way to the database thread
+    looking = asyncio.create_task(store.answered("tg:3"))
+    await asyncio.gather(adding, looking)
+    before = len(reads)
+    assert await store.answered("tg:3") == {"jobs"} and len(reads) == before + 1, "read again, not cached"
+    await db.close()
