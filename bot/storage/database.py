@@ -37,6 +37,7 @@ import aiosqlite
 from bot.storage.batch import MULTIROW_MAX, Outcome, Statement, StatementFailed, multirow, run_batch
 from bot.storage.migrations import MIGRATIONS
 
+# The write path's vocabulary lives in ``batch`` (it runs on the database thread); stores import it from here.
 __all__ = ["MULTIROW_MAX", "Database", "Outcome", "Statement", "StatementFailed", "multirow"]
 
 BUSY_TIMEOUT_MS = 5000
