@@ -1,7 +1,8 @@
 """Policy-feedback throughput: simulated residents completing consultations concurrently through the core
 (``Assistant.handle``, pressing the buttons each reply offers) and the SQLite store (WAL, ``synchronous=FULL``).
 
-    .venv/bin/python benchmarks/bench_feedback.py [--residents 1000] [--rates 250,500] [--kb DIR]
+    .venv/bin/python benchmarks/bench_feedback.py [--residents 1000] [--rates 250,500] [--runs once,paced,burst]
+                                                  [--kb DIR]
 
 Every resident opens /feedback, picks one of the bundled consultations, answers every question it is asked (a
 random choice, ticks, a scale value or typed text), submits and declines contact (anonymous consultations submit
@@ -27,6 +28,10 @@ Three runs, each on a fresh database file:
 3. *submit burst*: ``--residents`` residents answer first, then all press the final button at the same moment;
    submissions/s is residents divided by the time the burst takes — the write path's capacity.
 
+``--runs`` picks some of them (``once``, ``paced``, ``burst``; default all three). Without run 1, the paced runs
+take its messages per consultation from the same residents walked through in-memory stores first (their answers
+come from seeded generators, so the count is the same, untimed).
+
 "In flight" is the mean number of residents between arriving and their acknowledgement over the measured time.
 CPU is this process's CPU time (the residents and the bot run in it) per message of the whole run. Prints Markdown
 tables: one row per run, then p50/p99 latency per step.
@@ -50,8 +55,10 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core.dialog.assistant import Assistant  # noqa: E402
 from bot.core.feedback.buttons import EXTRA  # noqa: E402
+from bot.core.feedback.memory_store import MemoryFeedbackStore  # noqa: E402
 from bot.core.feedback.service import FeedbackService  # noqa: E402
 from bot.core.knowledge.service import KnowledgeService  # noqa: E402
+from bot.core.memory_store import MemoryResidentStore  # noqa: E402
 from bot.core.messages import Incoming, Reply  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.feedback import SqliteFeedbackStore  # noqa: E402
@@ -199,7 +206,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 
 
-def summary(name: str, bench: Bench, start: float, end: float, offered: float = 0.0) -> dict:
+def summary(run: str, name: str, bench: Bench, start: float, end: float, offered: float = 0.0) -> dict:
     """Figures over the window [start, end]: acknowledgements and messages sent in it, residents in flight."""
     wall = end - start
     by_step: dict[str, list[float]] = defaultdict(list)
@@ -211,8 +218,8 @@ def summary(name: str, bench: Bench, start: float, end: float, offered: float = 
     every = [s for values in by_step.values() for s in values]
     in_flight = sum(max(0.0, min(r.acked_at, end) - max(r.arrived_at, start)) for r in bench.residents) / wall
     all_messages = sum(len(r.timings) for r in bench.residents)
-    return {"name": name, "offered": offered, "residents": bench.count, "stored": bench.stored, "wall": wall,
-            "rate": len(acks) / wall, "message_rate": len(every) / wall, "in_flight": in_flight,
+    return {"run": run, "name": name, "offered": offered, "residents": bench.count, "stored": bench.stored,
+            "wall": wall, "rate": len(acks) / wall, "message_rate": len(every) / wall, "in_flight": in_flight,
             "per_consultation": all_messages / bench.count,
             "p50": percentile(acks, 0.50), "p99": percentile(acks, 0.99), "max": max(acks) * 1000,
             "any_p99": percentile(every, 0.99), "cpu_us": bench.cpu / all_messages * 1e6,
@@ -220,26 +227,44 @@ def summary(name: str, bench: Bench, start: float, end: float, offered: float = 
             "integrity": bench.integrity, "synchronous": bench.synchronous}
 
 
-async def run(residents: int, rates: list[float], kb: Path, directory: Path) -> list[dict]:
+async def messages_per_consultation(knowledge: KnowledgeService, residents: int) -> float:
+    """Run 1's messages per consultation without timing it: its residents walked through in-memory stores."""
+    bench = Bench(knowledge, Path(), residents, SEED)
+    store = MemoryResidentStore()
+    bench.assistant = Assistant(knowledge, store, extras={EXTRA: FeedbackService(MemoryFeedbackStore(), store)})
+    await asyncio.gather(*(r.whole(bench.assistant) for r in bench.residents))
+    return sum(len(r.timings) for r in bench.residents) / residents
+
+
+RUNS = ("once", "paced", "burst")
+
+
+async def run(residents: int, rates: list[float], kb: Path, directory: Path,
+              runs: tuple[str, ...] = RUNS) -> list[dict]:
     knowledge = KnowledgeService(kb)
     rows = []
-    async with Bench(knowledge, directory, residents, SEED) as bench:
-        window = await bench.all_at_once()
-    rows.append(summary("full flow, all at once", bench, *window))
-    for n, rate in enumerate(rates):
-        duration = residents / rate  # of a consultation, so that about ``residents`` are in flight
-        think = duration / rows[0]["per_consultation"]
-        async with Bench(knowledge, directory, 3 * residents, SEED + 10 + n) as bench:
-            window = await bench.paced(rate, think, 2 * duration)
-        rows.append(summary(f"full flow, paced: {rate:.0f} arriving/s, pauses {think:.2f} s", bench, *window,
-                            offered=rate))
-    async with Bench(knowledge, directory, residents, SEED + 2) as bench:
-        window = await bench.burst()
-    rows.append(summary("submit burst (answers first)", bench, *window))
+    if "once" in runs:
+        async with Bench(knowledge, directory, residents, SEED) as bench:
+            window = await bench.all_at_once()
+        rows.append(summary("once", "full flow, all at once", bench, *window))
+    if "paced" in runs:
+        per_consultation = (rows[0]["per_consultation"] if rows
+                            else await messages_per_consultation(knowledge, residents))
+        for n, rate in enumerate(rates):
+            duration = residents / rate  # of a consultation, so that about ``residents`` are in flight
+            think = duration / per_consultation
+            async with Bench(knowledge, directory, 3 * residents, SEED + 10 + n) as bench:
+                window = await bench.paced(rate, think, 2 * duration)
+            rows.append(summary("paced", f"full flow, paced: {rate:.0f} arriving/s, pauses {think:.2f} s", bench,
+                                *window, offered=rate))
+    if "burst" in runs:
+        async with Bench(knowledge, directory, residents, SEED + 2) as bench:
+            window = await bench.burst()
+        rows.append(summary("burst", "submit burst (answers first)", bench, *window))
     return rows
 
 
-def table(rows: list[dict], target: dict) -> str:
+def table(rows: list[dict]) -> str:
     ok = lambda good: "✅" if good else "❌"  # noqa: E731
     sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(rows[0]["synchronous"], "?")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -255,25 +280,34 @@ def table(rows: list[dict], target: dict) -> str:
         lines.append(f"| {r['name']} | {r['residents']} | {r['stored']} | {r['in_flight']:.0f} | {r['wall']:.2f} s | "
                      f"{r['rate']:.0f} | {r['message_rate']:.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
                      f"{r['max']:.1f} ms | {r['any_p99']:.1f} ms | {r['cpu_us']:.0f} µs |")
-    flows = rows[:-1]
-    lines += ["", "Latency per step, p50 / p99 (messages):", "",
-              "| step | " + " | ".join(r["name"] for r in flows) + " |",
-              "| --- |" + " ---: |" * len(flows)]
-    for step in STEPS:
-        cells = []
-        for r in flows:
-            n, p50, p99 = r["steps"].get(step, (0, float("nan"), float("nan")))
-            cells.append(f"{p50:.1f} / {p99:.1f} ms ({n})" if n else "–")
-        lines.append(f"| {step} | " + " | ".join(cells) + " |")
-    at_once, paced = rows[0], target
-    lines += ["", f"Targets: full flow, all at once ≥ {TARGET_RATE:.0f} submissions/s: {at_once['rate']:.0f} "
-                  f"{ok(at_once['rate'] >= TARGET_RATE)}; ack p99 ≤ {TARGET_P99_MS:.0f} ms with "
-                  f"{paced['in_flight']:.0f} residents in flight submitting {paced['rate']:.0f}/s: "
-                  f"{paced['p99']:.1f} ms {ok(paced['p99'] <= TARGET_P99_MS)} "
-                  f"(all at once: {at_once['p99']:.0f} ms — "
-                  f"{at_once['residents']} residents always waiting on {at_once['message_rate']:.0f} messages/s "
-                  f"queue about {at_once['residents'] / at_once['message_rate'] * 1000:.0f} ms per message, "
-                  f"Little's law)"]
+    flows = [r for r in rows if r["run"] != "burst"]
+    if flows:
+        lines += ["", "Latency per step, p50 / p99 (messages):", "",
+                  "| step | " + " | ".join(r["name"] for r in flows) + " |",
+                  "| --- |" + " ---: |" * len(flows)]
+        for step in STEPS:
+            cells = []
+            for r in flows:
+                n, p50, p99 = r["steps"].get(step, (0, float("nan"), float("nan")))
+                cells.append(f"{p50:.1f} / {p99:.1f} ms ({n})" if n else "–")
+            lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    at_once = next((r for r in rows if r["run"] == "once"), None)
+    # The latency target is judged on the paced run nearest the target rate.
+    paced = min((r for r in rows if r["run"] == "paced"), key=lambda r: abs(r["offered"] - TARGET_RATE),
+                default=at_once)
+    targets = []
+    if at_once is not None:
+        targets.append(f"full flow, all at once ≥ {TARGET_RATE:.0f} submissions/s: {at_once['rate']:.0f} "
+                       f"{ok(at_once['rate'] >= TARGET_RATE)}")
+    if paced is not None:
+        targets.append(f"ack p99 ≤ {TARGET_P99_MS:.0f} ms with {paced['in_flight']:.0f} residents in flight "
+                       f"submitting {paced['rate']:.0f}/s: {paced['p99']:.1f} ms {ok(paced['p99'] <= TARGET_P99_MS)}")
+    if at_once is not None:
+        targets.append(f"(all at once: {at_once['p99']:.0f} ms — {at_once['residents']} residents always waiting on "
+                       f"{at_once['message_rate']:.0f} messages/s queue about "
+                       f"{at_once['residents'] / at_once['message_rate'] * 1000:.0f} ms per message, Little's law)")
+    if targets:
+        lines += ["", "Targets: " + "; ".join(targets[:2]) + (" " + targets[2] if len(targets) > 2 else "")]
     return "\n".join(lines)
 
 
@@ -282,14 +316,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--residents", type=int, default=1000)
     parser.add_argument("--rates", default=f"{TARGET_RATE / 2:.0f},{TARGET_RATE:.0f}",
                         help="residents (so submissions) arriving per second in the paced runs, comma-separated")
+    parser.add_argument("--runs", default=",".join(RUNS),
+                        help=f"which runs, comma-separated: {', '.join(RUNS)} (default: all)")
     parser.add_argument("--kb", default=str(ROOT / "knowledge"), help="knowledge directory with consultations")
     args = parser.parse_args(argv)
+    runs = tuple(name.strip() for name in args.runs.split(",") if name.strip())
+    if not runs or any(name not in RUNS for name in runs):
+        parser.error(f"--runs takes some of: {', '.join(RUNS)}")
     with tempfile.TemporaryDirectory() as tmp:
         rates = [float(rate) for rate in args.rates.split(",")]
-        rows = asyncio.run(run(args.residents, rates, Path(args.kb), Path(tmp)))
-    # The latency target is judged on the paced run nearest the target rate.
-    paced = min(rows[1:-1], key=lambda r: abs(r["offered"] - TARGET_RATE)) if len(rows) > 2 else rows[0]
-    print(table(rows, paced))
+        rows = asyncio.run(run(args.residents, rates, Path(args.kb), Path(tmp), runs))
+    print(table(rows))
     return 0 if all(r["stored"] == r["residents"] for r in rows) else 1
 
 

@@ -525,6 +525,34 @@ async def test_a_consultation_removed_by_a_reload_ends_the_flow_politely(tmp_pat
     assert "已經結束或有所更新" in r.text and await r.state() == "idle"
 
 
+async def test_a_reload_that_rewords_a_consultation_shows_the_new_wording_at_once(tmp_path):
+    # Questions, introductions and the list are rendered once per knowledge snapshot and language
+    # (views.ViewCache): a reload must not keep showing what was cached from the previous one.
+    directory = write_knowledge(tmp_path / "kb")
+    knowledge = KnowledgeService(directory)
+    world = memory_world(knowledge)
+    r = world.resident()
+    await r.say("/feedback")
+    await r.press("就業幫扶")
+    assert "您屬於哪一類？" in r.text and "高校畢業生" in r.buttons()
+    text = (directory / "consultations.yaml").read_text(encoding="utf-8")
+    (directory / "consultations.yaml").write_text(
+        text.replace("您屬於哪一類？", "您目前屬於哪一類？").replace("label: {zh-Hant: 高校畢業生", "label: {zh-Hant: 大學畢業生"),
+        encoding="utf-8")
+    knowledge.reload()
+    await r.say("隨便打幾個字")  # buttons only: the current question is shown again, from the new snapshot
+    assert "您目前屬於哪一類？" in r.text and "大學畢業生" in r.buttons() and "高校畢業生" not in r.buttons()
+    await r.press("大學畢業生")
+    assert "需要哪些幫助" in r.text
+    (directory / "consultations.yaml").write_text(text.replace("zh-Hant: 就業幫扶", "zh-Hant: 就業服務"),
+                                                  encoding="utf-8")
+    knowledge.reload()
+    await r.say("/feedback")  # the list and the introduction, also built once per snapshot, follow too
+    assert "就業服務" in r.buttons() and "就業幫扶" not in r.buttons()
+    await r.press("就業服務")
+    assert "就業服務" in r.text and "就業幫扶" not in r.text
+
+
 async def test_without_a_feedback_service_the_bot_says_so_and_shows_no_feedback_buttons(knowledge):
     assistant = Assistant(knowledge, MemoryResidentStore())
     from bot.core.messages import Incoming

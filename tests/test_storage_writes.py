@@ -92,6 +92,78 @@ async def test_a_block_is_all_or_nothing_and_names_the_failing_statement(tmp_pat
     await db.close()
 
 
+async def test_blocks_queued_writes_and_transactions_of_one_batch_fail_alone(tmp_path):
+    """One batch holding every kind of writer — blocks (one failing), queued writes (one failing) and
+    ``transaction()`` blocks waiting for the lock meanwhile (one failing): each failure takes back only its own
+    write, the rest is committed, and every writer resumes only once its write is in the file."""
+    db = await _open(tmp_path)
+    durable: dict[str, bool] = {}
+
+    async def block(k: int, v: str) -> None:
+        await db.run_block([Statement("INSERT INTO t (k, v) VALUES (?, ?)", (k, v))])
+        durable[f"block {k}"] = _committed(db.path).get(k) == v
+
+    async def queued(k: int, v: str | None) -> None:
+        await db.write(UPSERT, (k, v))
+        durable[f"write {k}"] = _committed(db.path).get(k) == v
+
+    async def interactive(k: int, fail: bool) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t (k, v) VALUES (?, 'tx')", (k,))
+            if fail:
+                raise RuntimeError("changed my mind")
+        durable[f"transaction {k}"] = _committed(db.path).get(k) == "tx"
+
+    writers = [block(1, "b"), block(1, "again"), block(2, "b"),
+               queued(10, "w"), queued(11, None), queued(12, "w"),
+               interactive(20, False), interactive(21, True), interactive(22, False)]
+    results = await asyncio.gather(*writers, return_exceptions=True)
+    assert [type(r).__name__ for r in results] == ["NoneType", "StatementFailed", "NoneType",
+                                                   "NoneType", "IntegrityError", "NoneType",
+                                                   "NoneType", "RuntimeError", "NoneType"]
+    assert _committed(db.path) == {1: "b", 2: "b", 10: "w", 12: "w", 20: "tx", 22: "tx"}
+    assert durable == {"block 1": True, "block 2": True, "write 10": True, "write 12": True,
+                       "transaction 20": True, "transaction 22": True}
+    await db.close()
+
+
+async def test_blocks_sent_while_transactions_wait_are_committed_with_them(tmp_path):
+    """The flusher gets the lock while ``transaction()`` writers wait for it: it sends its blocks into the open
+    batch without committing, and the last of the waiting writers commits them all; nobody resumes before."""
+    db = await _open(tmp_path)
+    gate, order = asyncio.Event(), []
+
+    async def interactive(k: int, hold: bool) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t (k, v) VALUES (?, 'tx')", (k,))
+            if hold:
+                await gate.wait()
+        order.append((f"transaction {k}", set(_committed(db.path))))
+
+    async def block(k: int) -> None:
+        await db.run_block([Statement("INSERT INTO t (k, v) VALUES (?, 'block')", (k,))])
+        order.append((f"block {k}", set(_committed(db.path))))
+
+    async def queued(k: int) -> None:
+        await db.write(UPSERT, (k, "w"))
+        order.append((f"write {k}", set(_committed(db.path))))
+
+    first = asyncio.create_task(interactive(1, hold=True))
+    await asyncio.sleep(0.01)  # it holds the lock
+    later = [asyncio.create_task(block(2)), asyncio.create_task(queued(3))]
+    await asyncio.sleep(0.01)  # the flusher waits for the lock
+    later.append(asyncio.create_task(interactive(4, hold=False)))
+    await asyncio.sleep(0.01)  # and so does a second transaction, behind it
+    assert order == []
+    gate.set()
+    await asyncio.gather(first, *later)
+    everything = {1, 2, 3, 4}
+    assert sorted(order) == sorted((name, everything) for name in
+                                   ("transaction 1", "block 2", "write 3", "transaction 4"))
+    assert _committed(db.path) == {1: "tx", 2: "block", 3: "w", 4: "tx"}
+    await db.close()
+
+
 async def test_the_resident_cache_writes_through_and_never_hides_a_newer_state(tmp_path):
     db = Database(tmp_path / "r.sqlite3")
     await db.open()
@@ -174,4 +246,57 @@ async def test_concurrent_submissions_conflict_alone(tmp_path):
     assert len(stored) == len(batch) - 3
     assert all(s.answers == answers for s in stored), "every stored submission is whole"
     assert (await store.get("FB-00000000000005")).linked and await store.contact("FB-00000000000104") == "電話 138"
+    await db.close()
+
+
+async def test_what_residents_answered_is_read_once_and_never_served_stale(tmp_path):
+    """/feedback reads what a resident answered; the choice right after needs no second read. A submission or
+    /forget_me (also one landing while a read is in flight) is seen by the next look-up."""
+    from bot.core.feedback.model import NewSubmission
+    from bot.storage.feedback import SqliteFeedbackStore
+
+    db = Database(tmp_path / "a.sqlite3")
+    await db.open()
+    store = SqliteFeedbackStore(db)
+    reads = []
+    fetchall = db.fetchall
+
+    async def counted(sql, params=()):
+        reads.append(sql)
+        return await fetchall(sql, params)
+
+    db.fetchall = counted  # type: ignore[method-assign]
+
+    def submission(n: int, **kw) -> NewSubmission:
+        return NewSubmission(reference=f"FB-{n}", kind="survey", language="zh-Hant", created_at=T0, **kw)
+
+    assert await store.answered("tg:1", ["tok-1"]) == set()
+    assert len(reads) == 1
+    assert await store.linked_to("tg:1", "jobs") is None and not await store.participated("tok-1")
+    assert len(reads) == 1, "the choice after the list is answered from the cache"
+
+    # Submissions land while look-ups of the same resident and token are in flight.
+    results = await asyncio.gather(store.answered("tg:2", ["tok-2"]), store.add(submission(1, user="tg:1",
+                                                                                          consultation_id="jobs")),
+                                   store.answered("tg:1", ["tok-2"]),
+                                   store.add(submission(2, consultation_id="dibao", participation="tok-2")),
+                                   store.participated("tok-2"))
+    assert results[0] == set() or results[0] == {"dibao"}
+    assert await store.answered("tg:1", ["tok-1", "tok-2"]) == {"jobs", "dibao"}
+    assert (await store.linked_to("tg:1", "jobs")).reference == "FB-1" and await store.participated("tok-2")
+    assert await store.answered("tg:2", ["tok-2"]) == {"dibao"}
+
+    await store.forget("tg:1", ["tok-2"])
+    assert await store.answered("tg:1", ["tok-2"]) == set() and await store.linked_to("tg:1", "jobs") is None
+    assert not await store.participated("tok-2")
+
+    # A look-up sent while a submission's commit is on its way: the submission's writer resumes first and the
+    # look-up, which may have read either side of it, does not fill the cache.
+    adding = asyncio.create_task(store.add(submission(3, user="tg:3", consultation_id="jobs")))
+    for _ in range(3):
+        await asyncio.sleep(0)  # the batch is on its way to the database thread
+    looking = asyncio.create_task(store.answered("tg:3"))
+    await asyncio.gather(adding, looking)
+    before = len(reads)
+    assert await store.answered("tg:3") == {"jobs"} and len(reads) == before + 1, "read again, not cached"
     await db.close()

@@ -17,8 +17,10 @@ that read what they write) there are two cheaper ways to write:
   the COMMIT in one go, each run of the same ``INSERT … VALUES`` as one multi-row statement. The dialog state that
   every message saves goes this way: one round trip per batch of messages instead of two or three per message.
 - ``run_block`` queues a block whose statements are all known beforehand (a feedback submission with its
-  answers); the same flusher sends all blocks queued meanwhile in one go, each in its own savepoint: one turn of
-  the write lock and one round trip for the batch, instead of a turn and a round trip per statement for each.
+  answers); the same flusher sends all blocks queued meanwhile, each in its own savepoint, with the queued
+  statements and the COMMIT: one turn of the write lock and one round trip for the whole batch
+  (``batch.run_batch``, which also sorts out a failing block or statement on the database thread), instead of a
+  turn and a round trip per statement for each.
 
 Every turn of the write lock also waits for the busy event loop to get round to the next writer, so batching the
 turns matters as much as batching the round trips.
@@ -26,15 +28,17 @@ turns matters as much as batching the round trips.
 from __future__ import annotations
 
 import asyncio
-import re
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Sequence
 
 import aiosqlite
 
+from bot.storage.batch import MULTIROW_MAX, Outcome, Statement, StatementFailed, multirow, run_batch
 from bot.storage.migrations import MIGRATIONS
+
+# The write path's vocabulary lives in ``batch`` (it runs on the database thread); stores import it from here.
+__all__ = ["MULTIROW_MAX", "Database", "Outcome", "Statement", "StatementFailed", "multirow"]
 
 BUSY_TIMEOUT_MS = 5000
 #: Most writes one COMMIT carries; bounds how long the first of them waits for its acknowledgement.
@@ -43,54 +47,8 @@ GROUP_COMMIT_MAX = 64
 Queued = tuple[str, tuple, asyncio.Future]  # a statement queued by ``write``: SQL, parameters, its writer's future
 
 
-@dataclass(frozen=True)
-class Statement:
-    """One statement of a ``run_block`` block; ``many``: ``params`` is a list of parameter tuples
-    (``executemany``)."""
-
-    sql: str
-    params: tuple | list[tuple] = ()
-    many: bool = False
-
-
-#: ``INSERT … VALUES (?, …) …``: the one group of placeholders a multi-row statement repeats.
-_VALUES = re.compile(r"^(?P<head>\s*INSERT\b.*?\bVALUES\s*)(?P<group>\([?,\s]*\))(?P<tail>.*)$",
-                     re.IGNORECASE | re.DOTALL)
-#: Rows per multi-row statement, within SQLite's 32,766 bound parameters.
-MULTIROW_MAX = 500
-
-
-def multirow(sql: str, params: list[tuple]) -> list[Statement]:
-    """The same ``INSERT … VALUES (?, …)`` for many rows as few statements: ``VALUES (…), (…), …``.
-
-    Not ``executemany``: the sqlite3 module lets go of the GIL around every row it steps, and the database
-    thread then waits for a busy event loop to give it back once per row (measured: 20 rows took 50-90 ms with
-    the loop busy, one 20-row statement 4-6 ms). A statement that is not an ``INSERT … VALUES`` falls back to
-    ``executemany``."""
-    match = _VALUES.match(sql)
-    if match is None or len(params) == 1:
-        return [Statement(sql, params[0])] if len(params) == 1 else [Statement(sql, params, many=True)]
-    head, group, tail = match["head"], match["group"], match["tail"]
-    statements = []
-    for start in range(0, len(params), MULTIROW_MAX):
-        chunk = params[start:start + MULTIROW_MAX]
-        statements.append(Statement(head + ", ".join([group] * len(chunk)) + tail,
-                                    tuple(value for row in chunk for value in row)))
-    return statements
-
-
 # A block queued by ``run_block``: its statements, the future of their results, the future of its COMMIT.
-QueuedBlock = tuple[tuple["Statement", ...], asyncio.Future, asyncio.Future]
-
-
-class StatementFailed(Exception):
-    """A statement of a ``run_block`` block failed and the block was rolled back: ``index`` is its position in the
-    block, ``error`` (also the ``__cause__``) what SQLite raised."""
-
-    def __init__(self, index: int, error: BaseException):
-        super().__init__(f"statement {index} of the block failed: {error!r}")
-        self.index = index
-        self.error = error
+QueuedBlock = tuple[tuple[Statement, ...], asyncio.Future, asyncio.Future]
 
 
 class Database:
@@ -172,15 +130,16 @@ class Database:
             self._batch.append(committed)  # type: ignore[union-attr]  # _begin opened it
         await committed  # raises what the COMMIT raised
 
-    async def run_block(self, statements: Sequence[Statement]) -> list[aiosqlite.Cursor]:
+    async def run_block(self, statements: Sequence[Statement]) -> list[Outcome]:
         """A write block whose statements are all known beforehand (none needs an earlier one's result): all or
         nothing like a ``transaction()`` block, and returns after the COMMIT that made it durable, with each
-        statement's cursor (``lastrowid``, ``rowcount``). Raises ``StatementFailed`` naming the first statement
+        statement's ``Outcome`` (``lastrowid``, ``rowcount``). Raises ``StatementFailed`` naming the first statement
         that failed; the whole block is then rolled back, and only it.
 
-        The block is queued: the flusher sends every block queued meanwhile in one go (see ``_send_blocks``), so
-        a batch of them costs one turn of the write lock and one round trip, not one turn each — every turn of the
-        lock waits for the busy event loop to get round to the next writer."""
+        The block is queued: the flusher sends every block queued meanwhile in one go, with the queued statements
+        and the COMMIT (see ``_send_batch``), so a batch of them costs one turn of the write lock and one round
+        trip, not one turn each — every turn of the lock waits for the busy event loop to get round to the next
+        writer."""
         loop = asyncio.get_running_loop()
         done, committed = loop.create_future(), loop.create_future()
         self._blocks.append((tuple(statements), done, committed))
@@ -189,25 +148,15 @@ class Database:
         await committed  # raises what the COMMIT raised
         return results
 
-    async def _pipeline(self, statements: Sequence[Statement]) -> list:
-        """Send ``statements`` to the database thread all at once and wait for all of them: each result is a
-        cursor or the exception it raised. They run in order: aiosqlite queues each call before its first
-        ``await``, and the tasks start in the order they are created. Even if the caller is cancelled while
-        waiting they all run (they are queued), before anything the caller sends afterwards."""
-        conn = self.conn
-        sent = [asyncio.ensure_future(conn.executemany(s.sql, s.params) if s.many  # type: ignore[arg-type]
-                                      else conn.execute(s.sql, s.params)) for s in statements]
-        return await asyncio.gather(*sent, return_exceptions=True)
-
     async def write(self, sql: str, params: tuple = ()) -> None:
         """Queue one statement for the next group commit; returns after that COMMIT, or raises what the statement
         or the COMMIT raised (a failing statement is undone alone, the others are kept).
 
         Much cheaper than a one-statement ``transaction()`` under load (see the module docstring), with two
-        conditions: the statement must be idempotent (an upsert, a delete by key: after a failure in a batch its
-        statements run again one at a time), and no other kind of write may change the same table, because
-        queued statements are sent with the COMMIT, after the blocks of the same batch. Queued statements keep
-        their order among themselves. Nothing comes back (no ``lastrowid``, no row count)."""
+        conditions: the statement must be idempotent (an upsert, a delete by key: when one of a run of them
+        fails, the run is done again one statement at a time to find whose it was), and no other kind of write
+        may change the same table, because queued statements are sent with the COMMIT, after the blocks of the
+        same batch. Queued statements keep their order among themselves. Nothing comes back (no ``lastrowid``, no row count)."""
         committed = asyncio.get_running_loop().create_future()
         self._rows.append((sql, params, committed))
         self._wake_flusher()
@@ -218,50 +167,62 @@ class Database:
             self._flusher_task = asyncio.ensure_future(self._flush())
 
     async def _flush(self) -> None:
-        """Take turns with the other writers until nothing queued is left: a turn sends the queued blocks and
-        commits the batch, queued statements included — unless more writers are waiting, then one of them will."""
+        """Take turns with the other writers until nothing queued is left: a turn sends the queued blocks with the
+        queued statements and the COMMIT — unless more writers are waiting for the lock, then the last of them
+        commits (see ``_turn``)."""
         while self._rows or self._blocks:
             async with self._turn():
-                if self._blocks:
-                    # At most GROUP_COMMIT_MAX per turn, so a burst is acknowledged in slices, not all at the end.
-                    blocks, self._blocks = self._blocks[:GROUP_COMMIT_MAX], self._blocks[GROUP_COMMIT_MAX:]
-                    await self._send_blocks(blocks)
+                # At most GROUP_COMMIT_MAX per turn, so a burst is acknowledged in slices, not all at the end.
+                blocks, self._blocks = self._blocks[:GROUP_COMMIT_MAX], self._blocks[GROUP_COMMIT_MAX:]
+                await self._send_batch(blocks, commit=self._writers_waiting == 0)
 
-    async def _send_blocks(self, blocks: list[QueuedBlock]) -> None:
-        """Send queued blocks in one go, each inside its own savepoint; the savepoints nest (b0 ⊃ b1 ⊃ …), so when
-        block k fails, ROLLBACK TO bk undoes it and the blocks after it, which are then sent again. Failures are
-        rare (a duplicate submission), so nearly always this is one round trip for the whole batch."""
-        while blocks:
-            statements = self._open()  # a failed BEGIN does not matter: SAVEPOINT opens a transaction too
-            spans = []  # where each block's SAVEPOINT and statements are in ``statements``
-            for number, (block, _, _) in enumerate(blocks):
-                spans.append(slice(len(statements), len(statements) + 1 + len(block)))
-                statements += [Statement(f"SAVEPOINT b{number}"), *block]
-            try:
-                results = await self._pipeline(statements)
-            except BaseException as error:  # cancelled: give up on the whole transaction
-                await self._abort(error, [f for _, done, committed in blocks for f in (done, committed)])
+    async def _send_batch(self, blocks: list[QueuedBlock], commit: bool) -> None:
+        """In one trip to the database thread (``batch.run_batch``; caller holds the lock): BEGIN unless the
+        batch's transaction is open, ``blocks`` each in its savepoint, and when ``commit`` every statement
+        ``write`` queued and the COMMIT. Then tell every writer how it went: a block's writer learns its results
+        (or ``StatementFailed``) and, with the others, when the COMMIT made them durable."""
+        rows: list[Queued] = []
+        if commit:
+            # Statements queued from now on are for the next batch (the flusher goes on until none is left).
+            rows, self._rows = self._rows, []
+        begin = self._batch is None
+        if begin:
+            self._batch = []
+        conn = self.conn
+        try:
+            # aiosqlite has no public call for "run this function on the connection's thread"; ``_execute`` is
+            # that call (the one all its public methods go through, the same in every version pyproject allows),
+            # and ``_conn`` the sqlite3 connection it hands them.
+            result = await conn._execute(run_batch, conn._conn, begin, tuple(block for block, _, _ in blocks),
+                                         tuple((sql, params) for sql, params, _ in rows), commit)
+        except BaseException as error:  # the transaction failed (or the caller was cancelled): none of it counts
+            await self._abort(error, [*(f for _, done, committed in blocks for f in (done, committed)),
+                                      *(future for *_, future in rows)])
+            if not isinstance(error, Exception):
                 raise
-            outcomes = [results[span] for span in spans]  # per block: the SAVEPOINT's, then its statements'
-            failed = next((n for n, own in enumerate(outcomes) if any(isinstance(r, BaseException) for r in own)),
-                          len(blocks))
-            for (_, done, committed), own in zip(blocks[:failed], outcomes):
+            return
+        durable: list[asyncio.Future] = []  # resolved by this batch's COMMIT
+        for (_, done, committed), outcome in zip(blocks, result.blocks):
+            if isinstance(outcome, StatementFailed):
                 if not done.done():
-                    done.set_result(own[1:])
-                self._batch.append(committed)  # type: ignore[union-attr]  # _open opened it
-            if failed == len(blocks):
-                return
-            _, done, _ = blocks[failed]
-            own = outcomes[failed]
-            if isinstance(own[0], BaseException):
-                # No savepoint, so what followed ran unprotected: only undoing the whole transaction is safe.
-                await self._abort(own[0], [f for _, done, committed in blocks[failed:] for f in (done, committed)])
-                return
-            await self.conn.execute(f"ROLLBACK TO b{failed}")
-            index, error = next((i, r) for i, r in enumerate(own[1:]) if isinstance(r, BaseException))
-            if not done.done():
-                done.set_exception(StatementFailed(index, error))
-            blocks = blocks[failed + 1:]
+                    done.set_exception(outcome)
+                continue
+            if not done.done():  # a writer cancelled while waiting
+                done.set_result(outcome)
+            durable.append(committed)
+        for (*_, future), error in zip(rows, result.rows):
+            if error is None:
+                durable.append(future)
+            elif not future.done():
+                future.set_exception(error)
+        if not commit:
+            self._batch.extend(durable)  # type: ignore[union-attr]  # opened above or before
+            return
+        durable += self._batch  # type: ignore[operator]
+        self._batch = None
+        for future in durable:
+            if not future.done():
+                future.set_result(None)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -298,72 +259,10 @@ class Database:
         self._batch = []
         return [Statement("BEGIN IMMEDIATE")]
 
-    @staticmethod
-    def _runs(rows: list[Queued]) -> list[Statement]:
-        """Queued statements, in order, with each run of the same ``INSERT … VALUES (…)`` made one multi-row
-        statement (other runs: one ``executemany``)."""
-        runs: list[Statement] = []
-        start = 0
-        while start < len(rows):
-            sql = rows[start][0]
-            end = start
-            while end < len(rows) and rows[end][0] == sql:
-                end += 1
-            runs.extend(multirow(sql, [params for _, params, _ in rows[start:end]]))
-            start = end
-        return runs
-
     async def _commit_batch(self) -> None:
-        """Send what ``write`` queued, COMMIT the open transaction (caller holds the lock) and tell every writer
-        how it went. Queued statements and the COMMIT go in one round trip; should one of the statements fail
-        (rare: they are upserts and deletes by key), the COMMIT has still kept the others, and the queued
-        statements are sent again one at a time in a new transaction (they are idempotent), so that only the
-        failing one's writer gets the error."""
-        if self._batch is None and not self._rows:
-            return
-        # Statements queued from now on are for the next batch (the flusher goes on until none is left).
-        rows, self._rows = self._rows, []
-        queued = [future for *_, future in rows]
-        batch: list[asyncio.Future] = []
-        try:
-            opening = self._open()  # only when nothing but queued statements is to be committed
-            batch, self._batch = self._batch or [], None
-            results = await self._pipeline([*opening, *self._runs(rows), Statement("COMMIT")])
-            # If BEGIN failed (another process holding the file's write lock for BUSY_TIMEOUT_MS), the statements
-            # may have run on their own and be stored; their writers are told it failed, the safe side.
-            for result in results[:len(opening)] + results[-1:]:
-                if isinstance(result, BaseException):
-                    raise result
-            results = results[len(opening):-1]
-        except BaseException as error:
-            await self._abort(error, [*batch, *queued])
-            return
-        clean = not any(isinstance(r, BaseException) for r in results)
-        for future in batch + queued if clean else batch:
-            if not future.done():  # a writer cancelled while waiting
-                future.set_result(None)
-        if not clean:
-            try:
-                await self._write_one_by_one(rows)
-            except BaseException as error:
-                await self._abort(error, queued)
-
-    async def _write_one_by_one(self, rows: list[Queued]) -> None:
-        """The slow path of ``_commit_batch``: each queued statement alone, then COMMIT; tells their writers."""
-        conn = self.conn
-        await conn.execute("BEGIN IMMEDIATE")
-        done: list[asyncio.Future] = []
-        for sql, params, future in rows:
-            try:
-                await conn.execute(sql, params)
-                done.append(future)
-            except Exception as error:  # noqa: BLE001 - a failed statement undoes itself; it goes to its writer
-                if not future.done():
-                    future.set_exception(error)
-        await conn.execute("COMMIT")
-        for future in done:
-            if not future.done():
-                future.set_result(None)
+        """Send what ``write`` queued and COMMIT the open transaction (caller holds the lock), in one trip."""
+        if self._batch is not None or self._rows:
+            await self._send_batch([], commit=True)
 
     async def _abort(self, error: BaseException, waiting: list[asyncio.Future] | None = None) -> None:
         """Fail every write waiting for the open transaction (the batch's, and ``waiting``), then roll it back."""

@@ -16,12 +16,17 @@ from bot.core.feedback.model import (
     Answer, Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission,
 )
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
+from bot.storage.answered import UNKNOWN, AnsweredCache
 from bot.storage.database import Database, Statement, StatementFailed
 
 _SUBMISSION_COLUMNS = """s.id, s.reference, s.kind, s.consultation_id, s.language, s.status, s.text,
     s.created_at, s.updated_at,
     EXISTS (SELECT 1 FROM feedback_link l WHERE l.submission_id = s.id) AS linked,
     EXISTS (SELECT 1 FROM feedback_contact c WHERE c.submission_id = s.id) AS has_contact"""
+
+
+#: ``json.dumps(value, ensure_ascii=False)`` builds an encoder on every call; a submission encodes every answer.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _ts(value: datetime) -> str:
@@ -36,6 +41,8 @@ def _value_out(raw: str) -> Any:
 class SqliteFeedbackStore:
     def __init__(self, db: Database):
         self.db = db
+        # What residents have answered, for the dialog's look-ups (see ``bot.storage.answered``).
+        self._answered = AnsweredCache()
 
     async def add(self, submission: NewSubmission) -> None:
         s = submission
@@ -71,7 +78,7 @@ class SqliteFeedbackStore:
                               SELECT s.id, a.column1, a.column2, a.column3
                               FROM feedback_submission s, (VALUES {rows}) a WHERE s.reference = ?""",
                           (*(value for a in s.answers
-                             for value in (a.question_id, a.position, json.dumps(a.value, ensure_ascii=False))),
+                             for value in (a.question_id, a.position, _ENCODE(a.value))),
                            s.reference)))
         if s.user is not None:
             add(Statement("""INSERT INTO feedback_link (submission_id, user, consultation_id)
@@ -87,6 +94,8 @@ class SqliteFeedbackStore:
             if isinstance(failed.error, sqlite3.IntegrityError) and failed.index in meaning:
                 raise meaning[failed.index] from None
             raise failed.error from None
+        finally:
+            self._answered.changed(s.user, [s.participation] if s.participation is not None else [])
 
     async def get(self, reference: str) -> Submission | None:
         rows = await self.db.fetchall(
@@ -95,6 +104,9 @@ class SqliteFeedbackStore:
         return built[0] if built else None
 
     async def linked_to(self, user: str, consultation_id: str) -> Submission | None:
+        linked = self._answered.linked(user)
+        if linked is not UNKNOWN and consultation_id not in linked:  # type: ignore[operator]
+            return None
         rows = await self.db.fetchall(
             f"""SELECT {_SUBMISSION_COLUMNS} FROM feedback_submission s
                 JOIN feedback_link l ON l.submission_id = s.id
@@ -111,16 +123,33 @@ class SqliteFeedbackStore:
         return await self._build(rows)
 
     async def participated(self, token: str) -> bool:
-        return await self.db.fetchone("SELECT 1 FROM feedback_participation WHERE token = ?", (token,)) is not None
+        known = self._answered.token(token)
+        if known is UNKNOWN:
+            return bool(await self._look_up(None, (token,)))
+        return known is not None
 
     async def answered(self, user: str, tokens: Iterable[str] = ()) -> set[str]:
         tokens = tuple(tokens)
+        linked = self._answered.linked(user)
+        known = [self._answered.token(token) for token in tokens]
+        if linked is UNKNOWN or UNKNOWN in known:
+            return await self._look_up(user, tokens)
+        return {*linked, *(c for c in known if c is not None)}  # type: ignore[misc]
+
+    async def _look_up(self, user: str | None, tokens: tuple[str, ...]) -> set[str]:
+        """``answered`` from the file (``user`` None: only the tokens), filling the cache."""
         marks = ",".join("?" * len(tokens))
-        rows = await self.db.fetchall(
-            f"""SELECT consultation_id FROM feedback_link WHERE user = ? AND consultation_id IS NOT NULL
-                UNION SELECT consultation_id FROM feedback_participation WHERE token IN ({marks})""",
-            (user, *tokens))
-        return {r[0] for r in rows}
+        with self._answered.look_up(user, tokens) as unchanged:
+            # A link's row has no token.
+            rows = await self.db.fetchall(
+                f"""SELECT NULL, consultation_id FROM feedback_link WHERE user = ? AND consultation_id IS NOT NULL
+                    UNION ALL SELECT token, consultation_id FROM feedback_participation WHERE token IN ({marks})""",
+                (user, *tokens))
+            linked = {r[1] for r in rows if r[0] is None}
+            stored = {r[0]: r[1] for r in rows if r[0] is not None}
+            if unchanged():
+                self._answered.fill(user, linked, {token: stored.get(token) for token in tokens})
+        return linked | set(stored.values())
 
     async def respondents(self, consultation_id: str) -> list[str]:
         rows = await self.db.fetchall(
@@ -183,13 +212,17 @@ class SqliteFeedbackStore:
                 for r in rows]
 
     async def forget(self, user: str, tokens: Iterable[str] = ()) -> int:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                """DELETE FROM feedback_contact WHERE submission_id IN (
-                       SELECT submission_id FROM feedback_link WHERE user = ?)""", (user,))
-            await conn.executemany("DELETE FROM feedback_participation WHERE token = ?",
-                                   [(token,) for token in tokens])
-            cursor = await conn.execute("DELETE FROM feedback_link WHERE user = ?", (user,))
+        tokens = tuple(tokens)
+        try:
+            async with self.db.transaction() as conn:
+                await conn.execute(
+                    """DELETE FROM feedback_contact WHERE submission_id IN (
+                           SELECT submission_id FROM feedback_link WHERE user = ?)""", (user,))
+                await conn.executemany("DELETE FROM feedback_participation WHERE token = ?",
+                                       [(token,) for token in tokens])
+                cursor = await conn.execute("DELETE FROM feedback_link WHERE user = ?", (user,))
+        finally:
+            self._answered.changed(user, tokens)
         return cursor.rowcount
 
     async def submissions(self, since: datetime | None = None, consultation_id: str | None = None, *,

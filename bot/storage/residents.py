@@ -34,6 +34,8 @@ _SAVE = """INSERT INTO resident_state (user, language, last_language, state, dat
            ON CONFLICT (user) DO UPDATE SET language = excluded.language, last_language = excluded.last_language,
                state = excluded.state, data = excluded.data, updated_at = excluded.updated_at,
                reminded = excluded.reminded"""
+#: ``json.dumps(data, ensure_ascii=False)`` builds an encoder on every call; a state is saved on every message.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 #: Residents whose state the cache keeps (least recently active dropped first); ~1 KB each.
 CACHE_SIZE = 20_000
 
@@ -78,7 +80,7 @@ class SqliteResidentStore:
 
     async def save_state(self, state: ResidentState) -> None:
         row = (state.user, state.language, state.last_language, state.state,
-               json.dumps(state.data, ensure_ascii=False), _ts(state.updated_at), int(state.reminded))
+               _ENCODE(state.data), _ts(state.updated_at), int(state.reminded))
         # The cache changes first, so a message handled while the write waits for its COMMIT sees it too. Every
         # write of this table goes through ``Database.write`` (queued, in order): see its conditions.
         self._remember(state.user, row)

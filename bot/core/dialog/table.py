@@ -110,13 +110,15 @@ TABLE: tuple[Transition, ...] = (
 )
 
 
+#: (state, trigger) → its row (the first, should the table list one twice): ``find`` runs for every message.
+_ROWS: dict[tuple[str, str], Transition] = {}
+for _row in TABLE:
+    _ROWS.setdefault((_row.state, _row.trigger), _row)
+
+
 def find(state: str, trigger: str) -> Transition | None:
     """The row for ``trigger`` in ``state``: a row for that state first, then a ``*`` row."""
-    for wanted in (state, ANY):
-        for row in TABLE:
-            if row.state == wanted and row.trigger == trigger:
-                return row
-    return None
+    return _ROWS.get((state, trigger)) or _ROWS.get((ANY, trigger))
 
 
 def describe() -> str:

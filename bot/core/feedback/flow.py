@@ -16,6 +16,7 @@ from bot.core.errors import LimitExceeded
 from bot.core.feedback import actions as A
 from bot.core.feedback import views
 from bot.core.feedback.buttons import service_of
+from bot.core.feedback.catalogue import OpenConsultations
 from bot.core.feedback.model import Consultation, Question
 from bot.core.feedback.service import CONTACT_MAX_CHARS
 from bot.core.feedback.survey import InvalidAnswer, check_value, next_question
@@ -33,12 +34,12 @@ def _unavailable(ctx: Context) -> list[Reply]:
     return [Reply(html=ctx.t("fb.unavailable"))]
 
 
-def _open_consultations(ctx: Context) -> list[Consultation]:
-    return [c for c in ctx.knowledge.kb.consultations if c.open]
+def _open_consultations(ctx: Context) -> OpenConsultations:
+    return ctx.knowledge.derived(OpenConsultations)
 
 
 def _consultation(ctx: Context, consultation_id: str | None) -> Consultation | None:
-    return next((c for c in _open_consultations(ctx) if c.id == consultation_id), None)
+    return _open_consultations(ctx).get(consultation_id)
 
 
 def _limit_text(ctx: Context, error: LimitExceeded | InvalidAnswer) -> str:
@@ -57,16 +58,22 @@ def _current(ctx: Context) -> tuple[Consultation, Question] | None:
     return (consultation, question) if consultation and question else None
 
 
+def _views(ctx: Context) -> views.ViewCache:
+    return ctx.knowledge.derived(views.ViewCache)
+
+
 def _ask(ctx: Context, consultation: Consultation, question: Question, *, note: str = "",
          replace: bool = False) -> list[Reply]:
-    return [views.question_reply(consultation, question, ctx.data, ctx.t, ctx.lang, note=note, replace=replace)]
+    parts = _views(ctx).question(consultation, question, ctx.t, ctx.lang)
+    return [views.question_reply(consultation, question, ctx.data, ctx.t, ctx.lang, note=note, replace=replace,
+                                 parts=parts)]
 
 
 def _begin(ctx: Context, consultation: Consultation, replaces: str | None) -> list[Reply]:
     first = next_question(consultation, None, {})
     assert first is not None  # the loader requires at least one question, and the first has no condition
     ctx.goto(QUESTION, {"c": consultation.id, "cur": first.id, "path": [], "a": {}, "sel": [], "rep": replaces})
-    return [views.intro(consultation, ctx.t, ctx.lang), *_ask(ctx, consultation, first)]
+    return [_views(ctx).intro(consultation, ctx.t, ctx.lang), *_ask(ctx, consultation, first)]
 
 
 def _advance(ctx: Context, consultation: Consultation, question: Question, value: Any) -> list[Reply]:
@@ -79,7 +86,7 @@ def _advance(ctx: Context, consultation: Consultation, question: Question, value
     if following is None:
         data["cur"] = None
         ctx.goto(SUMMARY, data)
-        return [views.summary_reply(consultation, data, ctx.t, ctx.lang)]
+        return [views.summary_reply(consultation, data, ctx.t, ctx.lang, _views(ctx))]
     data["cur"] = following.id
     ctx.goto(QUESTION, data)
     return _ask(ctx, consultation, following)
@@ -103,9 +110,9 @@ async def list_consultations(ctx: Context) -> list[Reply]:
     if service is None:
         return _unavailable(ctx)
     ctx.goto(IDLE, {})
-    consultations = _open_consultations(ctx)
+    consultations = _open_consultations(ctx).all
     done = await service.answered_ids(ctx.incoming.user, consultations)
-    return [views.consultation_list(consultations, done, ctx.t, ctx.lang)]
+    return [_views(ctx).consultation_list(consultations, done, ctx.t, ctx.lang)]
 
 
 async def choose(ctx: Context) -> list[Reply]:
@@ -325,7 +332,7 @@ async def use_buttons(ctx: Context) -> list[Reply]:
         return _closed(ctx)
     note = ctx.t("fb.use_buttons")
     if ctx.state.state == SUMMARY:
-        summary = views.summary_reply(consultation, ctx.data, ctx.t, ctx.lang)
+        summary = views.summary_reply(consultation, ctx.data, ctx.t, ctx.lang, _views(ctx))
         return [Reply(html=note + "\n\n" + summary.html, buttons=summary.buttons)]
     if ctx.state.state == CONSENT:
         return [Reply(html=note + "\n\n" + ctx.t("fb.consent"),

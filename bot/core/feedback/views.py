@@ -2,6 +2,7 @@
 here; wording comes from the i18n catalogues."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any, Mapping, Sequence
 
@@ -41,72 +42,147 @@ def intro(consultation: Consultation, t: Texts, lang: Lang) -> Reply:
     return Reply(html=text.strip())
 
 
+@dataclass(frozen=True, slots=True)
+class QuestionParts:
+    """Everything a question's message shows that depends only on the question and the reader's language: the
+    escaped title and prompt, the hint and every button (the ticked and unticked one of each multiple-choice
+    option, what each answer reads as). Every message of a consultation shows a question, and building these was
+    most of its work."""
+
+    title: str
+    prompt: str
+    after_prompt: str  # the "optional" mark and, except for multiple choice (its count changes), the hint
+    answers: Rows  # scale and single choice: one row per value or option
+    options: tuple[tuple[str, tuple[Button, ...], tuple[Button, ...]], ...]  # multiple: (id, unticked, ticked)
+    done: tuple[Button, ...]  # multiple choice only
+    nav_first: Rows  # below the answers on the first question: Skip when optional
+    nav_later: Rows  # on later ones: Back (and Skip)
+    cancel: tuple[Button, ...]
+    labels: Mapping[object, str]  # an answer as residents read it (not escaped): scale value or option id → text
+
+    @classmethod
+    def build(cls, consultation: Consultation, question: Question, t: Texts, lang: Lang) -> "QuestionParts":
+        qid = question.id
+        after_prompt = "" if question.required else " " + t("fb.optional_mark")
+        answers: list[tuple[Button, ...]] = []
+        options = []
+        done: tuple[Button, ...] = ()
+        labels = _labels(question, lang)
+        if question.type == "scale":
+            after_prompt += "\n" + t("fb.scale_hint")
+            answers.extend((Button(label(labels[n]), A.action(A.ANSWER, qid, n)),) for n in SCALE)
+        elif question.type == "single":
+            answers.extend((Button(label(labels[o.id]), A.action(A.ANSWER, qid, o.id)),) for o in question.options)
+        elif question.type == "multiple":
+            options = [(o.id, *((Button(label(mark + labels[o.id]), A.action(A.TOGGLE, qid, o.id)),)
+                                for mark in (t("fb.unselected_mark"), t("fb.selected_mark"))))
+                       for o in question.options]
+            done = (Button(t("fb.done"), A.action(A.DONE, qid)),)
+        else:
+            after_prompt += "\n" + t("fb.text_hint", limit=question.max_length)
+        skip = () if question.required else (Button(t("fb.skip"), A.action(A.SKIP, qid)),)
+        back = (Button(t("fb.back"), A.action(A.BACK, qid)),)
+        return cls(title=escape(text_of(consultation.title, lang)), prompt=escape(text_of(question.prompt, lang)),
+                   after_prompt=after_prompt, answers=tuple(answers), options=tuple(options), done=done,
+                   nav_first=(skip,) if skip else (), nav_later=(back + skip,),
+                   cancel=(Button(t("fb.cancel"), A.CANCEL),), labels=labels)
+
+
+def _labels(question: Question, lang: Lang) -> dict[object, str]:
+    """Scale value or option id → the words residents see for it (not escaped)."""
+    if question.type == "scale":
+        return {n: f"{n} · {text_of(words, lang)}" if (words := question.label_of(n)) else str(n) for n in SCALE}
+    return {o.id: text_of(o.label, lang) for o in question.options}
+
+
+class ViewCache:
+    """What consultation replies show that depends only on the knowledge base and the reader's language — each
+    question's ``QuestionParts``, each consultation's introduction, the list of consultations — built on first
+    use. One per knowledge snapshot (``KnowledgeSnapshot.derived``), so a reload starts afresh; ids are unique
+    within a knowledge base. Replies and buttons are immutable, so they are shared."""
+
+    #: Lists kept (by language and which consultations carry the ✅ mark); starts afresh beyond that.
+    LISTS_MAX = 256
+
+    def __init__(self, kb: KnowledgeBase | None = None):
+        self._parts: dict[tuple[str, str, str], QuestionParts] = {}
+        self._intros: dict[tuple[str, str], Reply] = {}
+        self._lists: dict[tuple[str, tuple[str, ...], frozenset[str]], Reply] = {}
+
+    def question(self, consultation: Consultation, question: Question, t: Texts, lang: Lang) -> QuestionParts:
+        key = (consultation.id, question.id, lang)
+        parts = self._parts.get(key)
+        if parts is None:
+            parts = self._parts[key] = QuestionParts.build(consultation, question, t, lang)
+        return parts
+
+    def intro(self, consultation: Consultation, t: Texts, lang: Lang) -> Reply:
+        key = (consultation.id, lang)
+        reply = self._intros.get(key)
+        if reply is None:
+            reply = self._intros[key] = intro(consultation, t, lang)
+        return reply
+
+    def consultation_list(self, consultations: Sequence[Consultation], done: set[str], t: Texts,
+                          lang: Lang) -> Reply:
+        ids = tuple(c.id for c in consultations)
+        key = (lang, ids, frozenset(done.intersection(ids)))
+        reply = self._lists.get(key)
+        if reply is None:
+            if len(self._lists) >= self.LISTS_MAX:
+                self._lists.clear()
+            reply = self._lists[key] = consultation_list(consultations, done, t, lang)
+        return reply
+
+
 def question_reply(consultation: Consultation, question: Question, data: Mapping[str, Any], t: Texts, lang: Lang,
-                   *, note: str = "", replace: bool = False) -> Reply:
+                   *, note: str = "", replace: bool = False, parts: QuestionParts | None = None) -> Reply:
     """The current question with its answer buttons, back/skip and cancel; ``note`` (already HTML) goes first,
-    e.g. why the last input was not accepted."""
+    e.g. why the last input was not accepted. ``parts``: this question's, from a ``ViewCache``."""
+    if parts is None:
+        parts = QuestionParts.build(consultation, question, t, lang)
     answers = data.get("a", {})
     path = data.get("path", [])
-    text = t("fb.question", title=escape(text_of(consultation.title, lang)), number=len(path) + 1,
-             total=max(planned_count(consultation, answers), len(path) + 1),
-             prompt=escape(text_of(question.prompt, lang)))
-    if not question.required:
-        text += " " + t("fb.optional_mark")
-    rows: list[tuple[Button, ...]] = []
-    qid = question.id
-    if question.type == "scale":
-        text += "\n" + t("fb.scale_hint")
-        for n in SCALE:
-            words = question.label_of(n)
-            rows.append((Button(label(f"{n} · {text_of(words, lang)}" if words else str(n)),
-                                A.action(A.ANSWER, qid, n)),))
-    elif question.type == "single":
-        rows.extend((Button(label(text_of(o.label, lang)), A.action(A.ANSWER, qid, o.id)),) for o in question.options)
-    elif question.type == "multiple":
+    text = t("fb.question", title=parts.title, number=len(path) + 1,
+             total=max(planned_count(consultation, answers), len(path) + 1), prompt=parts.prompt)
+    text += parts.after_prompt
+    if question.type == "multiple":
         chosen = set(data.get("sel", []))
         text += "\n" + t("fb.multiple_hint", count=len(chosen))
-        for o in question.options:
-            mark = t("fb.selected_mark") if o.id in chosen else t("fb.unselected_mark")
-            rows.append((Button(label(mark + text_of(o.label, lang)), A.action(A.TOGGLE, qid, o.id)),))
-        rows.append((Button(t("fb.done"), A.action(A.DONE, qid)),))
+        rows = (*(ticked if option_id in chosen else unticked for option_id, unticked, ticked in parts.options),
+                parts.done)
     else:
-        text += "\n" + t("fb.text_hint", limit=question.max_length)
-    nav = []
-    if path:
-        nav.append(Button(t("fb.back"), A.action(A.BACK, qid)))
-    if not question.required:
-        nav.append(Button(t("fb.skip"), A.action(A.SKIP, qid)))
-    if nav:
-        rows.append(tuple(nav))
-    rows.append((Button(t("fb.cancel"), A.CANCEL),))
-    return Reply(html=(note + "\n\n" if note else "") + text, buttons=tuple(rows), replace=replace)
+        rows = parts.answers
+    rows += (parts.nav_later if path else parts.nav_first) + (parts.cancel,)
+    return Reply(html=(note + "\n\n" if note else "") + text, buttons=rows, replace=replace)
 
 
-def answer_text(question: Question, value: Any, t: Texts, lang: Lang) -> str:
-    """An answer as residents read it (escaped HTML)."""
+def answer_text(question: Question, value: Any, t: Texts, lang: Lang, parts: QuestionParts | None = None) -> str:
+    """An answer as residents read it (escaped HTML); ``parts``: the question's, from a ``ViewCache``."""
     if value is None:
         return t("fb.skipped")
-    if question.type == "scale":
-        words = question.label_of(int(value))
-        return escape(f"{value} · {text_of(words, lang)}" if words else str(value))
-    if question.type == "single":
-        option = question.option(value)
-        return escape(text_of(option.label, lang) if option else str(value))
+    if question.type == "text":
+        return escape(str(value))
+    labels = parts.labels if parts is not None else _labels(question, lang)
     if question.type == "multiple":
-        names = [text_of(o.label, lang) for o in (question.option(v) for v in value) if o]
-        return escape(t("fb.list_separator").join(names))
-    return escape(str(value))
+        return escape(t("fb.list_separator").join(labels[v] for v in value if isinstance(v, str) and v in labels))
+    key = int(value) if question.type == "scale" else value
+    words = labels.get(key) if isinstance(key, (str, int)) else None
+    return escape(words if words is not None else str(value))
 
 
-def summary_reply(consultation: Consultation, data: Mapping[str, Any], t: Texts, lang: Lang) -> Reply:
+def summary_reply(consultation: Consultation, data: Mapping[str, Any], t: Texts, lang: Lang,
+                  cache: ViewCache | None = None) -> Reply:
     """Every question asked, with its answer, and submit / change the last answer / cancel."""
     answers = data.get("a", {})
     lines = []
     for qid in data.get("path", []):
         question = consultation.question(qid)
         if question is not None:
-            lines.append(t("fb.summary_line", prompt=escape(text_of(question.prompt, lang)),
-                           answer=answer_text(question, answers.get(qid), t, lang)))
+            parts = cache.question(consultation, question, t, lang) if cache is not None else None
+            lines.append(t("fb.summary_line",
+                           prompt=parts.prompt if parts is not None else escape(text_of(question.prompt, lang)),
+                           answer=answer_text(question, answers.get(qid), t, lang, parts)))
     rows = ((Button(t("fb.submit"), A.SUBMIT),),
             (Button(t("fb.edit_last"), A.action(A.BACK, "")), Button(t("fb.cancel"), A.CANCEL)))
     return Reply(html=t("fb.summary", title=escape(text_of(consultation.title, lang)), lines="\n".join(lines)),

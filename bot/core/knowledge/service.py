@@ -9,10 +9,12 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, TypeVar
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
 from bot.core.matching.matcher import Matcher
+
+T = TypeVar("T")
 
 
 def entry_token(entry_id: str) -> str:
@@ -26,12 +28,22 @@ class KnowledgeSnapshot:
     matcher: Matcher
     loaded_at: datetime
     _by_token: dict[str, str] = field(default_factory=dict, repr=False)
+    _derived: dict[Callable[[KnowledgeBase], Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, matcher_factory: Callable[[KnowledgeBase], Matcher] = Matcher
               ) -> "KnowledgeSnapshot":
         by_token = {entry_token(e.id): e.id for e in kb.entries}
         return cls(kb=kb, matcher=matcher_factory(kb), loaded_at=datetime.now(timezone.utc), _by_token=by_token)
+
+    def derived(self, build: Callable[[KnowledgeBase], T]) -> T:
+        """``build(kb)``, made once per snapshot: an index or memo a feature keeps of this knowledge base instead
+        of recomputing it for every message. A reload serves a new snapshot, and with it new ones."""
+        try:
+            return self._derived[build]
+        except KeyError:
+            value = self._derived[build] = build(self.kb)
+            return value
 
     def resolve(self, token: str) -> Entry | None:
         """The entry behind a button token: the id itself, or ``#hash`` for long ids."""
