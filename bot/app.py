@@ -82,7 +82,8 @@ def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
     feedback = FeedbackService(feedback_store, residents, salt=settings.export_salt,
                                also_forget=(subscriptions.unsubscribe, announcement_store.forget))
     staff = StaffTools(knowledge=knowledge, residents=residents, audit=audit, subscriptions=subscriptions,
-                       digests=digests, announcement_store=announcement_store, clock=utc_now, staff_users=staff_user_keys(settings.staff_ids),
+                       digests=digests, announcement_store=announcement_store, clock=utc_now,
+                       staff_users=staff_user_keys(settings.staff_ids),
                        charts=MatplotlibCharts())
     # "You said, we did": announcements to everyone who answered a consultation.
     staff.audiences.append(RespondentAudiences(feedback_store))

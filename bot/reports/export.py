@@ -106,22 +106,25 @@ class CsvWriter:
         self.out, self.table = out, table
         self.file = out.open("w", encoding="utf-8-sig", newline="")
         self.csv = csv.writer(self.file)
-        self.csv.writerow([safe_cell(h) for h in table.header])
+        self.csv.writerows(_safe_rows([table.header]))
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
-        self.csv.writerows([safe_cell(v) for v in row] for row in rows)
+        self.csv.writerows(_safe_rows(rows))
 
     def finish(self) -> tuple[Path, ...]:
         self.file.close()
         codebook = codebook_path(self.out)
         with codebook.open("w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow([safe_cell(h) for h in L.CODEBOOK_HEADER])
-            writer.writerows([safe_cell(v) for v in c.codebook_row()] for c in self.table.columns)
+            csv.writer(f).writerows(_safe_rows([L.CODEBOOK_HEADER, *(c.codebook_row() for c in self.table.columns)]))
         return self.out, codebook
 
     def abandon(self) -> None:
         self.file.close()
+
+
+def _safe_rows(rows: Sequence[Sequence[Any]]):
+    """CSV rows with every cell through ``safe_cell``."""
+    return ([safe_cell(v) for v in row] for row in rows)
 
 
 class XlsxWriter:

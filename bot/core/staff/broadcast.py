@@ -140,7 +140,8 @@ class Announcements:
         replies = []
         now = self.clock()
         for stored in await self.store.unfinished():
-            t = texts_for(_lang(stored.language))
+            lang = _lang(stored.language)
+            t = texts_for(lang)
             when = stored.created_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")  # as staff read clocks
             if now - stored.created_at > RESUME_WITHIN or not stored.pending:
                 tally = await self.store.finish(stored.id, now)
@@ -148,10 +149,10 @@ class Announcements:
                 if tally.not_sent:
                     replies.append(Reply(html=t("staff.announce_not_resumed", created=when,
                                                 missed=tally.not_sent), to=stored.staff_user))
-                replies.extend(self._report(stored.staff_user, _lang(stored.language), tally))
+                replies.extend(self._report(stored.staff_user, lang, tally))
                 continue
             log.info("resuming announcement %d: %d recipients still waiting", stored.id, len(stored.pending))
-            job = self._job(stored.id, stored.staff_user, _lang(stored.language), stored.pending, stored.html)
+            job = self._job(stored.id, stored.staff_user, lang, stored.pending, stored.html)
             replies.append(Reply(html=t("staff.announce_resumed", created=when, count=len(stored.pending)),
                                  to=stored.staff_user, broadcast=job))
         return replies
