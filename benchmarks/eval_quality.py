@@ -1,12 +1,12 @@
 """Answer quality: the project's own evaluation set, and public FAQ-retrieval sets against plain rapidfuzz.
 
-    .venv/bin/python benchmarks/eval_quality.py [--split test|dev] [--kb DIR] [--public DIR] [--misses]
+    .venv/bin/python benchmarks/eval_quality.py [--split SET[,SET…]] [--kb DIR] [--public DIR] [--misses]
                                                 [--held-out] [--no-public]
 
-1. ``benchmarks/eval/<split>.yaml`` on the sample knowledge base, through ``Matcher.match`` exactly as the bot
-   decides: in-scope answered right / answered wrong / right within what the resident is shown (the answer or one
+1. ``benchmarks/eval/<split>.yaml`` (one set, or several counted together) on the sample knowledge base, through
+   ``Matcher.match`` exactly as the bot decides: in-scope answered right / answered wrong / right within what the resident is shown (the answer or one
    of the "did you mean" suggestions); out-of-scope answered, separately for in-domain-not-covered and off-topic;
-   a breakdown per kind. Tune on ``--split dev``; report ``test``.
+   a breakdown per kind. Tune on spent sets; report a blind set once (benchmarks/eval/README.md).
 2. Public sets (read at run time from ``--public``, default ``../shared/benchmarks``; never copied into this
    repository): E.SUN FAQ (Traditional), BQ test (Simplified) and BQ test with queries converted to Traditional
    (OpenCC s2twp). Top-1 and MRR of our ranking vs plain ``rapidfuzz.process`` with ``fuzz.WRatio`` over the same
@@ -35,6 +35,7 @@ from bot.core.matching.matcher import Matcher  # noqa: E402
 
 #: The section comment that starts the off-topic half of the out-of-scope questions (benchmarks/eval/README.md).
 OFF_TOPIC_MARKER = "與社區服務無關"
+EVAL_DIR = ROOT / "benchmarks" / "eval"
 RANK_DEPTH = 50  # MRR counts a gold entry ranked deeper than this as 0
 
 
@@ -43,6 +44,15 @@ class EvalQuestion:
     text: str
     expect: str | None
     kind: str  # for out-of-scope: "oos-uncovered" or "oos-off-topic"
+
+
+def eval_split(value: str) -> str:
+    """``--split``: names of evaluation files in benchmarks/eval (not off_topic.yaml), joined by commas."""
+    known = sorted(p.stem for p in EVAL_DIR.glob("*.yaml") if p.stem != "off_topic")
+    unknown = [name for name in value.split(",") if name not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"no evaluation set {', '.join(unknown)} (there are: {', '.join(known)})")
+    return value
 
 
 def read_eval_set(path: Path) -> list[EvalQuestion]:
@@ -70,7 +80,8 @@ def project_eval(kb_dir: Path, split: str, show_misses: bool) -> None:
     """Section 1: the project's evaluation set on the sample knowledge base."""
     kb = load_knowledge(kb_dir)
     matcher = Matcher(kb)
-    questions = read_eval_set(ROOT / "benchmarks" / "eval" / f"{split}.yaml")
+    names = split.split(",")
+    questions = [q for name in names for q in read_eval_set(EVAL_DIR / f"{name}.yaml")]
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, right, wrong, within
     misses = []
     for q in questions:
@@ -91,7 +102,8 @@ def project_eval(kb_dir: Path, split: str, show_misses: bool) -> None:
     in_scope = [k for k in by_kind if not k.startswith("oos")]
     total = [sum(by_kind[k][i] for k in in_scope) for i in range(4)]
     uncovered, off_topic = by_kind.get("oos-uncovered", [0] * 4), by_kind.get("oos-off-topic", [0] * 4)
-    print(f"### Project evaluation set `{split}.yaml` ({len(kb.entries)} entries, {matcher.phrasing_count} phrasings)\n")
+    files = " + ".join(f"`{name}.yaml`" for name in names)
+    print(f"### Project evaluation set {files} ({len(kb.entries)} entries, {matcher.phrasing_count} phrasings)\n")
     print("| measure | value |\n|---|---:|")
     print(f"| in scope: answered right | {pct(total[1], total[0])} ({total[1]}/{total[0]}) |")
     print(f"| in scope: answered wrong | {pct(total[2], total[0])} ({total[2]}/{total[0]}) |")
@@ -212,7 +224,8 @@ def _add_rank(acc: list[float], ranked: list[str], gold: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("holdout3", "holdout2", "holdout", "test", "dev"), default="holdout3")
+    parser.add_argument("--split", type=eval_split, default="holdout4,holdout5",
+                        help="one evaluation file of benchmarks/eval, or several joined by commas (counted together)")
     parser.add_argument("--kb", default=str(ROOT / "knowledge"))
     parser.add_argument("--public", default=str(ROOT.parent / "shared" / "benchmarks"))
     parser.add_argument("--no-public", action="store_true", help="only the project's evaluation set")

@@ -157,6 +157,10 @@ class PhraseIndex:
         known = terms.known
         return sum(known[tid] for tid in self.doc_terms[lo:hi] if tid in known)
 
+    def terms_of(self, doc: int) -> set[int]:
+        """The ids of the distinct terms ``doc`` contains."""
+        return set(self.doc_terms[self.doc_start[doc]:self.doc_start[doc + 1]])
+
     def document_frequency(self, term: str) -> int:
         """How many documents contain ``term`` (0 for a term the index has never seen)."""
         tid = self.vocab.get(term)
