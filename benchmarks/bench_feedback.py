@@ -57,6 +57,7 @@ from bot.core.dialog.assistant import Assistant  # noqa: E402
 from bot.core.feedback.buttons import EXTRA  # noqa: E402
 from bot.core.feedback.memory_store import MemoryFeedbackStore  # noqa: E402
 from bot.core.feedback.service import FeedbackService  # noqa: E402
+from bot import collector  # noqa: E402
 from bot.core.knowledge.service import KnowledgeService  # noqa: E402
 from bot.core.memory_store import MemoryResidentStore  # noqa: E402
 from bot.core.messages import Incoming, Reply  # noqa: E402
@@ -242,6 +243,7 @@ RUNS = ("once", "paced", "burst")
 async def run(residents: int, rates: list[float], kb: Path, directory: Path,
               runs: tuple[str, ...] = RUNS) -> list[dict]:
     knowledge = KnowledgeService(kb)
+    collector.settle()  # as the bot's start-up does (``bot.runner``), once the knowledge base is loaded
     rows = []
     if "once" in runs:
         async with Bench(knowledge, directory, residents, SEED) as bench:
