@@ -7,7 +7,6 @@ number) is already durable.
 from __future__ import annotations
 
 import math
-import secrets
 from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -17,6 +16,7 @@ from bot.core.feedback import views
 from bot.core.feedback.model import STATUSES, Consultation, HelpfulVote, NewSubmission, Status, Submission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference, FeedbackStore
 from bot.core.feedback.privacy import participation_token
+from bot.core.feedback.references import RandomBelow
 from bot.core.feedback.survey import InvalidAnswer, collect
 from bot.core.i18n import texts_for
 from bot.core.language import LANGS
@@ -42,7 +42,7 @@ def utc_now() -> datetime:
 
 class FeedbackService:
     def __init__(self, store: FeedbackStore, residents: ResidentStore, *, salt: str = "",
-                 clock: Callable[[], datetime] = utc_now, random_digits: Callable[[int], int] = secrets.randbelow,
+                 clock: Callable[[], datetime] = utc_now, random_digits: Callable[[int], int] | None = None,
                  also_forget: Sequence[Callable[[str], Awaitable[object]]] = ()):
         """``also_forget``: what other features keep about a resident that ``/forget_me`` must delete too (e.g.
         announcement subscriptions), each called with the user key."""
@@ -50,7 +50,7 @@ class FeedbackService:
         self.residents = residents
         self.salt = salt
         self.clock = clock
-        self._random = random_digits
+        self._random = random_digits or RandomBelow()  # ``secrets.randbelow``'s randomness, see ``references``
         self._also_forget = tuple(also_forget)
 
     # --- references -----------------------------------------------------------------------------------------
