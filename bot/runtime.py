@@ -3,7 +3,7 @@
 Both concern the one event-loop thread every message waits for. Measured in the paced feedback benchmark
 (``benchmarks/README.md``, "Third round"):
 
-- The garbage collector runs on that thread. A collection of the oldest generation took 20-50 ms — it walks every
+- The garbage collector runs on that thread. A collection of the oldest generation took 35-54 ms — it walks every
   object the process holds, most of them the knowledge base and the matcher's indexes, which live as long as the
   process — and the young collections (one per 700 new objects) added up to ~10 µs a message. So ``gc.freeze()``
   when start-up is done: what exists then (the knowledge snapshot, imported modules) is left out of every later
