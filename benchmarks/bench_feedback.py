@@ -32,6 +32,9 @@ Three runs, each on a fresh database file:
 take its messages per consultation from the same residents walked through in-memory stores first (their answers
 come from seeded generators, so the count is the same, untimed).
 
+The process gets the bot's interpreter settings (``bot.runtime.settle``: the collector, the GIL switch interval) once
+the knowledge base is loaded, as the bot's start-up does.
+
 "In flight" is the mean number of residents between arriving and their acknowledgement over the measured time.
 CPU is this process's CPU time (the residents and the bot run in it) per message of the whole run. Prints Markdown
 tables: one row per run, then p50/p99 latency per step.
@@ -53,6 +56,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot import runtime  # noqa: E402
 from bot.core.dialog.assistant import Assistant  # noqa: E402
 from bot.core.feedback.buttons import EXTRA  # noqa: E402
 from bot.core.feedback.memory_store import MemoryFeedbackStore  # noqa: E402
@@ -242,6 +246,7 @@ RUNS = ("once", "paced", "burst")
 async def run(residents: int, rates: list[float], kb: Path, directory: Path,
               runs: tuple[str, ...] = RUNS) -> list[dict]:
     knowledge = KnowledgeService(kb)
+    runtime.settle()  # as the bot's start-up does (``bot.runner``), once the knowledge base is loaded
     rows = []
     if "once" in runs:
         async with Bench(knowledge, directory, residents, SEED) as bench:

@@ -7,6 +7,7 @@ import logging
 import sys
 from dataclasses import replace
 
+from bot import runtime
 from bot.app import build_services
 from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid
 from bot.settings import Settings
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         print(invalid.report(), file=sys.stderr)
         return 1
+    runtime.settle()  # everything built so far lives as long as the process
     if console:
         try:
             return asyncio.run(run_console(services, staff=args.staff))

@@ -594,3 +594,39 @@ def test_reminder_window_matches_the_assistant():
 def test_feedback_and_mystatus_are_in_the_command_menu(knowledge):
     menu = dict(memory_world(knowledge).assistant.command_menu("en"))
     assert menu["feedback"] == "Policy feedback" and menu["mystatus"] == "My submissions and replies"
+
+
+
+async def test_the_acknowledgement_waits_for_one_commit_holding_the_submission_and_the_end_of_the_flow(
+        knowledge, tmp_path, monkeypatch):
+    """The final press stores the submission and the resident's idle state in one transaction: one COMMIT before
+    the reference number, not two; after a restart the resident is idle and the submission is there. (A refused
+    submission stores neither: the stores' contract tests.)"""
+    from bot.storage import database as database_module  # noqa: PLC0415
+
+    commits = []
+    real = database_module.run_batch
+
+    def counting(conn, begin, blocks, rows, commit):
+        commits.append(commit)
+        return real(conn, begin, blocks, rows, commit)
+
+    monkeypatch.setattr(database_module, "run_batch", counting)
+    world = await sqlite_world(knowledge, tmp_path / "bot.sqlite3")
+    try:
+        r = world.resident()
+        await answer_jobs(r)
+        await r.press("確認提交")
+        commits.clear()
+        await r.press("不用了")
+        reference = r.reference()
+        assert commits.count(True) == 1
+    finally:
+        await close_world(world)
+
+    world = await sqlite_world(knowledge, tmp_path / "bot.sqlite3")  # a restart: nothing cached
+    try:
+        assert await world.store.get(reference) is not None
+        assert (await world.residents.load_state(r.user)).state == "idle"
+    finally:
+        await close_world(world)

@@ -9,6 +9,7 @@ import pytest
 from bot.core.errors import CoreError, LimitExceeded
 from bot.core.feedback.memory_store import MemoryFeedbackStore
 from bot.core.feedback.privacy import participation_token, resident_hash
+from bot.core.feedback.references import CHUNK, WORD, RandomBelow
 from bot.core.feedback.service import CONTACT_MAX_CHARS, REPLY_MAX_CHARS, FeedbackService, UnknownReference
 from bot.core.feedback.survey import InvalidAnswer, check_value, collect
 from bot.core.i18n import CATALOGUES
@@ -34,6 +35,23 @@ def test_reference_numbers_are_fb_date_and_random_digits():
     refs = {svc.new_reference() for _ in range(200)}
     assert all(re.fullmatch(r"FB-20261126\d{6}", r) for r in refs)
     assert len(refs) > 190, "six random digits: consecutive numbers are not guessable"
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 1_000_000, 2**32])
+def test_random_digits_cover_their_range_and_nothing_else(n):
+    draw = RandomBelow()
+    values = [draw(n) for _ in range(3 * CHUNK // WORD)]  # several refills of the buffer
+    assert all(0 <= v < n for v in values)
+    if n <= 10:
+        assert set(values) == set(range(n))  # missing one of ten in 3,000 draws: about 10 * 0.9**3000
+    else:
+        assert len(set(values)) > len(values) * 0.9
+
+
+@pytest.mark.parametrize("n", [0, -1, 2**32 + 1])
+def test_random_digits_refuse_a_range_they_cannot_draw_evenly(n):
+    with pytest.raises(ValueError):
+        RandomBelow()(n)
 
 
 async def test_a_taken_reference_number_is_drawn_again(consultations):

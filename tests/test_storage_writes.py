@@ -300,3 +300,35 @@ async def test_what_residents_answered_is_read_once_and_never_served_stale(tmp_p
     before = len(reads)
     assert await store.answered("tg:3") == {"jobs"} and len(reads) == before + 1, "read again, not cached"
     await db.close()
+
+
+async def test_a_state_carried_by_a_block_is_never_overwritten_by_an_older_queued_save(tmp_path):
+    """Statements ``write`` queued run after the blocks of their batch. So while a save of the resident waits (the
+    reminder job's), the submission does not carry their newer state: it is saved after, in order."""
+    from bot.core.feedback.model import NewSubmission  # noqa: PLC0415
+    from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
+
+    db = Database(tmp_path / "s.sqlite3")
+    await db.open()
+    residents, feedback = SqliteResidentStore(db), SqliteFeedbackStore(db)
+    gate = asyncio.Event()
+
+    async def slow_block() -> None:
+        async with db.transaction():
+            await gate.wait()
+
+    holder = asyncio.create_task(slow_block())
+    await asyncio.sleep(0.05)
+    reminded = ResidentState(user="tg:1", state="fb.consent", updated_at=T0, reminded=True)
+    older = asyncio.create_task(residents.save_state(reminded))
+    await asyncio.sleep(0.05)
+    done = ResidentState(user="tg:1", state="idle", updated_at=T0 + timedelta(minutes=1))
+    submitted = asyncio.create_task(feedback.add(
+        NewSubmission(reference="FB-1", kind="survey", language="zh-Hant", created_at=T0, consultation_id="jobs",
+                      user="tg:1"), done, residents))
+    await asyncio.sleep(0.05)
+    gate.set()
+    await asyncio.gather(holder, older, submitted)
+    assert await residents.load_state("tg:1") == done
+    assert await SqliteResidentStore(db).load_state("tg:1") == done  # the file, as after a restart
+    await db.close()

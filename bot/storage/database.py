@@ -155,8 +155,9 @@ class Database:
         Much cheaper than a one-statement ``transaction()`` under load (see the module docstring), with two
         conditions: the statement must be idempotent (an upsert, a delete by key: when one of a run of them
         fails, the run is done again one statement at a time to find whose it was), and no other kind of write
-        may change the same table, because queued statements are sent with the COMMIT, after the blocks of the
-        same batch. Queued statements keep their order among themselves. Nothing comes back (no ``lastrowid``, no row count)."""
+        may change the same rows while it waits, because queued statements are sent with the COMMIT, after the
+        blocks of the same batch (``SqliteResidentStore.in_block`` puts a state in a block only when none of that
+        resident's is queued). Queued statements keep their order among themselves. Nothing comes back (no ``lastrowid``, no row count)."""
         committed = asyncio.get_running_loop().create_future()
         self._rows.append((sql, params, committed))
         self._wake_flusher()

@@ -2,7 +2,9 @@
 
 Every write is one all-or-nothing block through ``Database.transaction`` (``add``: ``Database.run_block``), group
 committed with ``BEGIN IMMEDIATE … COMMIT``; ``add`` returns only after the commit, so the service acknowledges a
-submission only once it is on disk (``synchronous=FULL``). All SQL is parameterised.
+submission only once it is on disk (``synchronous=FULL``). ``add`` may carry the resident's dialog state in the
+same block (``SqliteResidentStore.in_block``): the acknowledgement of a submission then waits for one COMMIT, not
+for the submission's and then the state's. All SQL is parameterised.
 """
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from bot.core.feedback.model import (
     Answer, Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission,
 )
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
+from bot.core.ports import ResidentState, ResidentStore
 from bot.storage.answered import UNKNOWN, AnsweredCache
 from bot.storage.database import Database, Statement, StatementFailed
+from bot.storage.residents import SqliteResidentStore
 
 _SUBMISSION_COLUMNS = """s.id, s.reference, s.kind, s.consultation_id, s.language, s.status, s.text,
     s.created_at, s.updated_at,
@@ -44,7 +48,23 @@ class SqliteFeedbackStore:
         # What residents have answered, for the dialog's look-ups (see ``bot.storage.answered``).
         self._answered = AnsweredCache()
 
-    async def add(self, submission: NewSubmission) -> None:
+    async def add(self, submission: NewSubmission, state: ResidentState | None = None,
+                  residents: ResidentStore | None = None) -> None:
+        if state is not None and residents is None:
+            raise ValueError("a state to save needs the resident store that keeps it")
+        # The resident's state rides in the submission's block when its store keeps this database (one COMMIT).
+        saving = (residents.in_block(state) if state is not None and isinstance(residents, SqliteResidentStore)
+                  and residents.db is self.db else None)
+        try:
+            await self._add(submission, saving)
+        except BaseException:
+            if saving is not None:
+                residents.not_saved(state.user)  # type: ignore[union-attr]  # set with ``saving``
+            raise
+        if state is not None and saving is None:
+            await residents.save_state(state)  # type: ignore[union-attr]  # checked above
+
+    async def _add(self, submission: NewSubmission, state: Statement | None) -> None:
         s = submission
         # One block sent in one go (``Database.run_block``): every statement finds the new submission by its
         # reference (UNIQUE) rather than by ``lastrowid``, so none waits for another's result. The UNIQUE and
@@ -88,6 +108,8 @@ class SqliteFeedbackStore:
             add(Statement("""INSERT INTO feedback_contact (submission_id, contact, consented_at)
                              SELECT id, ?, ? FROM feedback_submission WHERE reference = ?""",
                           (s.contact, _ts(s.created_at), s.reference)))
+        if state is not None:
+            add(state)  # last: the block is rolled back before it when the submission is refused
         try:
             await self.db.run_block(statements)
         except StatementFailed as failed:

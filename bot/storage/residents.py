@@ -9,6 +9,9 @@ Assumption: this process is the only writer of ``resident_state``. The bot runs 
 or webhook, or the console chat) and is the only program that changes dialog state; the CLI tools only read the
 database (reports, exports, unanswered questions). Running two bot processes on one ``BOT_DB`` would let each
 serve stale state from its cache — it was never supported (two pollers of one token conflict anyway).
+
+A state can also be saved inside another store's write block (``in_block``: a feedback submission and the end of
+its flow, one transaction and one COMMIT instead of two).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from bot.core.ports import ResidentState, UnansweredQuestion
-from bot.storage.database import Database
+from bot.storage.database import Database, Statement
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -43,6 +46,11 @@ CACHE_SIZE = 20_000
 Row = tuple
 
 
+def _row(state: ResidentState) -> Row:
+    return (state.user, state.language, state.last_language, state.state, _ENCODE(state.data),
+            _ts(state.updated_at), int(state.reminded))
+
+
 def _state_from_row(row: Row) -> ResidentState:
     """A fresh object each time (``data`` parsed anew): handlers change the state they get in place, and a
     message that fails half-way must not leave those changes in the cache."""
@@ -57,6 +65,8 @@ class SqliteResidentStore:
         self._cache_size = cache_size
         # user → stored row, or None for "no row in the database"; see the module docstring.
         self._cache: OrderedDict[str, Row | None] = OrderedDict()
+        # user → how many of their writes ``Database.write`` holds, not yet committed (see ``in_block``).
+        self._queued: dict[str, int] = {}
 
     def _remember(self, user: str, row: Row | None) -> None:
         self._cache[user] = row
@@ -79,16 +89,44 @@ class SqliteResidentStore:
         return _state_from_row(row) if row else ResidentState(user=user)
 
     async def save_state(self, state: ResidentState) -> None:
-        row = (state.user, state.language, state.last_language, state.state,
-               _ENCODE(state.data), _ts(state.updated_at), int(state.reminded))
+        row = _row(state)
         # The cache changes first, so a message handled while the write waits for its COMMIT sees it too. Every
-        # write of this table goes through ``Database.write`` (queued, in order): see its conditions.
+        # write of this table goes through ``Database.write`` (queued, in order: see its conditions) or is one
+        # resident's last in a block (``in_block``).
         self._remember(state.user, row)
+        await self._queue(state.user, _SAVE, row)
+
+    async def _queue(self, user: str, sql: str, params: tuple) -> None:
+        queued = self._queued  # a plain dict: a ``Counter`` costs a microsecond a message more
+        queued[user] = queued.get(user, 0) + 1
         try:
-            await self.db.write(_SAVE, row)
+            await self.db.write(sql, params)
         except BaseException:
-            self._cache.pop(state.user, None)  # not known to be stored: read it from the file next time
+            self._cache.pop(user, None)  # not known to be stored: read it from the file next time
             raise
+        finally:
+            left = queued[user] - 1
+            if left:
+                queued[user] = left
+            else:
+                del queued[user]
+
+    def in_block(self, state: ResidentState) -> Statement | None:
+        """The statement that saves ``state`` inside another store's write block on this database (stored only if
+        the block is), the cache changed as ``save_state`` changes it; the caller reports a failed block with
+        ``not_saved``. None while a write of this resident queued by ``Database.write`` waits for its COMMIT:
+        queued statements run after the blocks of their batch, so it would overwrite this newer state — save it
+        with ``save_state`` then (a resident's messages are handled one at a time, so only the reminder job's save
+        can be waiting)."""
+        if state.user in self._queued:
+            return None
+        row = _row(state)
+        self._remember(state.user, row)
+        return Statement(_SAVE, row)
+
+    def not_saved(self, user: str) -> None:
+        """The block that carried ``in_block``'s statement failed: the file has the resident's older state."""
+        self._cache.pop(user, None)
 
     async def stale_flows(self, older_than: datetime) -> list[ResidentState]:
         limit = _ts(older_than)
@@ -111,12 +149,8 @@ class SqliteResidentStore:
 
     async def forget(self, user: str) -> None:
         self._remember(user, None)
-        try:
-            # Queued like the saves (``Database.write``), so it lands after a save queued before it, never before.
-            await self.db.write("DELETE FROM resident_state WHERE user = ?", (user,))
-        except BaseException:
-            self._cache.pop(user, None)
-            raise
+        # Queued like the saves (``Database.write``), so it lands after a save queued before it, never before.
+        await self._queue(user, "DELETE FROM resident_state WHERE user = ?", (user,))
 
     async def record_unanswered(self, question: UnansweredQuestion) -> None:
         async with self.db.transaction() as conn:

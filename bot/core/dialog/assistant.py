@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from bot.core.dialog import table
-from bot.core.dialog.context import Context, Dependencies
+from bot.core.dialog.context import Context, Dependencies, snapshot, stamp
 from bot.core.i18n import texts_for
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.language import Lang, choose_lang, detect_script, lang_from_code
@@ -55,7 +55,7 @@ class Assistant:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Everything the bot answers to one message (possibly also to other people, with ``Reply.to`` set)."""
         state = await self.deps.residents.load_state(incoming.user)
-        before = (state.state, state.language, state.last_language, repr(state.data))
+        before = snapshot(state)
         trigger, arg = trigger_of(incoming)
         lang = self._language(incoming, state)
         if incoming.text and trigger == "text" and (script := detect_script(incoming.text)):
@@ -76,9 +76,9 @@ class Assistant:
             replies = await row.handler(ctx)
             if ctx.state.state != before[0] and ctx.state.state not in row.goes_to:
                 raise InvalidTransition(f"{row.handler.__name__} moved {before[0]!r} → {ctx.state.state!r}")
-        if (state.state, state.language, state.last_language, repr(state.data)) != before:
-            state.updated_at = self.deps.clock()
-            state.reminded = False
+        after = snapshot(state)
+        if after != before and after != ctx.saved:  # ``saved``: a handler's write stored it (``saving_state``)
+            stamp(state, self.deps.clock())
             await self.deps.residents.save_state(state)
         return replies
 

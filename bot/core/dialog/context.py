@@ -3,13 +3,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 from bot.core.i18n import Texts
 from bot.core.knowledge.service import KnowledgeSnapshot
 from bot.core.language import Lang
 from bot.core.messages import Incoming
 from bot.core.ports import ResidentStore, ResidentState
+
+T = TypeVar("T")
+
+
+def snapshot(state: ResidentState) -> tuple:
+    """What decides whether a message changed the resident's state and it must be saved (not when it was saved)."""
+    return state.state, state.language, state.last_language, repr(state.data)
+
+
+def stamp(state: ResidentState, now: datetime) -> None:
+    """Mark a changed state as it is saved: changed now, so the reminder clock starts again."""
+    state.updated_at = now
+    state.reminded = False
 
 
 @dataclass
@@ -32,6 +45,8 @@ class Context:
     knowledge: KnowledgeSnapshot
     deps: Dependencies
     arg: str = ""
+    #: ``snapshot`` of the state as a handler's own write stored it (``saving_state``), or None.
+    saved: tuple | None = None
 
     @property
     def data(self) -> dict[str, Any]:
@@ -42,3 +57,13 @@ class Context:
         self.state.state = state
         if data is not None:
             self.state.data = data
+
+    async def saving_state(self, write: Callable[[ResidentState], Awaitable[T]]) -> T:
+        """Run ``write`` with the resident's state as it is now, stamped as the Assistant stamps what it saves, for
+        a write that stores the state in its own transaction: a submission and the end of its flow, made durable
+        by one COMMIT instead of two (the acknowledgement waits for each). Once ``write`` has returned, the
+        Assistant does not save that state again — unless the handler changes it afterwards."""
+        stamp(self.state, self.deps.clock())
+        result = await write(self.state)
+        self.saved = snapshot(self.state)
+        return result

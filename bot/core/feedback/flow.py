@@ -297,18 +297,20 @@ async def contact(ctx: Context) -> list[Reply]:
 
 
 async def _finish(ctx: Context, consultation: Consultation, details: str | None) -> list[Reply]:
-    """Submit (one transaction, committed before this returns) and acknowledge with the reference number."""
+    """Submit and acknowledge with the reference number. The flow ends (idle) whether the submission is stored or
+    refused; when it is stored, the end of the flow is saved in the same transaction (``Context.saving_state``),
+    committed before this returns: one COMMIT for the acknowledgement to wait for, not two."""
     service = service_of(ctx)
     if service is None:
         return _unavailable(ctx)
-    replaces = ctx.data.get("rep")
-    try:
-        reference = await service.submit(consultation, ctx.data.get("a", {}), user=ctx.incoming.user,
-                                         language=ctx.lang, contact=details, replaces=replaces)
-    except (InvalidAnswer, LimitExceeded) as refused:
-        ctx.goto(IDLE, {})
-        return [Reply(html=_limit_text(ctx, refused))]
+    replaces, answers = ctx.data.get("rep"), ctx.data.get("a", {})
     ctx.goto(IDLE, {})
+    try:
+        reference = await ctx.saving_state(lambda state: service.submit(
+            consultation, answers, user=ctx.incoming.user, language=ctx.lang, contact=details, replaces=replaces,
+            state=state))
+    except (InvalidAnswer, LimitExceeded) as refused:
+        return [Reply(html=_limit_text(ctx, refused))]
     if consultation.anonymous:
         return [Reply(html=ctx.t("fb.submitted_anonymous", reference=reference))]
     notes = [ctx.t("fb.submitted", reference=reference)]

@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 
 from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
+from bot.core.ports import ResidentState, ResidentStore
 
 
 @dataclasses.dataclass
@@ -30,7 +31,15 @@ class MemoryFeedbackStore:
         self._seq = 0
         self._reply_seq = 0
 
-    async def add(self, submission: NewSubmission) -> None:
+    async def add(self, submission: NewSubmission, state: ResidentState | None = None,
+                  residents: ResidentStore | None = None) -> None:
+        if state is not None and residents is None:
+            raise ValueError("a state to save needs the resident store that keeps it")
+        self._store(submission)
+        if state is not None:
+            await residents.save_state(state)  # type: ignore[union-attr]  # in memory nothing fails half-way
+
+    def _store(self, submission: NewSubmission) -> None:
         s = submission
         # Check everything before changing anything: the SQLite store rolls back, this one must not half-write.
         if s.reference in self._rows:

@@ -7,6 +7,7 @@ from typing import Iterable, Protocol, Sequence
 
 from bot.core.errors import CoreError
 from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, Status, Submission
+from bot.core.ports import ResidentState, ResidentStore
 
 
 class DuplicateReference(CoreError):
@@ -22,11 +23,16 @@ class AlreadySubmitted(CoreError):
 
 
 class FeedbackStore(Protocol):
-    async def add(self, submission: NewSubmission) -> None:
+    async def add(self, submission: NewSubmission, state: ResidentState | None = None,
+                  residents: ResidentStore | None = None) -> None:
         """Write a submission or case with all its answers, its link, contact and participation token in one
         transaction, deleting ``submission.replaces`` (when it is linked to the same resident) in the same one.
         Returns only after the commit. Raises ``DuplicateReference``, ``AlreadyParticipated`` or
-        ``AlreadySubmitted`` (one linked submission per resident per consultation) and then writes nothing."""
+        ``AlreadySubmitted`` (one linked submission per resident per consultation) and then writes nothing.
+
+        With ``state`` (and ``residents``, the store that keeps it): also save ``state`` as the resident's dialog
+        state, as ``residents.save_state`` would, only if the submission is stored — in the same transaction when
+        both stores keep the same database, so one COMMIT makes the submission and the end of its flow durable."""
         ...
 
     async def get(self, reference: str) -> Submission | None: ...

@@ -7,7 +7,6 @@ number) is already durable.
 from __future__ import annotations
 
 import math
-import secrets
 from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -17,11 +16,12 @@ from bot.core.feedback import views
 from bot.core.feedback.model import STATUSES, Consultation, HelpfulVote, NewSubmission, Status, Submission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference, FeedbackStore
 from bot.core.feedback.privacy import participation_token
+from bot.core.feedback.references import RandomBelow
 from bot.core.feedback.survey import InvalidAnswer, collect
 from bot.core.i18n import texts_for
 from bot.core.language import LANGS
 from bot.core.messages import Reply
-from bot.core.ports import ResidentStore
+from bot.core.ports import ResidentState, ResidentStore
 
 #: A resident may send one unanswered question to staff per this interval.
 CASE_COOLDOWN = timedelta(minutes=10)
@@ -42,7 +42,7 @@ def utc_now() -> datetime:
 
 class FeedbackService:
     def __init__(self, store: FeedbackStore, residents: ResidentStore, *, salt: str = "",
-                 clock: Callable[[], datetime] = utc_now, random_digits: Callable[[int], int] = secrets.randbelow,
+                 clock: Callable[[], datetime] = utc_now, random_digits: Callable[[int], int] | None = None,
                  also_forget: Sequence[Callable[[str], Awaitable[object]]] = ()):
         """``also_forget``: what other features keep about a resident that ``/forget_me`` must delete too (e.g.
         announcement subscriptions), each called with the user key."""
@@ -50,7 +50,7 @@ class FeedbackService:
         self.residents = residents
         self.salt = salt
         self.clock = clock
-        self._random = random_digits
+        self._random = random_digits or RandomBelow()  # ``secrets.randbelow``'s randomness, see ``references``
         self._also_forget = tuple(also_forget)
 
     # --- references -----------------------------------------------------------------------------------------
@@ -58,11 +58,11 @@ class FeedbackService:
         """``FB-`` + today's date + six random digits: readable on the phone, not guessable from the previous one."""
         return f"FB-{self.clock():%Y%m%d}{self._random(1_000_000):06d}"
 
-    async def _add(self, build: Callable[[str], NewSubmission]) -> str:
+    async def _add(self, build: Callable[[str], NewSubmission], state: ResidentState | None = None) -> str:
         for _ in range(REFERENCE_ATTEMPTS):
             reference = self.new_reference()
             try:
-                await self.store.add(build(reference))
+                await self.store.add(build(reference), state, self.residents if state is not None else None)
             except DuplicateReference:
                 continue
             return reference
@@ -97,8 +97,11 @@ class FeedbackService:
         return text
 
     async def submit(self, consultation: Consultation, answers: Mapping[str, Any], *, user: str, language: str,
-                     contact: str | None = None, replaces: str | None = None) -> str:
+                     contact: str | None = None, replaces: str | None = None,
+                     state: ResidentState | None = None) -> str:
         """Check and store a whole submission in one transaction; returns its reference number once committed.
+        ``state``: the resident's dialog state once submitted, saved with the submission (see ``FeedbackStore.add``)
+        and only if it is stored.
 
         Anonymous consultations store neither the user key nor contact details (only a keyed participation
         token, in a table of its own) and only the date of submission, so its time cannot be matched to the
@@ -119,7 +122,7 @@ class FeedbackService:
                                      consultation_id=consultation.id, answers=collected,
                                      participation=participation_token(user, consultation.id, self.salt))
             try:
-                return await self._add(build)
+                return await self._add(build, state)
             except AlreadyParticipated:
                 raise LimitExceeded("fb.anonymous_done") from None
         if contact is not None:
@@ -132,7 +135,7 @@ class FeedbackService:
         try:
             # The store refuses a second linked submission unless it replaces the first: no read first, and no
             # race between two devices of the same resident.
-            return await self._add(build_linked)
+            return await self._add(build_linked, state)
         except AlreadySubmitted:
             earlier = await self.store.linked_to(user, consultation.id)
             raise LimitExceeded("fb.already_submitted", reference=earlier.reference if earlier else "") from None
