@@ -35,6 +35,17 @@ def _committed(path: Path) -> dict[int, str]:
         conn.close()
 
 
+async def _hold_write_lock(db: Database, gate: asyncio.Event) -> asyncio.Task:
+    """A transaction that holds the write lock until ``gate`` is set (a slow block); returns once it holds it."""
+    async def slow_block() -> None:
+        async with db.transaction():
+            await gate.wait()
+
+    holder = asyncio.create_task(slow_block())
+    await asyncio.sleep(0.05)
+    return holder
+
+
 async def test_a_queued_write_returns_only_once_committed(tmp_path):
     db = await _open(tmp_path)
     seen: dict[int, bool] = {}
@@ -176,13 +187,7 @@ async def test_the_resident_cache_writes_through_and_never_hides_a_newer_state(t
     # While a newer save waits for its COMMIT (a slow block holds the write lock), the reminder job's query
     # still finds the old, stale row in the file: it must judge the newer state, which is not stale.
     gate = asyncio.Event()
-
-    async def slow_block() -> None:
-        async with db.transaction():
-            await gate.wait()
-
-    holder = asyncio.create_task(slow_block())
-    await asyncio.sleep(0.05)
+    holder = await _hold_write_lock(db, gate)
     newer = ResidentState(user="tg:1", state="fb.summary", data={"c": "jobs", "a": {}},
                           updated_at=T0 + timedelta(hours=1))
     saving = asyncio.create_task(store.save_state(newer))
@@ -312,13 +317,7 @@ async def test_a_state_carried_by_a_block_is_never_overwritten_by_an_older_queue
     await db.open()
     residents, feedback = SqliteResidentStore(db), SqliteFeedbackStore(db)
     gate = asyncio.Event()
-
-    async def slow_block() -> None:
-        async with db.transaction():
-            await gate.wait()
-
-    holder = asyncio.create_task(slow_block())
-    await asyncio.sleep(0.05)
+    holder = await _hold_write_lock(db, gate)
     reminded = ResidentState(user="tg:1", state="fb.consent", updated_at=T0, reminded=True)
     older = asyncio.create_task(residents.save_state(reminded))
     await asyncio.sleep(0.05)
