@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -26,16 +25,15 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from bot.core.knowledge.loader import load_knowledge  # noqa: E402
-from bot.core.language import to_simplified  # noqa: E402
+from bot.core.matching.normalize import Normalizer  # noqa: E402
 
 EVAL_DIR = ROOT / "benchmarks" / "eval"
 KINDS = {"simplified", "paraphrase", "typo", "colloquial", "english", "traditional", "out-of-scope"}
 
 
 def fold(text: str) -> str:
-    """The comparison form: NFKC, Simplified, casefolded, letters and digits only."""
-    text = to_simplified(unicodedata.normalize("NFKC", text)).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+    """The comparison form: the matcher's own script/width/case/punctuation fold, spaces out too."""
+    return Normalizer.base(text).replace(" ", "")
 
 
 def read_questions(path: Path) -> list[dict]:
