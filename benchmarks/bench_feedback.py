@@ -36,7 +36,9 @@ The process gets the bot's interpreter settings (``bot.runtime.settle``: the col
 the knowledge base is loaded, as the bot's start-up does.
 
 "In flight" is the mean number of residents between arriving and their acknowledgement over the measured time.
-CPU is this process's CPU time (the residents and the bot run in it) per message of the whole run. Prints Markdown
+CPU is this process's CPU time (the residents and the bot run in it) per message of the whole run; "loop CPU" is
+the event-loop thread's share of it (``time.thread_time``: the core, asyncio and the residents, without the database
+thread), the one thread every message waits for. Prints Markdown
 tables: one row per run, then p50/p99 latency per step.
 """
 from __future__ import annotations
@@ -164,11 +166,11 @@ class Bench:
         store = SqliteResidentStore(self.db)
         self.assistant = Assistant(self.knowledge, store,
                                    extras={EXTRA: FeedbackService(SqliteFeedbackStore(self.db), store)})
-        self.cpu = time.process_time()
+        self.cpu, self.loop_cpu = time.process_time(), time.thread_time()
         return self
 
     async def __aexit__(self, *exc) -> None:
-        self.cpu = time.process_time() - self.cpu
+        self.cpu, self.loop_cpu = time.process_time() - self.cpu, time.thread_time() - self.loop_cpu
         self.stored = (await self.db.fetchone("SELECT COUNT(*) FROM feedback_submission"))[0]
         self.integrity = await self.db.integrity_check()
         self.synchronous = (await self.db.fetchone("PRAGMA synchronous"))[0]
@@ -227,6 +229,7 @@ def summary(run: str, name: str, bench: Bench, start: float, end: float, offered
             "per_consultation": all_messages / bench.count,
             "p50": percentile(acks, 0.50), "p99": percentile(acks, 0.99), "max": max(acks) * 1000,
             "any_p99": percentile(every, 0.99), "cpu_us": bench.cpu / all_messages * 1e6,
+            "loop_us": bench.loop_cpu / all_messages * 1e6,
             "steps": {step: (len(v), percentile(v, 0.50), percentile(v, 0.99)) for step, v in by_step.items()},
             "integrity": bench.integrity, "synchronous": bench.synchronous}
 
@@ -279,12 +282,12 @@ def table(rows: list[dict]) -> str:
              "Time to acknowledgement (ack) = from the resident pressing the final button (Submit, or \"No, thanks\" "
              "to contact) until the reply with the reference number, the submission committed.", "",
              "| run | residents | stored | in flight | measured | submissions/s | messages/s | ack p50 | ack p99 "
-             "| ack max | p99 of all messages | CPU/message |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| ack max | p99 of all messages | CPU/message | loop CPU/message |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         lines.append(f"| {r['name']} | {r['residents']} | {r['stored']} | {r['in_flight']:.0f} | {r['wall']:.2f} s | "
                      f"{r['rate']:.0f} | {r['message_rate']:.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
-                     f"{r['max']:.1f} ms | {r['any_p99']:.1f} ms | {r['cpu_us']:.0f} µs |")
+                     f"{r['max']:.1f} ms | {r['any_p99']:.1f} ms | {r['cpu_us']:.0f} µs | {r['loop_us']:.0f} µs |")
     flows = [r for r in rows if r["run"] != "burst"]
     if flows:
         lines += ["", "Latency per step, p50 / p99 (messages):", "",

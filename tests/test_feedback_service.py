@@ -147,6 +147,14 @@ def test_resident_hash_is_keyed_and_stable():
     assert participation_token("tg:12345", "c", "salt-a") not in (h, participation_token("tg:12345", "d", "salt-a"))
 
 
+def test_hashes_keep_their_values():
+    """Tokens already stored (anonymous participations) and pseudonyms in earlier exports must stay valid: these
+    are the values of the first implementation (``hmac.new(...).hexdigest()``)."""
+    assert resident_hash("tg:12345", "salt-a") == "7f0ed0e45a1afe4562d15c106169aab7f07fc9bc3ec76e84c7717dc042e55db2"
+    assert (participation_token("tg:12345", "c", "salt-a")
+            == "566425c4970438f8c5a84877061a65381c4fc4502b2629e4664b60d8c5cd4a7b")
+
+
 def test_every_limit_message_exists_in_every_language():
     for key in ("fb.too_long", "fb.case_cooldown", "fb.already_submitted", "fb.anonymous_done", "fb.closed",
                 "fb.invalid_scale", "fb.invalid_choice", "fb.choose_one", "fb.empty_answer", "fb.missing_answer"):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.ports import ResidentState
+from bot.core.dialog.context import snapshot
+from bot.core.ports import ResidentState, encode_data
 from bot.storage.database import MULTIROW_MAX, Database, Statement, StatementFailed
 from bot.storage.residents import SqliteResidentStore
 
@@ -330,4 +331,22 @@ async def test_a_state_carried_by_a_block_is_never_overwritten_by_an_older_queue
     await asyncio.gather(holder, older, submitted)
     assert await residents.load_state("tg:1") == done
     assert await SqliteResidentStore(db).load_state("tg:1") == done  # the file, as after a restart
+    await db.close()
+
+
+async def test_a_loaded_state_carries_the_text_its_data_was_read_from(tmp_path):
+    """The Assistant's change check compares ``data`` as JSON text and takes the "before" text from the store
+    (``ResidentState.loaded_data``) instead of encoding it again: it must be exactly what encoding gives, and any
+    change, however deep, must show."""
+    db = Database(tmp_path / "c.sqlite3")
+    await db.open()
+    store = SqliteResidentStore(db)
+    await store.save_state(ResidentState(user="tg:1", state="fb.question", updated_at=T0,
+                                         data={"c": "jobs", "a": {"q1": 3, "q2": ["x", "y"], "q3": "晚上"}}))
+    for loaded in (await store.load_state("tg:1"), await SqliteResidentStore(db).load_state("tg:1")):
+        before = snapshot(loaded, loaded.loaded_data)
+        assert loaded.loaded_data == encode_data(loaded.data) and before == snapshot(loaded)
+        loaded.data["a"]["q2"].append("z")
+        assert snapshot(loaded) != before
+    assert (await store.load_state("tg:1")).data["a"]["q2"] == ["x", "y"]
     await db.close()

@@ -20,7 +20,7 @@ class MemoryResidentStore:
         state = self._states.get(user)
         return copy.deepcopy(state) if state else ResidentState(user=user)
 
-    async def save_state(self, state: ResidentState) -> None:
+    async def save_state(self, state: ResidentState, data_json: str | None = None) -> None:
         self._states[state.user] = copy.deepcopy(state)
 
     async def stale_flows(self, older_than: datetime) -> list[ResidentState]:

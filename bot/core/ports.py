@@ -2,11 +2,17 @@
 pass the same contract tests (``tests/contracts/``)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.language import Lang
+
+#: A dialog state's ``data`` as JSON text: what a store that keeps JSON writes, and what the Assistant compares to
+#: tell whether a message changed the state (one encoding serves both). Built once: ``json.dumps`` builds an
+#: encoder on every call, and this runs on every message.
+encode_data = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass(slots=True)
@@ -24,6 +30,9 @@ class ResidentState:
     data: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
     reminded: bool = False
+    #: ``data`` as the store read it, in ``encode_data``'s form, or None: lets the Assistant's change check skip
+    #: encoding the state it was given. Read only right after loading, before anything can change ``data``.
+    loaded_data: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +51,9 @@ class UnansweredQuestion:
 class ResidentStore(Protocol):
     async def load_state(self, user: str) -> ResidentState: ...
 
-    async def save_state(self, state: ResidentState) -> None: ...
+    async def save_state(self, state: ResidentState, data_json: str | None = None) -> None:
+        """``data_json``: ``encode_data(state.data)``, when the caller has just computed it (not computed again)."""
+        ...
 
     async def stale_flows(self, older_than: datetime) -> list[ResidentState]:
         """Residents left in a non-idle state since before ``older_than`` and not yet reminded."""

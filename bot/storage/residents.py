@@ -19,7 +19,7 @@ import json
 from collections import OrderedDict
 from datetime import datetime
 
-from bot.core.ports import ResidentState, UnansweredQuestion
+from bot.core.ports import ResidentState, UnansweredQuestion, encode_data
 from bot.storage.database import Database, Statement
 
 
@@ -37,8 +37,6 @@ _SAVE = """INSERT INTO resident_state (user, language, last_language, state, dat
            ON CONFLICT (user) DO UPDATE SET language = excluded.language, last_language = excluded.last_language,
                state = excluded.state, data = excluded.data, updated_at = excluded.updated_at,
                reminded = excluded.reminded"""
-#: ``json.dumps(data, ensure_ascii=False)`` builds an encoder on every call; a state is saved on every message.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 #: Residents whose state the cache keeps (least recently active dropped first); ~1 KB each.
 CACHE_SIZE = 20_000
 
@@ -46,9 +44,9 @@ CACHE_SIZE = 20_000
 Row = tuple
 
 
-def _row(state: ResidentState) -> Row:
-    return (state.user, state.language, state.last_language, state.state, _ENCODE(state.data),
-            _ts(state.updated_at), int(state.reminded))
+def _row(state: ResidentState, data_json: str | None = None) -> Row:
+    return (state.user, state.language, state.last_language, state.state,
+            encode_data(state.data) if data_json is None else data_json, _ts(state.updated_at), int(state.reminded))
 
 
 def _state_from_row(row: Row) -> ResidentState:
@@ -56,7 +54,8 @@ def _state_from_row(row: Row) -> ResidentState:
     message that fails half-way must not leave those changes in the cache."""
     user, language, last_language, state, data, updated_at, reminded = row
     return ResidentState(user=user, language=language, last_language=last_language, state=state,
-                         data=json.loads(data), updated_at=_dt(updated_at), reminded=bool(reminded))
+                         data=json.loads(data), updated_at=_dt(updated_at), reminded=bool(reminded),
+                         loaded_data=data)
 
 
 class SqliteResidentStore:
@@ -88,8 +87,8 @@ class SqliteResidentStore:
                 row = self._cache[user]
         return _state_from_row(row) if row else ResidentState(user=user)
 
-    async def save_state(self, state: ResidentState) -> None:
-        row = _row(state)
+    async def save_state(self, state: ResidentState, data_json: str | None = None) -> None:
+        row = _row(state, data_json)
         # The cache changes first, so a message handled while the write waits for its COMMIT sees it too. Every
         # write of this table goes through ``Database.write`` (queued, in order: see its conditions) or is one
         # resident's last in a block (``in_block``).

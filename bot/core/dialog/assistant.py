@@ -55,7 +55,7 @@ class Assistant:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Everything the bot answers to one message (possibly also to other people, with ``Reply.to`` set)."""
         state = await self.deps.residents.load_state(incoming.user)
-        before = snapshot(state)
+        before = snapshot(state, state.loaded_data)  # the text the store parsed ``data`` from, if it has one
         trigger, arg = trigger_of(incoming)
         lang = self._language(incoming, state)
         if incoming.text and trigger == "text" and (script := detect_script(incoming.text)):
@@ -79,7 +79,7 @@ class Assistant:
         after = snapshot(state)
         if after != before and after != ctx.saved:  # ``saved``: a handler's write stored it (``saving_state``)
             stamp(state, self.deps.clock())
-            await self.deps.residents.save_state(state)
+            await self.deps.residents.save_state(state, after[3])
         return replies
 
     def _language(self, incoming: Incoming, state: ResidentState) -> Lang:

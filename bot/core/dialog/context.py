@@ -9,14 +9,18 @@ from bot.core.i18n import Texts
 from bot.core.knowledge.service import KnowledgeSnapshot
 from bot.core.language import Lang
 from bot.core.messages import Incoming
-from bot.core.ports import ResidentStore, ResidentState
+from bot.core.ports import ResidentStore, ResidentState, encode_data
 
 T = TypeVar("T")
 
 
-def snapshot(state: ResidentState) -> tuple:
-    """What decides whether a message changed the resident's state and it must be saved (not when it was saved)."""
-    return state.state, state.language, state.last_language, repr(state.data)
+def snapshot(state: ResidentState, data_json: str | None = None) -> tuple:
+    """What decides whether a message changed the resident's state and it must be saved (not when it was saved).
+
+    ``data`` is compared as the JSON text a store writes (``data_json`` if the caller has it): as safe as comparing
+    its ``repr`` (equal text, equal data as stored), and the text of a changed state is then saved as it is, where
+    ``repr`` before and after plus the store's own encoding cost three encodings a message."""
+    return state.state, state.language, state.last_language, encode_data(state.data) if data_json is None else data_json
 
 
 def stamp(state: ResidentState, now: datetime) -> None:
