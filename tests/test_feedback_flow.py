@@ -3,6 +3,7 @@ previous replies offered (or forges callback data on purpose), on the in-memory 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -512,6 +513,18 @@ async def test_one_reminder_for_a_consultation_left_half_way(world):
     assert "需要哪些幫助" in r.text
 
 
+def staff_edit(directory: Path, knowledge: KnowledgeService, *replacements: tuple[str, str],
+               text: str | None = None) -> None:
+    """A staff member edits consultations.yaml (``text``, or the file as it is now, with ``replacements``) and the
+    bot reloads it."""
+    path = directory / "consultations.yaml"
+    text = path.read_text(encoding="utf-8") if text is None else text
+    for old, new in replacements:
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    knowledge.reload()
+
+
 async def test_a_consultation_removed_by_a_reload_ends_the_flow_politely(tmp_path):
     directory = write_knowledge(tmp_path / "kb")
     knowledge = KnowledgeService(directory)
@@ -519,10 +532,7 @@ async def test_a_consultation_removed_by_a_reload_ends_the_flow_politely(tmp_pat
     r = world.resident()
     await r.say("/feedback")
     await r.press("其他意見建議")
-    text = (directory / "consultations.yaml").read_text(encoding="utf-8")
-    (directory / "consultations.yaml").write_text(text.replace("  - id: other\n", "  - id: other-2\n"),
-                                                  encoding="utf-8")
-    knowledge.reload()
+    staff_edit(directory, knowledge, ("  - id: other\n", "  - id: other-2\n"))
     await r.say("我的建議")
     assert "已經結束或有所更新" in r.text and await r.state() == "idle"
 
@@ -537,18 +547,14 @@ async def test_a_reload_that_rewords_a_consultation_shows_the_new_wording_at_onc
     await r.say("/feedback")
     await r.press("就業幫扶")
     assert "您屬於哪一類？" in r.text and "高校畢業生" in r.buttons()
-    text = (directory / "consultations.yaml").read_text(encoding="utf-8")
-    (directory / "consultations.yaml").write_text(
-        text.replace("您屬於哪一類？", "您目前屬於哪一類？").replace("label: {zh-Hant: 高校畢業生", "label: {zh-Hant: 大學畢業生"),
-        encoding="utf-8")
-    knowledge.reload()
+    original = (directory / "consultations.yaml").read_text(encoding="utf-8")
+    staff_edit(directory, knowledge, ("您屬於哪一類？", "您目前屬於哪一類？"),
+               ("label: {zh-Hant: 高校畢業生", "label: {zh-Hant: 大學畢業生"))
     await r.say("隨便打幾個字")  # buttons only: the current question is shown again, from the new snapshot
     assert "您目前屬於哪一類？" in r.text and "大學畢業生" in r.buttons() and "高校畢業生" not in r.buttons()
     await r.press("大學畢業生")
     assert "需要哪些幫助" in r.text
-    (directory / "consultations.yaml").write_text(text.replace("zh-Hant: 就業幫扶", "zh-Hant: 就業服務"),
-                                                  encoding="utf-8")
-    knowledge.reload()
+    staff_edit(directory, knowledge, ("zh-Hant: 就業幫扶", "zh-Hant: 就業服務"), text=original)
     await r.say("/feedback")  # the list and the introduction, also built once per snapshot, follow too
     assert "就業服務" in r.buttons() and "就業幫扶" not in r.buttons()
     await r.press("就業服務")
