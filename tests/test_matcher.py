@@ -133,6 +133,32 @@ def test_index_search_stays_within_the_posting_budget_and_still_finds_rare_terms
     assert len(index.search(index.query_terms("常见问题"), 10_000)) <= 500
 
 
+@pytest.mark.parametrize("walk_ratio, scan_postings", [
+    (0, 0),          # every query term's postings binary-searched per span
+    (0, 10**9),      # every posting tested
+    (10**9, 8),      # the documents walked
+])
+def test_overlaps_are_the_floats_overlap_sums_document_by_document(
+        monkeypatch: pytest.MonkeyPatch, walk_ratio: int, scan_postings: int) -> None:
+    """PhraseIndex.overlaps reads the question's terms' postings instead of every document's terms, or walks the
+    documents when that is cheaper: each way, every sum must stay the same float, to the last bit, or scores and
+    decisions could change."""
+    from bot.core.knowledge.loader import load_knowledge
+
+    monkeypatch.setattr("bot.core.matching.index._WALK_RATIO", walk_ratio)
+    monkeypatch.setattr("bot.core.matching.index._SCAN_POSTINGS", scan_postings)
+    sample = Matcher(load_knowledge(ROOT / "knowledge"))
+    for index in (sample.phrasings, sample.entries):
+        whole, scattered = [(0, index.size)], [(doc, doc + 2) for doc in range(0, index.size - 1, 5)]
+        for question in ("低保一个月能领多少钱", "社区图书馆几点开门，周末开吗", "老人上门送餐怎么收费", "护照"):
+            terms = index.query_terms(sample._fold_query(question)[0])
+            for spans in (whole, scattered):
+                shared = index.overlaps(spans, terms)
+                expected = {doc: index.overlap(doc, terms) for first, last in spans for doc in range(first, last)}
+                assert shared == {doc: overlap for doc, overlap in expected.items() if overlap}
+                assert list(shared) == sorted(shared)
+
+
 def test_rank_orders_entries_by_score(matcher: Matcher) -> None:
     ranked = matcher.rank("健身房開放時間", limit=3)
     assert ranked[0].entry_id == "facility-gym"

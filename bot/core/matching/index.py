@@ -5,6 +5,10 @@ added so a typo or a one-character word still finds something. Both postings (te
 index (phrasing → terms) are flat ``array`` buffers with offsets (CSR), not per-term Python lists: at 100k
 phrasings that is a few bytes per posting instead of ~100.
 
+Each posting also records its term's place among the document's terms, so the overlap of many documents with a
+query can be summed from the query's few terms' postings in each document's own term order
+(:meth:`PhraseIndex.overlaps`): the same floats as walking every term of every document, at a fraction of the cost.
+
 Query cost is bounded: terms are visited rarest first and a term whose postings would push the traversal past
 ``posting_budget`` is skipped during candidate generation (it is a very common character or bigram, so it barely
 separates phrasings). Skipped terms are not lost: :meth:`PhraseIndex.overlap` scores every candidate exactly from
@@ -16,8 +20,10 @@ import heapq
 import math
 import re
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain, compress, groupby, repeat, starmap
 from operator import itemgetter
 from typing import Sequence
 
@@ -25,6 +31,14 @@ from bot.core.matching.normalize import UNSPACED
 
 _UNIT = re.compile(rf"[{UNSPACED}]|[^\s{UNSPACED}]+")
 _IS_UNSPACED = re.compile(rf"[{UNSPACED}]")
+_DOC, _IDF = itemgetter(0), itemgetter(2)  # fields of a PhraseIndex.overlaps hit
+#: PhraseIndex.overlaps tests each posting of a term with at most this many postings per span asked for, and
+#: binary-searches the postings of a more common one (measured on the sample knowledge base: 4-16 are as fast) …
+_SCAN_POSTINGS = 8
+#: … unless the documents hold fewer than this many terms per posting it would read: looking up one of a
+#: document's terms costs about a third of handling a posting (measured on the sample knowledge base and
+#: benchmarks/bench_matching.py's synthetic ones; 3 came within 1 % of the best choice made call by call)
+_WALK_RATIO = 3
 
 
 def tokenize(folded: str) -> list[str]:
@@ -97,6 +111,10 @@ class PhraseIndex:
             self.post_start[tid + 1] = self.post_start[tid] + f
         self.post_docs = array("i", [0]) * self.post_start[-1]
         self.post_weights = array("f", [0.0]) * self.post_start[-1]
+        # each posting's term's place among its document's terms (the order overlap() sums them in): 2 bytes a
+        # posting unless a document has more than 65,536 distinct terms
+        places = "H" if max(map(len, doc_tids), default=0) <= 1 << 16 else "i"
+        self.post_places = array(places, [0]) * self.post_start[-1]
         fill = array("l", self.post_start[:-1])
         self.doc_start = array("l", [0]) * (len(docs) + 1)
         self.doc_terms = array("i")
@@ -104,10 +122,11 @@ class PhraseIndex:
         idf = self.idf
         for doc, (tids, tfs) in enumerate(zip(doc_tids, doc_tfs)):
             norm = k1 * (1.0 - b + b * lengths[doc] / avgdl)
-            for tid, tf in zip(tids, tfs):
+            for place, (tid, tf) in enumerate(zip(tids, tfs)):
                 slot = fill[tid]
                 self.post_docs[slot] = doc
                 self.post_weights[slot] = idf[tid] * tf * (k1 + 1.0) / (tf + norm)
+                self.post_places[slot] = place
                 fill[tid] = slot + 1
             self.doc_terms.extend(tids)
             self.doc_start[doc + 1] = len(self.doc_terms)
@@ -156,6 +175,47 @@ class PhraseIndex:
         lo, hi = self.doc_start[doc], self.doc_start[doc + 1]
         known = terms.known
         return sum(known[tid] for tid in self.doc_terms[lo:hi] if tid in known)
+
+    def overlaps(self, spans: Sequence[tuple[int, int]], terms: QueryTerms) -> dict[int, float]:
+        """:meth:`overlap` of the documents in ``spans`` (``(first, last)`` ranges of document numbers, ascending
+        and disjoint) that share a term with the query, in ascending document order; the others are left out
+        (their overlap is 0).
+
+        The same floats as :meth:`overlap`, usually found from the other side: a question has a dozen terms,
+        while the matcher asks for ~25 whole-entry documents of ~300 terms or ~260 phrasings of ~16 (sample
+        knowledge base), so reading the query terms' postings replaces a dictionary lookup per document term. Each
+        document's shared terms are summed in their forward-index order, as :meth:`overlap` sums them (float
+        addition is not associative: another order could change the last bits). When the documents hold fewer
+        terms than the postings would cost (small entries, common terms: the synthetic bases of
+        benchmarks/bench_matching.py), they are walked instead."""
+        post_start, post_docs, post_places = self.post_start, self.post_docs, self.post_places
+        doc_start = self.doc_start
+        per_term = _SCAN_POSTINGS * len(spans)  # postings tested one by one at most, per query term
+        reads = sum(min(post_start[tid + 1] - post_start[tid], per_term) for tid in terms.known)
+        if sum(doc_start[last] - doc_start[first] for first, last in spans) < _WALK_RATIO * reads:
+            walked = ((doc, self.overlap(doc, terms)) for first, last in spans for doc in range(first, last))
+            return {doc: overlap for doc, overlap in walked if overlap}
+        hits: list[tuple[int, int, float]] = []  # (document, place in it, idf) of each shared term
+        wanted: set[int] | None = None
+        for tid, idf in terms.known.items():
+            lo, hi = post_start[tid], post_start[tid + 1]
+            if hi - lo <= per_term:
+                # a term few documents hold: testing each of its postings (in C) beats a binary search per span
+                if wanted is None:
+                    wanted = set(chain.from_iterable(starmap(range, spans)))
+                docs = post_docs[lo:hi]
+                hits.extend(compress(zip(docs, post_places[lo:hi], repeat(idf)), map(wanted.__contains__, docs)))
+                continue
+            for first, last in spans:
+                lo = bisect_left(post_docs, first, lo, hi)
+                if lo == hi:
+                    break  # no posting of this term in this span or any later one
+                end = bisect_left(post_docs, last, lo, hi)
+                if end > lo:
+                    hits.extend(zip(post_docs[lo:end], post_places[lo:end], repeat(idf)))
+                    lo = end
+        hits.sort()  # by document, then by the term's place in it (never a tie: the idf is not compared)
+        return {doc: sum(map(_IDF, shared)) for doc, shared in groupby(hits, _DOC)}
 
     def terms_of(self, doc: int) -> set[int]:
         """The ids of the distinct terms ``doc`` contains."""
