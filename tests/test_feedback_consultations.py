@@ -14,7 +14,7 @@ from bot.core.knowledge.loader import load_knowledge
 from bot.core.knowledge.schema import knowledge_json_schema
 from bot.core.knowledge.service import KnowledgeService
 
-from feedback_helpers import ENTRIES_YAML, memory_world, write_knowledge
+from feedback_helpers import CONSULTATIONS_YAML, ENTRIES_YAML, memory_world, write_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,6 +178,28 @@ def test_consultation_problems_are_listed_with_the_rest_of_the_knowledge_base(tm
                             {"entries.yaml": ENTRIES_YAML.replace("category: policies", "category: polices")})
     assert any("entries.yaml" in p and "unknown category" in p for p in problems)
     assert any("consultations.yaml" in p and "needs `labels`" in p for p in problems)
+
+
+def test_the_sample_policy_answers_offer_their_consultation(sample):
+    named = {e.id: e.consultation for e in sample.entries if e.consultation}
+    assert named["policy-minimum-living-allowance-apply"] == "minimum-living-allowance"
+    assert named["policy-low-rent-housing"] == "affordable-housing"
+    assert named["policy-graduate-registration"] == "employment-new-entrants"
+    open_ids = {c.id for c in sample.consultations if c.open}
+    assert set(named.values()) <= open_ids
+
+
+def test_an_entry_can_name_a_consultation_and_a_wrong_name_is_reported_at_its_line(tmp_path):
+    def named(consultation: str) -> str:
+        return ENTRIES_YAML.replace("開放。\n", f"開放。\n    consultation: {consultation}\n")
+
+    problems = problems_for(tmp_path / "wrong", CONSULTATIONS_YAML, {"entries.yaml": named("jbos")})
+    assert "entries.yaml:12: `consultation` names 'jbos', which is not a consultation id; did you mean `jobs`?" \
+        in problems, problems
+    kb = load_knowledge(write_knowledge(tmp_path / "right"))
+    (Path(kb.directory) / "entries.yaml").write_text(named("closed-one"), encoding="utf-8")
+    library = load_knowledge(kb.directory).get("facility-yanhe-library")
+    assert library.consultation == "closed-one"  # a closed one may be named: its button shows once it reopens
 
 
 def test_a_valid_section_builds_the_model(tmp_path):

@@ -13,7 +13,8 @@ from bot.core.feedback import flow
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 
-from feedback_helpers import Clock, close_world, memory_world, open_world, sqlite_world, write_knowledge
+from feedback_helpers import (ENTRIES_YAML, Clock, close_world, memory_world, open_world, sqlite_world,
+                              write_knowledge)
 
 
 @pytest.fixture(scope="module")
@@ -464,6 +465,26 @@ async def test_every_answer_carries_helpful_buttons_and_votes_store_no_resident(
     assert r.user not in repr(votes)
 
 
+async def test_an_answer_offers_the_consultation_its_entry_names_while_it_is_open(tmp_path):
+    directory = write_knowledge(tmp_path / "kb")
+    (directory / "entries.yaml").write_text(ENTRIES_YAML.replace(
+        "Bring your ID card to the community service centre.}\n",
+        "Bring your ID card to the community service centre.}\n    consultation: jobs\n").replace(
+        "開放。\n", "開放。\n    consultation: closed-one\n"), encoding="utf-8")
+    world = memory_world(KnowledgeService(directory))
+    r = world.resident()
+    await r.say("低保怎麼申請")
+    assert "📝 提意見：就業幫扶" in r.buttons() and "👍 有幫助" in r.buttons()
+    await r.press("📝 提意見")
+    assert "您屬於哪一類？" in r.text and await r.state() == flow.QUESTION
+    await r.say("/cancel")
+    await r.say("沿河社區圖書室幾點開門")  # its consultation is closed: no button
+    assert "沿河社區圖書室" in r.text and not any(b.startswith("📝") for b in r.buttons())
+    english = world.resident(user="tg:1002", language_code="en")
+    await english.say("how to apply for the minimum living allowance")
+    assert "📝 Survey: Job support" in english.buttons()
+
+
 async def test_forget_me_deletes_contact_unlinks_and_drops_state(world):
     r = world.resident()
     await r.say("/language")
@@ -568,7 +589,7 @@ async def test_without_a_feedback_service_the_bot_says_so_and_shows_no_feedback_
     [reply] = await assistant.handle(Incoming(user="u", text="/feedback"))
     assert "暫時無法使用" in reply.html
     answer = await assistant.handle(Incoming(user="u", text="低保怎麼申請"))
-    assert not any("👍" in b.label for r in answer for row in r.buttons for b in row)
+    assert not any("👍" in b.label or "📝" in b.label for r in answer for row in r.buttons for b in row)
 
 
 async def test_resident_text_is_escaped_in_the_summary(world):

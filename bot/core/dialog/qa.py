@@ -74,9 +74,11 @@ async def show_entry(ctx: Context) -> list[Reply]:
 
 
 def _answer(ctx: Context, entry) -> list[Reply]:
-    """An entry's answer, with the "helpful? 👍/👎" row every answer carries."""
+    """An entry's answer, with the consultation it names (if open) and the "helpful? 👍/👎" row every answer
+    carries."""
     return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang,
-                              extra_rows=feedback_buttons.helpful_rows(ctx, entry.id))
+                              extra_rows=feedback_buttons.consultation_rows(ctx, entry)
+                              + feedback_buttons.helpful_rows(ctx, entry.id))
 
 
 async def question(ctx: Context) -> list[Reply]:

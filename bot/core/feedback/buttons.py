@@ -1,11 +1,15 @@
-"""The feedback buttons the Q&A side shows: "helpful? 👍/👎" under every answer and "send to staff" under a
-question the bot could not answer. Empty when no feedback service is wired (``Dependencies.extras``)."""
+"""The feedback buttons the Q&A side shows: "helpful? 👍/👎" under every answer, the consultation an entry names
+(``consultation:``) under its answer, and "send to staff" under a question the bot could not answer. Empty when no
+feedback service is wired (``Dependencies.extras``)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.core.dialog.render import label, text_of
 from bot.core.feedback import actions as A
+from bot.core.feedback.catalogue import OpenConsultations
 from bot.core.feedback.service import CASE_MAX_CHARS
+from bot.core.knowledge.model import Entry
 from bot.core.messages import Button
 
 if TYPE_CHECKING:
@@ -27,6 +31,19 @@ def helpful_rows(ctx: "Context", entry_id: str) -> Rows:
         return ()
     return ((Button(ctx.t("fb.helpful_up"), A.helpful(entry_id, True)),
              Button(ctx.t("fb.helpful_down"), A.helpful(entry_id, False))),)
+
+
+def consultation_rows(ctx: "Context", entry: Entry) -> Rows:
+    """"Tell us what you think" under an answer about a policy: opens the consultation the entry names (its intro
+    and first question, or the "answer again?" step for a resident who already answered it). Nothing while that
+    consultation is closed."""
+    if entry.consultation is None or service_of(ctx) is None:
+        return ()
+    consultation = ctx.knowledge.derived(OpenConsultations).get(entry.consultation)
+    if consultation is None:
+        return ()
+    return ((Button(label(ctx.t("fb.entry_consultation", title=text_of(consultation.title, ctx.lang))),
+                    A.action(A.CHOOSE, consultation.id)),),)
 
 
 def case_rows(ctx: "Context") -> Rows:

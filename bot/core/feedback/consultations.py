@@ -101,13 +101,22 @@ def parse_section(node: yaml.Node, report: Report) -> list[Consultation]:
 
 
 def check_across_files(consultations: list[Consultation], cross: CrossCheck) -> None:
-    """Consultation ids are unique across the whole directory."""
+    """Consultation ids are unique across the whole directory, and every entry's ``consultation`` names one."""
     seen: dict[str, Consultation] = {}
     for consultation in consultations:
         first = seen.setdefault(consultation.id, consultation)
         if first is not consultation:
             cross.error(consultation.file, consultation.line, f"duplicate consultation id '{consultation.id}' "
                         f"(first defined at {Path(first.file).name}:{first.line})")
+    ids = sorted(seen)
+    for file, line, consultation_id in cross.consultation_refs:
+        if consultation_id not in seen:
+            cross.error(file, line, f"`consultation` names '{consultation_id}', which is not a consultation id"
+                                    f"{did_you_mean(consultation_id, ids) or _known(ids)}")
+
+
+def _known(ids: list[str]) -> str:
+    return f" (the consultations are: {', '.join(ids)})" if ids else " (there are no consultations)"
 
 
 def _consultation(record: Record, report: Report) -> Consultation | None:

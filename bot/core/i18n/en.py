@@ -221,6 +221,7 @@ TEXTS: dict[str, str] = {
     "fb.thanks_up": "Thank you, glad it helped!",
     "fb.thanks_down": "Thank you for telling us; staff will review this answer. If your question is still open, try other words.",
     "fb.case_button": "📨 Send my question to staff",
+    "fb.entry_consultation": "📝 Survey: {title}",
     "fb.case_sent": "📨 Sent to staff. Your reference number is <code>{reference}</code>.\n\n<b>What happens next</b>\n• Staff look into your question and reply here; you can then rate the reply.\n• /mystatus shows its state.",
     "fb.case_cooldown": "You sent a question to staff a moment ago. Please wait {minutes} more minute(s) before sending another one.",
     "fb.case_nothing": "There is no unanswered question to send. Please type your question first.",

@@ -221,6 +221,7 @@ TEXTS: dict[str, str] = {
     "fb.thanks_up": "谢谢，很高兴帮到您！",
     "fb.thanks_down": "谢谢告诉我们，工作人员会检查这个回答。如果问题还没解决，可以换个说法再问。",
     "fb.case_button": "📨 把问题转给工作人员",
+    "fb.entry_consultation": "📝 提意见：{title}",
     "fb.case_sent": "📨 已转给工作人员。编号 <code>{reference}</code>。\n\n<b>接下来</b>\n• 工作人员了解后会在这里回复您，您可以为回复评分。\n• 输入 /mystatus 可查看处理状态。",
     "fb.case_cooldown": "您刚刚才转过一个问题给工作人员，请再等 {minutes} 分钟后再转下一个。",
     "fb.case_nothing": "目前没有可以转交的问题，请先输入您的问题。",

@@ -221,6 +221,7 @@ TEXTS: dict[str, str] = {
     "fb.thanks_up": "謝謝，很高興幫到您！",
     "fb.thanks_down": "謝謝告訴我們，工作人員會檢查這個回答。如果問題還沒解決，可以換個說法再問。",
     "fb.case_button": "📨 把問題轉給工作人員",
+    "fb.entry_consultation": "📝 提意見：{title}",
     "fb.case_sent": "📨 已轉給工作人員。編號 <code>{reference}</code>。\n\n<b>接下來</b>\n• 工作人員了解後會在這裡回覆您，您可以為回覆評分。\n• 輸入 /mystatus 可查看處理狀態。",
     "fb.case_cooldown": "您剛剛才轉過一個問題給工作人員，請再等 {minutes} 分鐘後再轉下一個。",
     "fb.case_nothing": "目前沒有可以轉交的問題，請先輸入您的問題。",

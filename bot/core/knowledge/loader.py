@@ -55,6 +55,9 @@ ENTRY = Mapping(noun="entry", description="One thing residents ask about, and th
     Field("source", LocalizedText(), description="Where the information comes from." + _LOCALIZED),
     Field("updated", Date(), description="Date the information was last verified, YYYY-MM-DD."),
     Field("related", ListOf(_ID, unique=True, item_noun="id"), description="Ids of other entries to suggest."),
+    Field("consultation", _ID, description="Id of a consultation (the `consultations` section) to offer under the "
+                                           "answer as a button, so residents reading about a policy can say what "
+                                           "they think of it; hidden while the consultation is closed."),
 ))
 
 CATEGORY = Mapping(noun="category", description="A category beside the four built-in ones.", fields=(
@@ -79,6 +82,8 @@ class CrossCheck:
     entry_ids: frozenset[str]
     category_ids: frozenset[str]
     problems: list[Problem]
+    #: Every entry's ``consultation``: (file, line, consultation id), for the section that knows those ids.
+    consultation_refs: tuple[tuple[str, int, str], ...] = ()
 
     def error(self, file: str, line: int, message: str) -> None:
         """Record a problem at ``file:line``."""
@@ -244,7 +249,9 @@ def _check_across_files(items: dict[str, list[Any]], problems: list[Problem]) ->
             problems.append(Problem(case.file, case.line_of("expect"),
                                     f"`expect` names '{expect}', which is not an entry id"
                                     f"{did_you_mean(expect, ids, _ID_CUTOFF)}"))
-    cross = CrossCheck(frozenset(entry_ids), frozenset(category_ids), problems)
+    refs = tuple((e.file, e.line_of("consultation"), e["consultation"])
+                 for e in items["entries"] if e.get("consultation") is not None)
+    cross = CrossCheck(frozenset(entry_ids), frozenset(category_ids), problems, refs)
     for key, section in SECTIONS.items():
         if section.check:
             section.check(items[key], cross)
@@ -314,6 +321,7 @@ def _entry(r: Record) -> Entry:
         source=_optional_text(r.get("source")),
         updated=r.get("updated"),
         related=tuple(r.get("related", ())),
+        consultation=r.get("consultation"),
         file=r.file,
         line=r.line,
     )

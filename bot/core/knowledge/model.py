@@ -73,6 +73,8 @@ class Entry:
     source: Text | None = None
     updated: date | None = None
     related: tuple[str, ...] = ()
+    #: Id of a policy-feedback consultation offered under the answer (a button), while it is open.
+    consultation: str | None = None
     file: str = ""
     line: int = 0
 
