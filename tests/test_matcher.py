@@ -311,3 +311,19 @@ def test_decision_model_has_one_weight_per_feature() -> None:
 
     assert len(WEIGHTS) == len(FEATURES)
     assert 0.0 <= answer_probability((0.0,) * len(FEATURES)) < 0.5 < answer_probability((1.0,) * len(FEATURES))
+
+
+def test_an_english_translation_of_an_answer_changes_no_decision() -> None:
+    # The whole-entry index holds the Chinese answer only: the decision was fitted and measured without English
+    # answers, so adding them for English readers must leave every match as it was.
+    chinese = community_kb()
+    translated = dataclasses.replace(chinese, entries=tuple(
+        dataclasses.replace(e, answer=Text.of({"zh-Hant": e.answer.get("zh-Hant"),
+                                               "en": f"{e.id} opens every day at 9:00; the library lends books."}))
+        for e in chinese.entries))
+    questions = ["沿河圖書室幾點開門", "圖書室幾點開門", "where can I borrow books", "library opening hours",
+                 "明園健身房收費嗎", "gym fees", "一站式服務大廳在哪裡"]
+    assert [Matcher(translated).match(q) for q in questions] == [Matcher(chinese).match(q) for q in questions]
+    only_english = dataclasses.replace(chinese.entries[3], answer=Text.of({"en": "Ground floor of the hall."}))
+    assert Matcher(dataclasses.replace(chinese, entries=(*chinese.entries[:3], only_english))).match(
+        "Ground floor of the hall").outcome != "not_found"  # an answer only in English is still indexed

@@ -5,8 +5,8 @@
    of every indexed text: they say *where*, not *what*, and only the place rules in step 4 look at them.
 2. Candidates from two BM25 character n-gram indexes (:mod:`bot.core.matching.index`), each with bounded cost:
    one over every phrasing (questions, title variants, keywords), one over whole entries (all phrasings plus the
-   answer text), so an entry whose answer mentions what the resident asks about is found even when none of its
-   phrasings does.
+   answer's Chinese text, :func:`_indexed_answers`), so an entry whose answer mentions what the resident asks about
+   is found even when none of its phrasings does.
 3. Each candidate entry gets one 0-100 score from four views (weights chosen on dev + held-out phrasings):
    - *coverage*: the share of the question's idf mass found anywhere in the entry (phrasings or answer). It is
      what separates an uncovered question (护照, 羽毛球馆: a rare word no entry has) from a covered one; rare
@@ -181,7 +181,7 @@ class Matcher:
             phrasings = [f for f in dict.fromkeys(fold(p) for p in _phrasings(entry)) if f]
             texts.extend(phrasings)
             owners.extend([number] * len(phrasings))
-            answers = dict.fromkeys(fold(a) for a in entry.answer.variants())
+            answers = dict.fromkeys(fold(a) for a in _indexed_answers(entry))
             entry_docs.append("\n".join([*phrasings, *answers]))
         self._first.append(len(texts))
         # Twins: entries of different communities with the same title once the community is taken out (沿河社區圖書室
@@ -425,6 +425,17 @@ def _place_names(entry: Entry, fold) -> tuple[str, ...]:
                 if short != folded and len(short) >= 2:
                     names.add(short)
     return tuple(sorted(names))
+
+
+def _indexed_answers(entry: Entry) -> tuple[str, ...]:
+    """The forms of the answer the whole-entry index holds: every one but an English translation (unless the answer
+    is only in English). English questions are matched through the English phrasings and title; the words of an
+    English answer would change the coverage the decision sees for every English question, and the decision was
+    fitted and measured on a base without them — indexing them wants a refit and a new blind run first."""
+    answer = entry.answer
+    chinese = ([answer.plain] if answer.plain else []) + [text for lang, text in answer.by_lang.items()
+                                                           if lang != "en" and text]
+    return tuple(chinese) or answer.variants()
 
 
 def _phrasings(entry: Entry) -> list[str]:
