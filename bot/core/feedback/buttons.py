@@ -34,8 +34,8 @@ def helpful_rows(ctx: "Context", entry_id: str) -> Rows:
 
 
 def consultation_rows(ctx: "Context", entry: Entry) -> Rows:
-    """"Tell us what you think" under an answer about a policy: opens the consultation the entry names (its intro
-    and first question, or the "answer again?" step for a resident who already answered it). Nothing while that
+    """A "📝 Survey: …" button under an answer about a policy: opens the consultation the entry names (its intro and
+    first question, or the "answer again?" step for a resident who already answered it). Nothing while that
     consultation is closed."""
     if entry.consultation is None or service_of(ctx) is None:
         return ()
