@@ -53,7 +53,8 @@ from eval_quality import read_eval_set  # noqa: E402
 from bot.core.knowledge.loader import load_knowledge  # noqa: E402
 from bot.core.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.core.language import to_simplified  # noqa: E402
-from bot.core.matching.matcher import FEATURES, Matcher, MatchSettings  # noqa: E402
+from bot.core.matching.decision import FEATURES  # noqa: E402
+from bot.core.matching.matcher import Matcher, MatchSettings  # noqa: E402
 from bot.core.matching.pinyin import homophones  # noqa: E402
 
 EVAL_DIR = ROOT / "benchmarks" / "eval"

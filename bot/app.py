@@ -6,14 +6,19 @@ knowledge base themselves.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
+from typing import Callable
 
 from bot.core.dialog.assistant import Assistant
 from bot.core.feedback import buttons as feedback_buttons
 from bot.core.feedback.memory_store import MemoryFeedbackStore
 from bot.core.feedback.ports import FeedbackStore
 from bot.core.feedback.service import FeedbackService
+from bot.core.knowledge.model import KnowledgeBase
 from bot.core.knowledge.service import KnowledgeService
+from bot.core.matching.embedding import BATCH, Semantic, load_embedder
+from bot.core.matching.matcher import Matcher
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.ports import ResidentStore
 from bot.core.staff import memory as staff_memory
@@ -48,11 +53,45 @@ class Services:
         self._opened = False
 
 
+def semantic_for(settings: Settings) -> tuple[Semantic | None, str | None]:
+    """The meaning-level model with its disk cache (``EMBEDDING_CACHE``), or None: switched off, or the reason it
+    cannot run here (logged once; the bot then matches on wording alone)."""
+    if not settings.semantic_matching:
+        return None, None
+    status = load_embedder(settings.embedding_threads)
+    if status.embedder is None:
+        log.warning("%s; answering from wording alone", status.problem)
+        return None, status.problem
+    from bot.storage.vector_cache import SqliteVectorCache  # noqa: PLC0415
+
+    return Semantic(status.embedder, SqliteVectorCache(settings.embedding_cache)), None
+
+
+def matcher_factory(settings: Settings) -> Callable[[KnowledgeBase], Matcher]:
+    """How every front end and command builds a matcher: with the model when it runs, showing embedding progress
+    (a bar on an interactive terminal, a log line every tenth otherwise) the first time a base is embedded."""
+    semantic, _ = semantic_for(settings)
+    if semantic is None:
+        return Matcher
+    return lambda kb: Matcher(kb, semantic=semantic, progress=embedding_progress)
+
+
+def embedding_progress(done: int, total: int) -> None:
+    """Progress of embedding knowledge texts the cache does not hold (a first start, or a large edit)."""
+    if sys.stderr.isatty():
+        width = 30
+        filled = width * done // total
+        print(f"\rembedding the knowledge base [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+              end="\n" if done >= total else "", file=sys.stderr, flush=True)
+    elif done == total or done * 10 // total != (done - BATCH) * 10 // total:
+        log.info("embedding the knowledge base: %d of %d texts", done, total)
+
+
 def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
     """Load and validate the knowledge base (raises ``KnowledgeBaseInvalid``) and wire the stores and assistant.
 
     ``in_memory`` uses the in-memory stores instead of the SQLite file (tests, throwaway console sessions)."""
-    knowledge = KnowledgeService(settings.knowledge_dir)
+    knowledge = KnowledgeService(settings.knowledge_dir, matcher_factory=matcher_factory(settings))
     database = None
     residents: ResidentStore
     feedback_store: FeedbackStore

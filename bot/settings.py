@@ -56,6 +56,21 @@ def _parse_port(raw: str, name: str) -> int:
     return int(raw)
 
 
+def _parse_switch(raw: str, name: str) -> bool:
+    value = raw.lower()
+    if value in ("on", "1", "true", "yes"):
+        return True
+    if value in ("off", "0", "false", "no"):
+        return False
+    raise ConfigurationError(f"{name} must be on or off, not {raw!r}")
+
+
+def _parse_threads(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise ConfigurationError(f"EMBEDDING_THREADS must be a number of threads from 1 to 64, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None = field(default=None, repr=False)
@@ -69,6 +84,11 @@ class Settings:
     webhook_port: int = 8443
     export_salt: str = field(default="", repr=False)
     log_level: str = "INFO"
+    # Meaning-level matching with the bundled model. Off in a Settings built in code (tests build many small bot
+    # instances and should not load a model for each); from_env turns it on unless SEMANTIC_MATCHING=off.
+    semantic_matching: bool = False
+    embedding_cache: Path = Path("data/embeddings.sqlite3")
+    embedding_threads: int = 1
 
     @property
     def telegram_enabled(self) -> bool:
@@ -109,6 +129,9 @@ class Settings:
             webhook_port=_parse_port(get("WEBHOOK_PORT"), "WEBHOOK_PORT") if get("WEBHOOK_PORT") else 8443,
             export_salt=get("EXPORT_SALT") or "",
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            semantic_matching=_parse_switch(get("SEMANTIC_MATCHING") or "on", "SEMANTIC_MATCHING"),
+            embedding_cache=Path(get("EMBEDDING_CACHE") or "data/embeddings.sqlite3"),
+            embedding_threads=_parse_threads(get("EMBEDDING_THREADS") or "1"),
         )
 
     def knowledge_dir_for(self, cli_value: str | None) -> Path:

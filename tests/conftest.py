@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -6,6 +7,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 KNOWLEDGE_DIR = ROOT / "knowledge"
+
+# Tests build many small bots; the meaning-level model is loaded only by the tests that ask for it
+# (tests/test_semantic.py), so commands run as subprocesses and Settings.from_env() match on wording here.
+os.environ["SEMANTIC_MATCHING"] = "off"
 
 
 def small_knowledge_base():

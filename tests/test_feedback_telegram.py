@@ -28,7 +28,7 @@ async def api():
 
 
 def settings_for(api: FakeBotApi, db: Path) -> Settings:
-    env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "EXPORT_SALT": "e2e-salt"}
     return Settings.from_env(env, dotenv=None)
 

@@ -307,7 +307,7 @@ def test_two_entries_with_the_same_phrasing_are_never_answered() -> None:
 
 
 def test_decision_model_has_one_weight_per_feature() -> None:
-    from bot.core.matching.matcher import FEATURES, WEIGHTS, answer_probability
+    from bot.core.matching.decision import FEATURES, WEIGHTS, answer_probability
 
     assert len(WEIGHTS) == len(FEATURES)
     assert 0.0 <= answer_probability((0.0,) * len(FEATURES)) < 0.5 < answer_probability((1.0,) * len(FEATURES))

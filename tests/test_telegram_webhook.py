@@ -31,7 +31,7 @@ async def webhook_bot(tmp_path):
         settings = Settings.from_env({
             "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(tmp_path / "bot.sqlite3"),
             "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "WEBHOOK_URL": PUBLIC_URL, "WEBHOOK_SECRET": SECRET,
-            "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)}, dotenv=None)
+            "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port), "SEMANTIC_MATCHING": "off"}, dotenv=None)
         application = build_application(build_services(settings), Tuning(read_timeout=2, connect_timeout=1))
         async with serving(application):
             async with aiohttp.ClientSession() as http:

@@ -40,6 +40,21 @@ class CommandFailed(Exception):
         self.code = code
 
 
+def matcher_for(kb):
+    """The matcher every command uses, built as the bot builds it (the meaning-level model and its disk cache,
+    ``EMBEDDING_CACHE``, unless ``SEMANTIC_MATCHING=off``), and why the model is not used when it cannot run."""
+    from bot.app import semantic_for, embedding_progress  # noqa: PLC0415
+    from bot.core.errors import ConfigurationError  # noqa: PLC0415
+    from bot.core.matching.matcher import Matcher  # noqa: PLC0415
+    from bot.settings import Settings  # noqa: PLC0415
+
+    try:
+        semantic, problem = semantic_for(Settings.from_env())
+    except ConfigurationError as error:
+        raise CommandFailed(2, f"configuration error: {error}") from None
+    return Matcher(kb, semantic=semantic, progress=embedding_progress), problem
+
+
 def settings_and_knowledge(args: argparse.Namespace, *, need_database: bool = False):
     """The settings and the validated knowledge base (``--kb`` wins over ``KNOWLEDGE_DIR``) that staff commands
     work on; with ``need_database``, also check that the bot's database file (``BOT_DB``) exists."""

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so `python -m bot --help` does not pay for YAML, OpenCC and the index.
     from bot.core.errors import KnowledgeBaseInvalid  # noqa: PLC0415
     from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415
-    from bot.core.matching.matcher import Matcher  # noqa: PLC0415
+    from bot.cli import matcher_for  # noqa: PLC0415
 
     directory = knowledge_dir(args.kb)
     try:
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"The knowledge base in {directory} has mistakes:", file=sys.stderr)
         print(invalid.report(), file=sys.stderr)
         return 1
-    matcher = Matcher(kb)
+    matcher, _ = matcher_for(kb)
     for number, question in enumerate(_questions(args.questions)):
         result = matcher.match(question)
         if args.json:

@@ -39,7 +39,9 @@ def test(args: argparse.Namespace) -> int:
     if not kb.regression:
         print("no regression questions (add a `regression:` section to a knowledge file)", file=sys.stderr)
         return 0
-    failures = run_regression(kb)
+    from bot.cli import matcher_for  # noqa: PLC0415
+
+    failures = run_regression(kb, matcher_for(kb)[0])
     for failure in failures:
         print(failure.describe())
     passed = len(kb.regression) - len(failures)
@@ -56,7 +58,13 @@ def lint(args: argparse.Namespace) -> int:
     kb, code = _load(args)
     if kb is None:
         return code
-    warnings = lint_kb(kb, date.today(), args.max_age_days)
+    from bot.cli import matcher_for  # noqa: PLC0415
+
+    matcher, model_problem = matcher_for(kb)
+    warnings = lint_kb(kb, date.today(), args.max_age_days, matcher)
+    if model_problem:
+        print(f"warning [model]: {model_problem}; questions are matched on their wording alone, so paraphrases "
+              "and English questions on a Chinese-only base are often not answered")
     for warning in warnings:
         print(warning)
     print(f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'}", file=sys.stderr)

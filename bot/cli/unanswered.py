@@ -56,13 +56,13 @@ async def _read(db_path: Path, since: datetime | None):
 
 def run(args: argparse.Namespace) -> int:
     """Read the questions, group them, print the groups; exit 1 when the knowledge base or database is missing."""
-    from bot.core.matching.matcher import Matcher  # noqa: PLC0415
+    from bot.cli import matcher_for  # noqa: PLC0415
     from bot.core.staff.unanswered import group_unanswered  # noqa: PLC0415
 
     settings, kb = settings_and_knowledge(args, need_database=True)
     since = datetime.combine(args.since, time.min, timezone.utc) if args.since else None
     questions = asyncio.run(_read(settings.db_path, since))
-    groups = group_unanswered(questions, Matcher(kb), args.threshold)
+    groups = group_unanswered(questions, matcher_for(kb)[0], args.threshold)
     period = f" since {args.since.isoformat()}" if args.since else ""
     if not groups:
         print(f"no unanswered questions{period}")

@@ -14,6 +14,7 @@ from bot.core.dialog.context import Context
 from bot.core.feedback import buttons as feedback_buttons
 from bot.core.i18n import texts_for
 from bot.core.language import LANGS
+from bot.core.matching.smalltalk import small_talk
 from bot.core.messages import Button, Reply
 from bot.core.ports import UnansweredQuestion
 
@@ -87,8 +88,13 @@ async def question(ctx: Context) -> list[Reply]:
     text = ctx.arg.strip()
     if not text:
         return [Reply(html=ctx.t("empty_text"))]
+    talk = small_talk(text)
+    if talk is not None:
+        # 你好 / 謝謝 / 👍: a friendly word and the menu; not a question, so nothing is recorded for staff.
+        ctx.goto("idle", {})
+        return [render.category_menu(ctx.knowledge.kb, ctx.t, ctx.lang, intro=ctx.t(f"smalltalk.{talk}"))]
     snapshot = ctx.knowledge
-    result = snapshot.matcher.match(text)
+    result = await snapshot.matcher.match_async(text)
     if result.outcome == "answer" and result.answer_id and (entry := snapshot.kb.get(result.answer_id)):
         ctx.goto("idle", {})
         return _answer(ctx, entry)

@@ -74,6 +74,9 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, t: Texts, lang: Lang, *, replac
                 extra_rows: tuple[tuple[Button, ...], ...] = ()) -> list[Reply]:
     """The answer to show for ``entry``: title, answer, contact lines, related buttons, and a venue for places."""
     parts = [f"<b>{escape(text_of(entry.title, lang))}</b>", escape(text_of(entry.answer, lang))]
+    if lang == "en" and not entry.answer.by_lang.get("en"):
+        # The district wrote this answer in Chinese only: say so rather than leave an English reader guessing.
+        parts.insert(1, f"<i>{t('entry.chinese_only')}</i>")
     details = []
     if entry.contact:
         for field_name in ("phone", "address", "hours", "url"):

@@ -41,11 +41,14 @@ TEXTS: dict[str, str] = {
     "contact.url": "🔗 Web: {value}",
     "entry.community": "🏘️ Community: {value}",
     "entry.updated": "Last verified: {date}",
+    "entry.chinese_only": "This answer is only available in Chinese.",
     "entry.related": "Related:",
     "entry.show_map": "🗺️ Map",
     # --- matching ------------------------------------------------------------------------------------------------
     "suggest": "I'm not sure which one you mean. Is it one of these?",
     "none_of_these": "🙅 None of these",
+    "smalltalk.greeting": "Hello! 👋 Ask me about community services, schools, facilities or benefit policies, or pick a category below.",
+    "smalltalk.thanks": "You're welcome! 😊 Anything else? Type a question or pick a category below.",
     "not_found": "Sorry, I couldn't find an answer to that. Try other words, or send /menu to browse.",
     "none_recorded": "Thanks for telling us; your question has been noted so staff can add the answer. You can also try other words.",
     # --- location ------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ class Text:
             return to_simplified(hant) if hant else (en or "")
         if lang == "zh-Hant":
             return hant or (to_traditional(hans) if hans else (en or ""))
-        return self.plain or hant or (to_traditional(hans) if hans else "")
+        return self.plain or hant or hans or ""  # an English reader gets the Chinese as it was written
 
     def variants(self) -> tuple[str, ...]:
         """Every written form, for matching."""

@@ -33,16 +33,21 @@
 """
 from __future__ import annotations
 
-import math
+import asyncio
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
+from bot.core.matching.decision import (
+    CLEAR_MARGIN, COVERED, LENGTH_CAP, LONG, Z_SCALE, answer_probability, hybrid_probability)
+from bot.core.matching.dense import Cosines, DenseIndex
+from bot.core.matching.embedding import Progress, Semantic
 from bot.core.matching.index import PhraseIndex, tokenize
 from bot.core.matching.normalize import UNSPACED, Normalizer
 from bot.core.matching.pinyin import repair
@@ -80,67 +85,26 @@ class MatchSettings:
     suggest_score: float = 30.0     # an entry is offered as "did you mean" from this score …
     suggest_window: float = 15.0    # … when within this many points of the best entry
     max_suggestions: int = 3
-
-
-#: The decision model's inputs, in the order :meth:`Matcher._features` returns them (each about 0-1).
-FEATURES: tuple[str, ...] = (
-    "score", "margin", "coverage", "containment", "reverse", "explained", "unknown", "repairs", "latin", "covered",
-    "clear", "place", "pairs", "missing", "coverage_lead", "length", "long",
-)
-#: Step features: a question with less than this share of its idf mass in the entry, or an entry less than this
-#: far (0-1 score) ahead of the runner-up, is much less often right than the linear terms alone say.
-COVERED = 0.25
-CLEAR_MARGIN = 0.02
-#: Length features: a resident describing their situation in a long sentence (家裡上週失火，東西都燒光了…) leaves
-#: much of it unmatched even when the entry is right, while a short question that misses a word is usually about
-#: something else. Folded length is capped at LENGTH_CAP characters; LONG marks the situational kind.
-LENGTH_CAP = 40
-LONG = 12
-#: Logistic-regression weights, one per feature, then the intercept. Fitted by benchmarks/fit_decision.py (which
-#: prints this block) on the spent evaluation sets (resident-style questions already run for a reported figure),
-#: held-out phrasings of the sample base and perturbed copies of them (label: the best entry is the right one),
-#: against the same phrasings with their entry removed and the project's own 400 off-topic messages
-#: (benchmarks/eval/off_topic.yaml; label 0); never on a blind set before its one run, never on third-party data.
-#: Features are correlated (score contains coverage), so single weights are not meaningful on their own; refit
-#: rather than hand-edit.
-WEIGHTS: tuple[float, ...] = (
-    3.294,  # score
-    2.896,  # margin
-    1.927,  # coverage
-    0.338,  # containment
-    2.169,  # reverse
-    -0.360,  # explained
-    0.325,  # unknown
-    -0.110,  # repairs
-    -0.941,  # latin
-    1.498,  # covered
-    0.947,  # clear
-    1.679,  # place
-    0.349,  # pairs
-    0.910,  # missing
-    1.542,  # coverage_lead
-    1.656,  # length
-    0.831,  # long
-)
-INTERCEPT: float = -8.466
-
-
-def answer_probability(features: tuple[float, ...]) -> float:
-    """P(the best entry is the right answer and the question is in scope), from :data:`WEIGHTS`."""
-    z = INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features))
-    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+    # With the meaning-level model (the normal case):
+    cosine_weight: float = 2.0      # ranking: lexical score (0-100) + this × 100 × (phrasing + answer cosine)
+    dense_candidates: int = 5       # entries with the best cosines, rescored beside the lexical candidates
+    hybrid_answer: float = 0.62     # answer when the hybrid model's P(best entry is right) reaches this …
+    hybrid_suggest: float = 0.06    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
 
 
 class _Scored(NamedTuple):
     """One candidate entry's score and the views behind it (each 0-1)."""
 
-    score: float
+    score: float  # what ranks the entries: the lexical score, plus the weighted cosine when there is one
     coverage: float
     containment: float
     similarity: float
     reverse: float  # the largest share of one phrasing's idf mass the question contains
     explained: float  # the largest share of the question's idf mass one phrasing explains when wholly contained
     entry: int
+    lexical: float = 0.0  # the lexical score alone, 0-100
+    cosine: float = 0.0  # meaning-level: the best cosine of the entry's phrasings with the question (0-1)
+    answer_cosine: float = 0.0  # meaning-level: the cosine of the entry's title and answer with the question
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,13 +116,16 @@ class _Evidence:
     ranked: list[_Scored]      # best first
     unknown_share: float       # share of the question's idf mass in terms no entry contains
     named_places: frozenset[str]  # the knowledge base's community names the question mentions
+    cosines: Cosines | None = None  # every entry's meaning-level scores, when the model runs
 
 
 class Matcher:
     """Matches questions against one knowledge base; build once, call :meth:`match` from any thread."""
 
-    def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None):
-        """Fold every phrasing and answer of every entry and index them."""
+    def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None, semantic: Semantic | None = None,
+                 progress: Progress | None = None):
+        """Fold every phrasing and answer of every entry and index them; with ``semantic``, embed them too (only the
+        texts its cache does not hold; ``progress(done, total)`` is called between batches)."""
         self.kb = kb
         self.settings = s = settings or MatchSettings()
         self.normalizer = Normalizer(kb.synonyms, strip_chatter=s.strip_chatter)
@@ -204,20 +171,43 @@ class Matcher:
         for word in [*map(self.normalizer.base, words), *self._all_places]:
             for a, b in zip(word, word[1:]):
                 self._extra_pairs[a + b] = self._extra_pairs.get(a + b, 0) + 1
+        self.dense = (DenseIndex(kb.entries, [_phrasings(e) for e in kb.entries],
+                                 [_indexed_answers(e) for e in kb.entries], semantic, progress)
+                      if semantic is not None else None)
 
     @property
     def phrasing_count(self) -> int:
         """How many distinct folded phrasings are indexed."""
         return len(self._texts)
 
-    def match(self, query: str) -> MatchResult:
-        """Decide between answer, suggest and not found for one question."""
+    def question_vector(self, query: str) -> np.ndarray | None:
+        """The question's meaning-level vector (a model call unless recently asked), or None without the model."""
+        return self.dense.semantic.question(query[:MAX_RAW_CHARS]) if self.dense is not None else None
+
+    async def match_async(self, query: str) -> MatchResult:
+        """:meth:`match` for the event loop: the model runs in a worker thread (the call releases the interpreter
+        lock), so other residents are served meanwhile; a question asked recently needs no model call at all."""
+        if self.dense is None:
+            return self.match(query)
+        text = query[:MAX_RAW_CHARS]
+        vector = self.dense.semantic.cached_question(text)
+        if vector is None:
+            vector = await asyncio.to_thread(self.dense.semantic.question, text)
+        return self.match(query, vector)
+
+    def match(self, query: str, vector: np.ndarray | None = None) -> MatchResult:
+        """Decide between answer, suggest and not found for one question (``vector``: its meaning-level vector,
+        computed here when the model runs and none is given)."""
         s = self.settings
-        evidence = self._evidence(query)
+        if vector is None:
+            vector = self.question_vector(query)
+        evidence = self._evidence(query, vector)
         ranked = evidence.ranked
         if not ranked:
             return MatchResult(query=query, outcome="not_found", answer_id=None, score=0.0)
         best = ranked[0]
+        if evidence.cosines is not None:
+            return self._hybrid_decision(query, evidence)
         candidates = tuple(Candidate(self._entry_ids[r.entry], _shown(r.score)) for r in ranked[:5])
         score = _shown(best.score)
         if self._answerable(evidence) and answer_probability(self._features(evidence)) >= s.answer_probability:
@@ -231,9 +221,29 @@ class Matcher:
             return MatchResult(query, "suggest", None, score, suggestions, candidates)
         return MatchResult(query, "not_found", None, score, (), candidates)
 
+    def _hybrid_decision(self, query: str, evidence: _Evidence) -> MatchResult:
+        """Answer, suggest or not found from the hybrid model's estimate for the best entry; every candidate's score
+        is that estimate for it (0-100), so staff tools show how sure the bot was."""
+        s, ranked = self.settings, evidence.ranked
+        shown = [(r.entry, round(100.0 * hybrid_probability(self._hybrid_features(evidence, n)), 2))
+                 for n, r in enumerate(ranked[:5])]
+        candidates = tuple(Candidate(self._entry_ids[entry], score) for entry, score in shown)
+        probability = shown[0][1] / 100.0
+        best_id = self._entry_ids[ranked[0].entry]
+        if probability >= s.hybrid_answer and self._answerable(evidence):
+            return MatchResult(query, "answer", best_id, shown[0][1], (), candidates)
+        if probability < s.hybrid_suggest:
+            return MatchResult(query, "not_found", None, shown[0][1], (), candidates)
+        offered = [r.entry for r in ranked[: s.max_suggestions]]
+        offered[1:1] = [r.entry for r in self._close_twins(evidence) if r.entry not in offered]
+        suggestions = tuple(self._entry_ids[entry] for entry in offered[: s.max_suggestions])
+        return MatchResult(query, "suggest", None, shown[0][1], suggestions, candidates)
+
     def rank(self, query: str, limit: int = 10) -> list[Candidate]:
-        """Entries best first with their 0-100 scores (the ranking behind :meth:`match`; used by evaluations)."""
-        return [Candidate(self._entry_ids[r.entry], _shown(r.score)) for r in self._evidence(query).ranked[:limit]]
+        """Entries best first with their 0-100 ranking scores (the ranking behind :meth:`match`; for evaluations)."""
+        evidence = self._evidence(query, self.question_vector(query))
+        shown = _shown if evidence.cosines is None else (lambda score: round(score, 2))
+        return [Candidate(self._entry_ids[r.entry], shown(r.score)) for r in evidence.ranked[:limit]]
 
     def _answerable(self, evidence: _Evidence) -> bool:
         """The hard rules, whatever the model says: a clear lead over the runner-up entry (two entries with the same
@@ -290,19 +300,19 @@ class Matcher:
         community names containing it)."""
         return self.entries.document_frequency(pair) + self._extra_pairs.get(pair, 0)
 
-    def _evidence(self, query: str) -> _Evidence:
-        """The folded question, and candidate entries scored, best first (ties: knowledge-base order)."""
+    def _evidence(self, query: str, vector: np.ndarray | None = None) -> _Evidence:
+        """The folded question, and candidate entries scored, best first (ties: knowledge-base order). With the
+        question's ``vector``, the entries closest in meaning join the candidates and the cosine joins the score."""
         s = self.settings
         folded, repairs = self._fold_query(query)
         named = frozenset(p for p in self._all_places if p in folded)
         if named and self._place_re is not None:
             folded = self._place_re.sub("", folded) or folded
+        cosines = self.dense.cosines(vector) if self.dense is not None and vector is not None else None
         empty = _Evidence(folded, repairs, [], 0.0, named)
-        if not folded:
-            return empty
         entry_terms = self.entries.query_terms(folded)
         phrase_terms = self.phrasings.query_terms(folded)
-        if entry_terms.mass <= 0:
+        if cosines is None and (not folded or entry_terms.mass <= 0):
             return empty
         # Coverage of every candidate entry: cheap, from the whole-entry index.
         coverage: dict[int, float] = {}
@@ -310,11 +320,16 @@ class Matcher:
             coverage[self._owners[doc]] = 0.0
         for entry, _ in self.entries.search(entry_terms, s.entry_candidates):
             coverage[entry] = 0.0
+        closest: list[int] = []
+        if cosines is not None:
+            closest = [int(e) for e in np.argsort(-cosines.total, kind="stable")[: s.dense_candidates]]
+            coverage.update((entry, 0.0) for entry in closest if entry not in coverage)
         shared = self.entries.overlaps([(entry, entry + 1) for entry in sorted(coverage)], entry_terms)
         for entry in coverage:
-            coverage[entry] = shared.get(entry, 0.0) / entry_terms.mass
+            coverage[entry] = shared.get(entry, 0.0) / entry_terms.mass if entry_terms.mass > 0 else 0.0
         # Rapidfuzz on every phrasing of the best-covered entries only: it is the costly part.
         shortlist = sorted(coverage, key=lambda e: (-coverage[e], e))[: s.rescored_entries]
+        shortlist += [entry for entry in closest if entry not in shortlist]
         first, texts, doc_mass, mass = self._first, self._texts, self.phrasings.doc_mass, phrase_terms.mass
         # The term overlap of every shortlisted phrasing that shares a term with the question (on the sample
         # knowledge base, two in three share none).
@@ -350,9 +365,14 @@ class Matcher:
                     score += s.place_bonus
                 else:
                     score = max(0.0, score - s.place_penalty)
-            scored.append(_Scored(score, coverage[entry], containment, similarity, reverse, explained, entry))
-        unknown = 1.0 - sum(entry_terms.known.values()) / entry_terms.mass
-        return _Evidence(folded, repairs, sorted(scored, key=lambda r: (-r.score, r.entry)), unknown, named)
+            cosine = float(cosines.phrasings[entry]) if cosines is not None else 0.0
+            answer_cosine = float(cosines.answers[entry]) if cosines is not None else 0.0
+            ranking = score + 100.0 * s.cosine_weight * (cosine + answer_cosine)
+            scored.append(_Scored(ranking, coverage[entry], containment, similarity, reverse, explained, entry,
+                                  score, cosine, answer_cosine))
+        unknown = 1.0 - sum(entry_terms.known.values()) / entry_terms.mass if entry_terms.mass > 0 else 1.0
+        return _Evidence(folded, repairs, sorted(scored, key=lambda r: (-r.score, r.entry)), unknown, named,
+                         cosines)
 
     def _features(self, evidence: _Evidence) -> tuple[float, ...]:
         """The decision's inputs for the best entry (:data:`FEATURES` names them, in order): its score and lead over
@@ -382,6 +402,30 @@ class Matcher:
             float(len(evidence.folded) >= LONG),
         )
 
+    def _hybrid_features(self, evidence: _Evidence, position: int = 0) -> tuple[float, ...]:
+        """The hybrid model's inputs (:data:`~bot.core.matching.decision.HYBRID_FEATURES`, in order) for the entry
+        ranked at ``position``: its lexical lead over the best other entry; in each meaning-level view its cosine
+        and lead over every other entry; how far its combined cosine stands above the question's cosines with the
+        whole base (in standard deviations: some questions are close to everything); its coverage; the share of
+        the question no entry knows; and the question's length."""
+        assert evidence.cosines is not None
+        ranked, cosines = evidence.ranked, evidence.cosines
+        this = ranked[position]
+        lexical_others = max((r.lexical for r in ranked if r.entry != this.entry), default=0.0)
+        total = cosines.total
+        spread = float(total.std()) or 1.0
+        return (
+            (this.lexical - lexical_others) / 100.0,
+            this.cosine,
+            this.cosine - _best_other(cosines.phrasings, this.entry),
+            this.answer_cosine,
+            this.answer_cosine - _best_other(cosines.answers, this.entry),
+            (total[this.entry] - float(total.mean())) / spread / Z_SCALE,
+            this.coverage,
+            evidence.unknown_share,
+            min(len(evidence.folded), LENGTH_CAP) / LENGTH_CAP,
+        )
+
     def _pair_evidence(self, evidence: _Evidence) -> tuple[float, float]:
         """How much of the question's wording (character pairs and Latin words, not single characters) the best
         entry holds, by idf share, and how specific the most specific pair it lacks is (0-1, 1 for a pair no entry
@@ -402,6 +446,13 @@ class Matcher:
             else:
                 missing = max(missing, idf)
         return (found / mass if mass else 0.0), missing / index.unknown_idf
+
+
+def _best_other(scores: np.ndarray, entry: int) -> float:
+    """The best score of any entry but ``entry`` (0 when it is the only one)."""
+    if len(scores) < 2:
+        return 0.0
+    return float(np.delete(scores, entry).max())
 
 
 def _shown(score: float) -> float:
