@@ -15,6 +15,10 @@ from bot.core.language import Lang
 encode_data = json.JSONEncoder(ensure_ascii=False).encode
 
 
+#: What replaces a resident's free text (questions, case text, typed answers) after ``/forget_me``.
+ERASED = "[erased]"
+
+
 @dataclass(slots=True)
 class ResidentState:
     """What the bot remembers of one person between messages: a ``/language`` choice and where they are in a flow.
@@ -39,13 +43,14 @@ class ResidentState:
 class UnansweredQuestion:
     """A question the bot could not answer (or whose suggestions the resident rejected), kept for staff.
 
-    No resident id is stored: only the question, when, the language and the nearest entry."""
+    ``user`` (the asker) is stored only so that ``/forget_me`` can erase the question; staff tools never show it."""
 
     question: str
     reason: str  # "not_found" | "none_of_these"
     language: str
     nearest_id: str | None
     asked_at: datetime
+    user: str | None = None
 
 
 class ResidentStore(Protocol):
@@ -60,7 +65,8 @@ class ResidentStore(Protocol):
         ...
 
     async def forget(self, user: str) -> None:
-        """Delete everything remembered of ``user`` (``/forget_me``); the next message starts afresh."""
+        """Delete everything remembered of ``user`` (``/forget_me``); the next message starts afresh. Their
+        unanswered questions stay counted, with the text replaced by ``ERASED`` and no asker."""
         ...
 
     async def record_unanswered(self, question: UnansweredQuestion) -> None: ...

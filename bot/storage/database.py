@@ -53,12 +53,18 @@ Queued = tuple[str, tuple, asyncio.Future]  # a statement queued by ``write``: S
 QueuedBlock = tuple[tuple[Statement, ...], asyncio.Future, asyncio.Future]
 
 
+#: SQLite's primary result codes that say the file cannot be used right now — not that the SQL is wrong:
+#: PERM, BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOLFS, NOTADB.
+_UNAVAILABLE_CODES = frozenset({3, 5, 6, 7, 8, 10, 11, 13, 14, 15, 22, 26})
+
+
 def unavailable(error: BaseException) -> StorageUnavailable | None:
     """What SQLite raised, as the core's ``StorageUnavailable`` when it means the file cannot be used right now
-    (full, read-only, damaged, I/O error, locked); None for constraint violations and everything else."""
+    (full, read-only, damaged, I/O error, locked); None for constraint violations, SQL mistakes and the rest."""
     if isinstance(error, StorageUnavailable):
         return error
-    if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.IntegrityError):
+    if isinstance(error, sqlite3.DatabaseError) and \
+            (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _UNAVAILABLE_CODES:
         return StorageUnavailable(str(error))
     return None
 
