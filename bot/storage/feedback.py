@@ -12,13 +12,14 @@ import json
 import sqlite3
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from bot.core.feedback.model import (
     Answer, Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission,
 )
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
-from bot.core.ports import ResidentState, ResidentStore
+from bot.core.feedback.privacy import typed_by_resident
+from bot.core.ports import ERASED, ResidentState, ResidentStore
 from bot.storage.answered import UNKNOWN, AnsweredCache
 from bot.storage.database import Database, Statement, StatementFailed
 from bot.storage.residents import SqliteResidentStore
@@ -233,10 +234,24 @@ class SqliteFeedbackStore:
         return [HelpfulVote(r["entry_id"], bool(r["helpful"]), r["language"], datetime.fromisoformat(r["voted_at"]))
                 for r in rows]
 
-    async def forget(self, user: str, tokens: Iterable[str] = ()) -> int:
+    async def forget(self, user: str, tokens: Iterable[str] = (),
+                     typed_questions: Mapping[str, Collection[str]] | None = None) -> int:
         tokens = tuple(tokens)
         try:
             async with self.db.transaction() as conn:
+                # What the resident typed goes before the link that says which submissions are theirs.
+                await conn.execute(
+                    """UPDATE feedback_submission SET text = ? WHERE text IS NOT NULL AND id IN (
+                           SELECT submission_id FROM feedback_link WHERE user = ?)""", (ERASED, user))
+                answers = await conn.execute_fetchall(
+                    """SELECT a.submission_id, a.question_id, s.consultation_id, a.value FROM feedback_answer a
+                       JOIN feedback_link l ON l.submission_id = a.submission_id
+                       JOIN feedback_submission s ON s.id = a.submission_id WHERE l.user = ?""", (user,))
+                erase = [(_ENCODE(ERASED), r[0], r[1]) for r in answers
+                         if typed_by_resident(r[2], r[1], _value_out(r[3]), typed_questions)]
+                if erase:
+                    await conn.executemany(
+                        "UPDATE feedback_answer SET value = ? WHERE submission_id = ? AND question_id = ?", erase)
                 await conn.execute(
                     """DELETE FROM feedback_contact WHERE submission_id IN (
                            SELECT submission_id FROM feedback_link WHERE user = ?)""", (user,))

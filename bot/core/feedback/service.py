@@ -235,12 +235,15 @@ class FeedbackService:
     async def vote(self, entry_id: str, helpful: bool, language: str) -> None:
         await self.store.record_vote(HelpfulVote(entry_id, helpful, language, self.clock()))
 
-    async def forget_me(self, user: str, consultation_ids: Iterable[str]) -> int:
-        """``/forget_me``: delete the resident's contact details and participation tokens, unlink their
-        submissions, delete what other features keep (``also_forget``) and their dialog state; returns how many
-        submissions were unlinked."""
+    async def forget_me(self, user: str, consultation_ids: Iterable[str],
+                        typed_questions: Mapping[str, Sequence[str]] | None = None) -> int:
+        """``/forget_me``: delete the resident's contact details and participation tokens, erase the text they
+        typed (case text, typed answers of their linked submissions — ``typed_questions``: consultation id → ids
+        of its text questions, see ``privacy.typed_by_resident`` — and, through the resident store, their
+        unanswered questions), unlink their submissions, delete what other features keep (``also_forget``) and
+        their dialog state; returns how many submissions were unlinked."""
         tokens = [participation_token(user, cid, self.salt) for cid in consultation_ids]
-        unlinked = await self.store.forget(user, tokens)
+        unlinked = await self.store.forget(user, tokens, typed_questions)
         for forget in self._also_forget:
             await forget(user)
         await self.residents.forget(user)

@@ -65,5 +65,7 @@ async def forget(ctx: Context) -> list[Reply]:
         return [Reply(html=ctx.t("fb.forget_kept"), replace=True)]
     if ctx.arg != A.YES:
         return qa.stale(ctx)
-    count = await service.forget_me(ctx.incoming.user, [c.id for c in ctx.knowledge.kb.consultations])
+    consultations = ctx.knowledge.kb.consultations
+    typed = {c.id: [q.id for q in c.questions if q.type == "text"] for c in consultations}
+    count = await service.forget_me(ctx.incoming.user, [c.id for c in consultations], typed)
     return [Reply(html=ctx.t("fb.forgotten", count=count), replace=True)]
