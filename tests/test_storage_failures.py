@@ -156,3 +156,22 @@ def test_the_apology_claims_nothing():
         assert not claims_to_have_recorded(texts["error"]), lang
         assert not claims_to_have_recorded(texts["storage_unavailable"]), lang
         assert not claims_to_have_recorded(texts["none_not_recorded"]), lang
+
+
+async def test_hostile_values_get_an_answer_not_a_crash(knowledge, tmp_path):
+    """A lone surrogate in a question the bot cannot answer (stored for staff and in the dialog state) and a rating
+    button with a 23-digit reply id, through the SQLite stores."""
+    database = Database(tmp_path / "bot.sqlite3")
+    await database.open()
+    world = build_world(knowledge, Clock(), SqliteResidentStore(database), SqliteFeedbackStore(database), database)
+    try:
+        r = world.resident()
+        await r.say("\ud800火星上有社區服務中心嗎")
+        assert "轉給工作人員" in str(r.buttons())
+        await r.press("轉給工作人員")
+        assert REFERENCE.search(r.text)
+        assert (await world.residents.unanswered())[0].question.startswith("\ufffd火星")
+        await r.forge("fr:99999999999999999999999:5")
+        assert "按鈕已經過期" in r.text
+    finally:
+        await database.close()

@@ -9,10 +9,28 @@ from typing import Any, Protocol
 
 from bot.core.language import Lang
 
-#: A dialog state's ``data`` as JSON text: what a store that keeps JSON writes, and what the Assistant compares to
-#: tell whether a message changed the state (one encoding serves both). Built once: ``json.dumps`` builds an
-#: encoder on every call, and this runs on every message.
-encode_data = json.JSONEncoder(ensure_ascii=False).encode
+#: Largest integer a store keeps (SQLite's INTEGER is 64-bit signed): ids from outside are checked against it.
+MAX_STORED_INT = 2**63 - 1
+
+
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (``"\ud800"``: no character, and no UTF-8 either) replaced by U+FFFD, so every
+    store can keep it; a surrogate pair becomes its character. Text that is already clean is returned as it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def encode_data(data: object) -> str:
+    """A dialog state's ``data`` as JSON text: what a store that keeps JSON writes, and what the Assistant compares
+    to tell whether a message changed the state (one encoding serves both); lone surrogates a resident's text may
+    carry are replaced (``clean_text``). The encoder is built once: this runs on every message."""
+    return clean_text(_encode_json(data))
 
 
 #: What replaces a resident's free text (questions, case text, typed answers) after ``/forget_me``.

@@ -19,7 +19,7 @@ import json
 from collections import OrderedDict
 from datetime import datetime
 
-from bot.core.ports import ERASED, ResidentState, UnansweredQuestion, encode_data
+from bot.core.ports import ERASED, ResidentState, UnansweredQuestion, clean_text, encode_data
 from bot.storage.database import Database, Statement
 
 
@@ -160,7 +160,7 @@ class SqliteResidentStore:
             await conn.execute(
                 "INSERT INTO unanswered_question (question, reason, language, nearest_id, asked_at, user)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (question.question, question.reason, question.language, question.nearest_id,
+                (clean_text(question.question), question.reason, question.language, question.nearest_id,
                  _ts(question.asked_at), question.user),
             )
 

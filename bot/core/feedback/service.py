@@ -22,7 +22,7 @@ from bot.core.feedback.survey import InvalidAnswer, collect
 from bot.core.i18n import texts_for
 from bot.core.language import LANGS
 from bot.core.messages import Reply
-from bot.core.ports import ResidentState, ResidentStore
+from bot.core.ports import MAX_STORED_INT, ResidentState, ResidentStore
 
 #: A resident may send one unanswered question to staff per this interval.
 CASE_COOLDOWN = timedelta(minutes=10)
@@ -196,6 +196,8 @@ class FeedbackService:
         submission (an old or forged button)."""
         if score not in range(1, 6):
             raise InvalidAnswer("fb.invalid_scale")
+        if not 0 < reply_id <= MAX_STORED_INT:  # a forged button: no reply has that id
+            return False
         return await self.store.rate(user, reply_id, score, self.clock())
 
     async def mine(self, user: str, limit: int = 10) -> list[Submission]:
