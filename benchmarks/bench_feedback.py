@@ -78,7 +78,7 @@ SEED = 2026
 TARGET_RATE = 500.0  # submissions per second
 TARGET_P99_MS = 50.0
 CLOCK_RESOLUTION = time.get_clock_info("monotonic").resolution
-REFERENCE = re.compile(r"FB-\d{14}")
+REFERENCE = re.compile(r"FB-[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
 TEXTS = ["希望晚上也開放", "多辦招聘會", "申請手續可以再簡化一些", "More evening opening hours please", "謝謝"]
 
 # Steps, in the order a resident meets them (the per-step table follows it).

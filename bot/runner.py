@@ -64,6 +64,15 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         print(invalid.report(), file=sys.stderr)
         return 1
+    if not (console and args.memory):
+        # Everything the bot needs is checked before it contacts Telegram: a bad database file ends the process
+        # here, with one line naming it, so a supervisor sees the failure (and restarts or alerts).
+        from bot.storage.preflight import check_database  # noqa: PLC0415 - keeps aiosqlite out of --memory runs
+
+        problem = asyncio.run(check_database(settings.db_path))
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 1
     runtime.settle()  # everything built so far lives as long as the process
     if console:
         try:

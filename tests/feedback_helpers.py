@@ -100,8 +100,8 @@ consultations:
         prompt: {zh-Hant: 請寫下您的建議：, en: Please write your suggestion.}
 """
 
-#: Reference numbers as residents see them: FB- + date + six random digits.
-REFERENCE = re.compile(r"FB-\d{14}")
+#: Reference numbers as residents see them: FB- + four groups of four Crockford base32 characters (80 bits).
+REFERENCE = re.compile(r"FB-[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
 
 
 def write_knowledge(directory: Path, consultations: str = CONSULTATIONS_YAML) -> Path:

@@ -37,7 +37,7 @@ from bot.core.messages import Incoming
 
 DB, KB = Path(sys.argv[1]), Path(sys.argv[2])
 knowledge = KnowledgeService(KB)
-REF = re.compile(r"FB-\d{14}")
+REF = re.compile(r"FB-[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
 
 
 def say(line):

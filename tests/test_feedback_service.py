@@ -9,7 +9,7 @@ import pytest
 from bot.core.errors import CoreError, LimitExceeded
 from bot.core.feedback.memory_store import MemoryFeedbackStore
 from bot.core.feedback.privacy import participation_token, resident_hash
-from bot.core.feedback.references import CHUNK, WORD, RandomBelow
+from bot.core.feedback.references import CHUNK, WORD, RandomBelow, normalize
 from bot.core.feedback.service import CONTACT_MAX_CHARS, REPLY_MAX_CHARS, FeedbackService, UnknownReference
 from bot.core.feedback.survey import InvalidAnswer, check_value, collect
 from bot.core.i18n import CATALOGUES
@@ -30,11 +30,22 @@ def service(digits=None, clock=None):
     return FeedbackService(MemoryFeedbackStore(), MemoryResidentStore(), salt="s", clock=clock or Clock(), **kwargs)
 
 
-def test_reference_numbers_are_fb_date_and_random_digits():
+def test_reference_numbers_carry_80_random_bits_in_readable_groups():
     svc = service()
-    refs = {svc.new_reference() for _ in range(200)}
-    assert all(re.fullmatch(r"FB-20261126\d{6}", r) for r in refs)
-    assert len(refs) > 190, "six random digits: consecutive numbers are not guessable"
+    refs = {svc.new_reference() for _ in range(2000)}
+    assert all(re.fullmatch(r"FB-[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", r) for r in refs)
+    assert len(refs) == 2000
+    # every position takes every one of the 32 characters: no fixed date, no structure to guess
+    for position in (3, 8, 13, 18, 21):
+        assert len({r[position] for r in refs}) == 32
+
+
+def test_a_typed_number_is_read_leniently():
+    assert normalize(" fb-7k2m 9qxd-4hzt-r8wa ") == "FB-7K2M-9QXD-4HZT-R8WA"
+    assert normalize("FB7K2M9QXD4HZTR8WA") == "FB-7K2M-9QXD-4HZT-R8WA"
+    assert normalize("FB-7K2M-9QXD-4HZT-R8WO") == "FB-7K2M-9QXD-4HZT-R8W0"  # O is 0, I and L are 1
+    assert normalize("FB-20261126012345") == "FB-20261126012345"  # legacy numbers stay as they are
+    assert normalize("FB-7K2M-9QXD-4HZT") is None and normalize("FB-<script>") is None
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 1_000_000, 2**32])
@@ -55,11 +66,11 @@ def test_random_digits_refuse_a_range_they_cannot_draw_evenly(n):
 
 
 async def test_a_taken_reference_number_is_drawn_again(consultations):
-    draws = iter([42, 42, 43])
+    draws = iter([0, 0, 42, 0, 0, 42, 0, 0, 43])  # three draws a number: 32 + 32 + 16 bits
     svc = service(digits=lambda _: next(draws))
     first = await svc.submit(consultations["other"], {"suggestion": "一"}, user="a", language="zh-Hant")
     second = await svc.submit(consultations["other"], {"suggestion": "二"}, user="b", language="zh-Hant")
-    assert (first, second) == ("FB-20261126000042", "FB-20261126000043")
+    assert (first, second) == ("FB-0000-0000-0000-001A", "FB-0000-0000-0000-001B")
 
 
 async def test_running_out_of_reference_numbers_is_an_error_not_a_loop(consultations):

@@ -18,7 +18,7 @@ from fakes.bot_api import BotMessage, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600)
-REFERENCE = re.compile(r"FB-\d{14}")
+REFERENCE = re.compile(r"FB-[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_inte
               knowledge_watch_interval=3600)
 STAFF_ID = 9101
 T = texts_for("zh-Hant")
-REFERENCE = re.compile(r"FB-\d{14}")
+REFERENCE = re.compile(r"FB-[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
 
 
 async def complete(resident, *, contact: str | None) -> str:

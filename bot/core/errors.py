@@ -43,3 +43,8 @@ class LimitExceeded(CoreError):
         self.text_key = text_key
         self.params = params
         super().__init__(text_key)
+
+
+class StorageUnavailable(CoreError):
+    """The store cannot read or write right now (disk full, read-only or damaged database file, I/O error). The
+    write that raised it stored nothing; the message is the storage's own words, for the log."""

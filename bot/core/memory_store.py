@@ -6,9 +6,10 @@ cannot change stored state by mutating what they hold.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import datetime
 
-from bot.core.ports import ResidentState, UnansweredQuestion
+from bot.core.ports import ERASED, ResidentState, UnansweredQuestion
 
 
 class MemoryResidentStore:
@@ -29,9 +30,11 @@ class MemoryResidentStore:
 
     async def forget(self, user: str) -> None:
         self._states.pop(user, None)
+        self._unanswered = [dataclasses.replace(q, question=ERASED, user=None) if q.user == user else q
+                            for q in self._unanswered]
 
     async def record_unanswered(self, question: UnansweredQuestion) -> None:
         self._unanswered.append(question)
 
     async def unanswered(self, since: datetime | None = None) -> list[UnansweredQuestion]:
-        return [q for q in self._unanswered if since is None or q.asked_at >= since]
+        return [dataclasses.replace(q, user=None) for q in self._unanswered if since is None or q.asked_at >= since]

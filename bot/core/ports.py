@@ -9,10 +9,32 @@ from typing import Any, Protocol
 
 from bot.core.language import Lang
 
-#: A dialog state's ``data`` as JSON text: what a store that keeps JSON writes, and what the Assistant compares to
-#: tell whether a message changed the state (one encoding serves both). Built once: ``json.dumps`` builds an
-#: encoder on every call, and this runs on every message.
-encode_data = json.JSONEncoder(ensure_ascii=False).encode
+#: Largest integer a store keeps (SQLite's INTEGER is 64-bit signed): ids from outside are checked against it.
+MAX_STORED_INT = 2**63 - 1
+
+
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (``"\ud800"``: no character, and no UTF-8 either) replaced by U+FFFD, so every
+    store can keep it; a surrogate pair becomes its character. Text that is already clean is returned as it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def encode_data(data: object) -> str:
+    """A dialog state's ``data`` as JSON text: what a store that keeps JSON writes, and what the Assistant compares
+    to tell whether a message changed the state (one encoding serves both); lone surrogates a resident's text may
+    carry are replaced (``clean_text``). The encoder is built once: this runs on every message."""
+    return clean_text(_encode_json(data))
+
+
+#: What replaces a resident's free text (questions, case text, typed answers) after ``/forget_me``.
+ERASED = "[erased]"
 
 
 @dataclass(slots=True)
@@ -39,13 +61,14 @@ class ResidentState:
 class UnansweredQuestion:
     """A question the bot could not answer (or whose suggestions the resident rejected), kept for staff.
 
-    No resident id is stored: only the question, when, the language and the nearest entry."""
+    ``user`` (the asker) is stored only so that ``/forget_me`` can erase the question; staff tools never show it."""
 
     question: str
     reason: str  # "not_found" | "none_of_these"
     language: str
     nearest_id: str | None
     asked_at: datetime
+    user: str | None = None
 
 
 class ResidentStore(Protocol):
@@ -60,7 +83,8 @@ class ResidentStore(Protocol):
         ...
 
     async def forget(self, user: str) -> None:
-        """Delete everything remembered of ``user`` (``/forget_me``); the next message starts afresh."""
+        """Delete everything remembered of ``user`` (``/forget_me``); the next message starts afresh. Their
+        unanswered questions stay counted, with the text replaced by ``ERASED`` and no asker."""
         ...
 
     async def record_unanswered(self, question: UnansweredQuestion) -> None: ...

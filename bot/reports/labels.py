@@ -59,7 +59,7 @@ TYPE_NAMES = {"scale": "評分（1-5）", "single": "單選（選項編號）", 
               "text": "文字", "removed": "（題目已從知識庫刪除）"}
 EMPTY_MEANS = "空白：沒有問到或跳過"
 FIXED_COLUMNS = {
-    "reference": "意見編號（FB-日期-六位數）",
+    "reference": "意見編號（FB-…）",
     "kind": "類型：survey 問卷意見，case 向工作人員提問",
     "consultation": "問卷編號（向工作人員提問為空白）",
     "created_at": "收到時間（UTC+8）；匿名問卷只有日期",

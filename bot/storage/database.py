@@ -28,12 +28,14 @@ turns matters as much as batching the round trips.
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
+import sqlite3
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import AsyncIterator, Sequence
+from typing import AsyncIterator, Iterator, Sequence
 
 import aiosqlite
 
+from bot.core.errors import StorageUnavailable
 from bot.storage.batch import MULTIROW_MAX, Outcome, Statement, StatementFailed, multirow, run_batch
 from bot.storage.migrations import MIGRATIONS
 
@@ -51,9 +53,40 @@ Queued = tuple[str, tuple, asyncio.Future]  # a statement queued by ``write``: S
 QueuedBlock = tuple[tuple[Statement, ...], asyncio.Future, asyncio.Future]
 
 
+#: SQLite's primary result codes that say the file cannot be used right now — not that the SQL is wrong:
+#: PERM, BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOLFS, NOTADB.
+_UNAVAILABLE_CODES = frozenset({3, 5, 6, 7, 8, 10, 11, 13, 14, 15, 22, 26})
+
+
+def unavailable(error: BaseException) -> StorageUnavailable | None:
+    """What SQLite raised, as the core's ``StorageUnavailable`` when it means the file cannot be used right now
+    (full, read-only, damaged, I/O error, locked); None for constraint violations, SQL mistakes and the rest."""
+    if isinstance(error, StorageUnavailable):
+        return error
+    if isinstance(error, sqlite3.DatabaseError) and \
+            (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _UNAVAILABLE_CODES:
+        return StorageUnavailable(str(error))
+    return None
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Raise SQLite's "cannot use the file" errors as ``StorageUnavailable`` (see ``unavailable``)."""
+    try:
+        yield
+    except Exception as error:
+        translated = unavailable(error)
+        if translated is None or translated is error:
+            raise
+        raise translated from error
+
+
 class Database:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, max_page_count: int | None = None):
+        """``max_page_count``: refuse to grow the file beyond this many pages (SQLite's ``PRAGMA max_page_count``);
+        writes then fail as on a full disk — how the tests emulate one."""
         self.path = Path(path)
+        self.max_page_count = max_page_count
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._writers_waiting = 0
@@ -78,9 +111,18 @@ class Database:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so the driver never opens hidden transactions.
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         self._conn.row_factory = aiosqlite.Row
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", f"busy_timeout={BUSY_TIMEOUT_MS}"):
-            await self._conn.execute(f"PRAGMA {pragma}")
-        await self.migrate()
+        pragmas = ["journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", f"busy_timeout={BUSY_TIMEOUT_MS}"]
+        if self.max_page_count is not None:
+            pragmas.append(f"max_page_count={int(self.max_page_count)}")
+        try:
+            with storage_errors():
+                for pragma in pragmas:
+                    await self._conn.execute(f"PRAGMA {pragma}")
+                await self.migrate()
+        except BaseException:
+            await self._conn.close()
+            self._conn = None
+            raise
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -115,20 +157,28 @@ class Database:
         """A write block, all or nothing: it rolls back alone on any error, and the caller continues only after
         the ``COMMIT`` that made it durable (shared with writers queued behind it, see the module docstring)."""
         committed: asyncio.Future | None = None
-        async with self._turn():
-            conn = self.conn
-            await self._begin()
-            # Savepoints of the same name nest and ROLLBACK TO names the newest: this block's. They are not
-            # released one by one (a round trip each); the COMMIT releases them all.
-            await conn.execute("SAVEPOINT block")
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK TO block")
-                raise
-            committed = asyncio.get_running_loop().create_future()
-            self._batch.append(committed)  # type: ignore[union-attr]  # _begin opened it
-        await committed  # raises what the COMMIT raised
+        with storage_errors():
+            async with self._turn():
+                conn = self.conn
+                try:
+                    await self._begin()
+                    # Savepoints of the same name nest and ROLLBACK TO names the newest: this block's. They are
+                    # not released one by one (a round trip each); the COMMIT releases them all.
+                    await conn.execute("SAVEPOINT block")
+                except BaseException as error:
+                    await self._abort(error)
+                    raise
+                try:
+                    yield conn
+                except BaseException as error:
+                    if conn.in_transaction:
+                        await conn.execute("ROLLBACK TO block")
+                    else:  # SQLite rolled the whole transaction back (disk full, I/O error): the batch is lost
+                        await self._abort(error)
+                    raise
+                committed = asyncio.get_running_loop().create_future()
+                self._batch.append(committed)  # type: ignore[union-attr]  # _begin opened it
+            await committed  # raises what the COMMIT raised
 
     async def run_block(self, statements: Sequence[Statement]) -> list[Outcome]:
         """A write block whose statements are all known beforehand (none needs an earlier one's result): all or
@@ -144,8 +194,14 @@ class Database:
         done, committed = loop.create_future(), loop.create_future()
         self._blocks.append((tuple(statements), done, committed))
         self._wake_flusher()
-        results = await done  # raises StatementFailed
-        await committed  # raises what the COMMIT raised
+        try:
+            results = await done  # raises StatementFailed
+        except StatementFailed as failed:
+            translated = unavailable(failed.error)
+            if translated is None:
+                raise
+            raise translated from failed.error
+        await committed  # raises what the COMMIT raised (StorageUnavailable when the file cannot take it)
         return results
 
     async def write(self, sql: str, params: tuple = ()) -> None:
@@ -161,7 +217,8 @@ class Database:
         committed = asyncio.get_running_loop().create_future()
         self._rows.append((sql, params, committed))
         self._wake_flusher()
-        await committed
+        with storage_errors():
+            await committed
 
     def _wake_flusher(self) -> None:
         if self._flusher_task is None or self._flusher_task.done():
@@ -271,7 +328,8 @@ class Database:
         self._batch = None
         for future in waiting:
             if not future.done():
-                future.set_exception(RuntimeError(f"commit failed: {error!r}"))
+                # Disk full, read-only file …: the core's StorageUnavailable; anything else a plain failure.
+                future.set_exception(unavailable(error) or RuntimeError(f"commit failed: {error!r}"))
         if self._conn is not None and self._conn.in_transaction:
             await self._conn.execute("ROLLBACK")
 
@@ -285,10 +343,12 @@ class Database:
 
     async def fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
         # One trip to the connection's thread instead of three (execute, fetch, close).
-        return list(await self.conn.execute_fetchall(sql, params))
+        with storage_errors():
+            return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
-        rows = await self.conn.execute_fetchall(sql, params)
+        with storage_errors():
+            rows = await self.conn.execute_fetchall(sql, params)
         return rows[0] if rows else None
 
     async def integrity_check(self) -> str:

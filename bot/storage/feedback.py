@@ -12,13 +12,14 @@ import json
 import sqlite3
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from bot.core.feedback.model import (
     Answer, Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission,
 )
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
-from bot.core.ports import ResidentState, ResidentStore
+from bot.core.feedback.privacy import typed_by_resident
+from bot.core.ports import ERASED, MAX_STORED_INT, ResidentState, ResidentStore, clean_text
 from bot.storage.answered import UNKNOWN, AnsweredCache
 from bot.storage.database import Database, Statement, StatementFailed
 from bot.storage.residents import SqliteResidentStore
@@ -30,7 +31,16 @@ _SUBMISSION_COLUMNS = """s.id, s.reference, s.kind, s.consultation_id, s.languag
 
 
 #: ``json.dumps(value, ensure_ascii=False)`` builds an encoder on every call; a submission encodes every answer.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODE_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _encode(value: Any) -> str:
+    """An answer's value as stored: JSON, lone surrogates replaced (``clean_text``)."""
+    return clean_text(_ENCODE_JSON(value))
+
+
+def _clean(text: str | None) -> str | None:
+    return None if text is None else clean_text(text)
 
 
 def _ts(value: datetime) -> str:
@@ -88,7 +98,7 @@ class SqliteFeedbackStore:
                                  WHERE s.reference = ? AND l.user = ?)""", (s.replaces, s.user)))
         add(Statement("""INSERT INTO feedback_submission (reference, kind, consultation_id, language, status, text,
                              answer_count, created_at, updated_at) VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?)""",
-                      (s.reference, s.kind, s.consultation_id, s.language, s.text, len(s.answers),
+                      (s.reference, s.kind, s.consultation_id, s.language, _clean(s.text), len(s.answers),
                        _ts(s.created_at), _ts(s.created_at))), DuplicateReference(s.reference))
         if s.answers:
             # All answers in one statement, not ``executemany`` (one GIL hand-over per row, see
@@ -98,7 +108,7 @@ class SqliteFeedbackStore:
                               SELECT s.id, a.column1, a.column2, a.column3
                               FROM feedback_submission s, (VALUES {rows}) a WHERE s.reference = ?""",
                           (*(value for a in s.answers
-                             for value in (a.question_id, a.position, _ENCODE(a.value))),
+                             for value in (a.question_id, a.position, _encode(a.value))),
                            s.reference)))
         if s.user is not None:
             add(Statement("""INSERT INTO feedback_link (submission_id, user, consultation_id)
@@ -107,7 +117,7 @@ class SqliteFeedbackStore:
         if s.contact is not None:
             add(Statement("""INSERT INTO feedback_contact (submission_id, contact, consented_at)
                              SELECT id, ?, ? FROM feedback_submission WHERE reference = ?""",
-                          (s.contact, _ts(s.created_at), s.reference)))
+                          (_clean(s.contact), _ts(s.created_at), s.reference)))
         if state is not None:
             add(state)  # last: the block is rolled back before it when the submission is refused
         try:
@@ -195,7 +205,7 @@ class SqliteFeedbackStore:
             row = rows[0]
             cursor = await conn.execute(
                 "INSERT INTO feedback_reply (submission_id, text, created_at) VALUES (?, ?, ?)",
-                (row["id"], text, _ts(at)))
+                (row["id"], clean_text(text), _ts(at)))
             reply_id = cursor.lastrowid
             await conn.execute("UPDATE feedback_submission SET status = 'answered', updated_at = ? WHERE id = ?",
                                (_ts(at), row["id"]))
@@ -209,6 +219,8 @@ class SqliteFeedbackStore:
         return cursor.rowcount > 0
 
     async def rate(self, user: str, reply_id: int, score: int, at: datetime) -> bool:
+        if not 0 < reply_id <= MAX_STORED_INT:  # no such reply (and SQLite could not even look it up)
+            return False
         async with self.db.transaction() as conn:
             if not await conn.execute_fetchall(
                     """SELECT 1 FROM feedback_reply r JOIN feedback_link l ON l.submission_id = r.submission_id
@@ -233,10 +245,24 @@ class SqliteFeedbackStore:
         return [HelpfulVote(r["entry_id"], bool(r["helpful"]), r["language"], datetime.fromisoformat(r["voted_at"]))
                 for r in rows]
 
-    async def forget(self, user: str, tokens: Iterable[str] = ()) -> int:
+    async def forget(self, user: str, tokens: Iterable[str] = (),
+                     typed_questions: Mapping[str, Collection[str]] | None = None) -> int:
         tokens = tuple(tokens)
         try:
             async with self.db.transaction() as conn:
+                # What the resident typed goes before the link that says which submissions are theirs.
+                await conn.execute(
+                    """UPDATE feedback_submission SET text = ? WHERE text IS NOT NULL AND id IN (
+                           SELECT submission_id FROM feedback_link WHERE user = ?)""", (ERASED, user))
+                answers = await conn.execute_fetchall(
+                    """SELECT a.submission_id, a.question_id, s.consultation_id, a.value FROM feedback_answer a
+                       JOIN feedback_link l ON l.submission_id = a.submission_id
+                       JOIN feedback_submission s ON s.id = a.submission_id WHERE l.user = ?""", (user,))
+                erase = [(_encode(ERASED), r[0], r[1]) for r in answers
+                         if typed_by_resident(r[2], r[1], _value_out(r[3]), typed_questions)]
+                if erase:
+                    await conn.executemany(
+                        "UPDATE feedback_answer SET value = ? WHERE submission_id = ? AND question_id = ?", erase)
                 await conn.execute(
                     """DELETE FROM feedback_contact WHERE submission_id IN (
                            SELECT submission_id FROM feedback_link WHERE user = ?)""", (user,))

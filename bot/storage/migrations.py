@@ -150,6 +150,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # database thread; see benchmarks/README.md). A partial index on the residents in a flow would let the query
     # skip the scan, but a flow's every message is exactly the write it would slow down (16-21 µs a row).
     ("DROP INDEX IF EXISTS resident_state_flow",),
+    # 6: /forget_me erases a resident's free text (docs/feedback.md, "Privacy"), so an unanswered question keeps
+    # who asked it (only for that: staff tools never show it, and /forget_me sets it back to NULL). Questions
+    # stored before this migration have no asker and cannot be found by resident.
+    (
+        "ALTER TABLE unanswered_question ADD COLUMN user TEXT",
+        "CREATE INDEX unanswered_question_user ON unanswered_question (user) WHERE user IS NOT NULL",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,7 +19,7 @@ import json
 from collections import OrderedDict
 from datetime import datetime
 
-from bot.core.ports import ResidentState, UnansweredQuestion, encode_data
+from bot.core.ports import ERASED, ResidentState, UnansweredQuestion, clean_text, encode_data
 from bot.storage.database import Database, Statement
 
 
@@ -148,16 +148,20 @@ class SqliteResidentStore:
 
     async def forget(self, user: str) -> None:
         self._remember(user, None)
+        # The questions stay counted (when, language, nearest entry); their text and asker go.
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE unanswered_question SET question = ?, user = NULL WHERE user = ?",
+                               (ERASED, user))
         # Queued like the saves (``Database.write``), so it lands after a save queued before it, never before.
         await self._queue(user, "DELETE FROM resident_state WHERE user = ?", (user,))
 
     async def record_unanswered(self, question: UnansweredQuestion) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO unanswered_question (question, reason, language, nearest_id, asked_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (question.question, question.reason, question.language, question.nearest_id,
-                 _ts(question.asked_at)),
+                "INSERT INTO unanswered_question (question, reason, language, nearest_id, asked_at, user)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (clean_text(question.question), question.reason, question.language, question.nearest_id,
+                 _ts(question.asked_at), question.user),
             )
 
     async def unanswered(self, since: datetime | None = None) -> list[UnansweredQuestion]:
@@ -165,5 +169,6 @@ class SqliteResidentStore:
             "SELECT * FROM unanswered_question WHERE asked_at >= ? ORDER BY id",
             (_ts(since) or "",),
         )
+        # Without the asker: staff tools never need it (it is kept only for /forget_me).
         return [UnansweredQuestion(question=r["question"], reason=r["reason"], language=r["language"],
                                    nearest_id=r["nearest_id"], asked_at=_dt(r["asked_at"])) for r in rows]

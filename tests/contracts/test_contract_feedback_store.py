@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.feedback.model import Answer, HelpfulVote, NewSubmission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
+from bot.core.ports import ERASED
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 ANSWERS = (Answer("status", "grad", 0), Answer("help", ("skills", "loans"), 1), Answer("rating", 4, 2),
@@ -144,18 +145,28 @@ async def test_replies_statuses_and_ratings(feedback):
     assert [(r.text, r.rating) for r in stored.replies] == [("第一次回覆", 5), ("第二次回覆", None)]
 
 
-async def test_forget_unlinks_deletes_contact_and_tokens_but_keeps_the_answers(feedback):
+async def test_forget_unlinks_deletes_contact_tokens_and_typed_text_but_keeps_the_other_answers(feedback):
     await feedback.add(survey("FB-1", contact="電話"))
-    await feedback.add(case("FB-2"))
+    await feedback.add(case("FB-2", text="我的身份證號是 110101199003071234"))
     await feedback.add(survey("FB-3", user=None, participation="tok", consultation_id="dibao"))
     await feedback.add(survey("FB-4", user="tg:2", contact="別人"))
-    assert await feedback.forget("tg:1", ["tok"]) == 2
+    assert await feedback.forget("tg:1", ["tok"], {"jobs": ["note"]}) == 2
     assert await feedback.for_user("tg:1") == [] and await feedback.linked_to("tg:1", "jobs") is None
     assert await feedback.contact("FB-1") is None and not await feedback.participated("tok")
     kept = await feedback.get("FB-1")
-    assert kept.answers == ANSWERS and not kept.linked and not kept.has_contact
-    assert await feedback.contact("FB-4") == "別人"
+    assert kept.answers == ANSWERS[:3] + (Answer("note", ERASED, 3),)  # the typed note goes; choices and scale stay
+    assert not kept.linked and not kept.has_contact
+    assert (await feedback.get("FB-2")).text == ERASED
+    assert (await feedback.get("FB-4")).answers == ANSWERS and await feedback.contact("FB-4") == "別人"
+    assert (await feedback.get("FB-3")).answers == ANSWERS  # anonymous: nobody's to erase
     assert await feedback.forget("tg:1") == 0
+
+
+async def test_forget_without_knowing_the_questions_erases_every_text_value(feedback):
+    await feedback.add(survey("FB-1"))
+    await feedback.forget("tg:1", (), None)
+    assert (await feedback.get("FB-1")).answers == (Answer("status", ERASED, 0), *ANSWERS[1:3],
+                                                    Answer("note", ERASED, 3))
 
 
 async def test_submissions_filter_by_time_and_consultation(feedback):

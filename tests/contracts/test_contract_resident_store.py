@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.core.ports import ResidentState, UnansweredQuestion
+from bot.core.ports import ERASED, ResidentState, UnansweredQuestion
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
@@ -59,3 +59,17 @@ async def test_unanswered_questions_in_order_and_since(residents):
     since = await residents.unanswered(T0 + timedelta(minutes=10))
     assert [q.question for q in since] == ["火星天氣", "第三個"]
     assert since[0] == UnansweredQuestion("火星天氣", "not_found", "zh-Hant", None, T0 + timedelta(minutes=10))
+
+
+async def test_forget_erases_the_residents_unanswered_questions_and_keeps_them_counted(residents):
+    for user, text in (("tg:1", "我的身份證號是 110101199003071234，可以領低保嗎"), ("tg:2", "火星天氣"),
+                       (None, "從前的問題")):
+        await residents.record_unanswered(UnansweredQuestion(text, "not_found", "zh-Hant", "policy-dibao", T0,
+                                                             user=user))
+    assert all(q.user is None for q in await residents.unanswered())  # staff tools never see the asker
+    await residents.forget("tg:1")
+    kept = await residents.unanswered()
+    assert [q.question for q in kept] == [ERASED, "火星天氣", "從前的問題"]
+    assert (kept[0].reason, kept[0].nearest_id, kept[0].asked_at) == ("not_found", "policy-dibao", T0)
+    await residents.forget("tg:1")  # nothing left of theirs: nothing else changes
+    assert [q.question for q in await residents.unanswered()] == [ERASED, "火星天氣", "從前的問題"]

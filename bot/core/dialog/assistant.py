@@ -10,6 +10,7 @@ from typing import Callable
 
 from bot.core.dialog import table
 from bot.core.dialog.context import Context, Dependencies, snapshot, stamp
+from bot.core.errors import StorageUnavailable
 from bot.core.i18n import texts_for
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.language import Lang, choose_lang, detect_script, lang_from_code
@@ -53,8 +54,16 @@ class Assistant:
         self.deps = Dependencies(residents=residents, clock=clock, extras=extras or {})
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Everything the bot answers to one message (possibly also to other people, with ``Reply.to`` set)."""
-        state = await self.deps.residents.load_state(incoming.user)
+        """Everything the bot answers to one message (possibly also to other people, with ``Reply.to`` set).
+
+        When storage fails (``StorageUnavailable``: disk full, damaged file) the bot degrades honestly: questions
+        are still answered from the loaded knowledge base, and a step that had to store something (a submission,
+        a rating, a flow's progress) is refused with "please try again later" — never acknowledged."""
+        try:
+            state = await self.deps.residents.load_state(incoming.user)
+        except StorageUnavailable as failed:
+            log.error("cannot read %s's state, answering without it: %s", incoming.user, failed)
+            state = ResidentState(user=incoming.user)
         before = snapshot(state, state.loaded_data)  # the text the store parsed ``data`` from, if it has one
         trigger, arg = trigger_of(incoming)
         lang = self._language(incoming, state)
@@ -73,13 +82,24 @@ class Assistant:
             from bot.core.dialog import qa  # noqa: PLC0415
             replies = qa.stale(ctx) if trigger.startswith("action:") else await qa.unknown_command(ctx)
         else:
-            replies = await row.handler(ctx)
+            try:
+                replies = await row.handler(ctx)
+            except StorageUnavailable as failed:  # what it had to store was not stored: say so, move nobody
+                log.error("storage failed during %s for %s: %s", trigger, incoming.user, failed)
+                return [Reply(html=ctx.t("storage_unavailable"))]
             if ctx.state.state != before[0] and ctx.state.state not in row.goes_to:
                 raise InvalidTransition(f"{row.handler.__name__} moved {before[0]!r} → {ctx.state.state!r}")
         after = snapshot(state)
         if after != before and after != ctx.saved:  # ``saved``: a handler's write stored it (``saving_state``)
             stamp(state, self.deps.clock())
-            await self.deps.residents.save_state(state, after[3])
+            try:
+                await self.deps.residents.save_state(state, after[3])
+            except StorageUnavailable as failed:
+                log.error("cannot save %s's state: %s", incoming.user, failed)
+                # An answer needs nothing stored; a step into, through or out of a flow, or a setting, is only
+                # real once it is saved.
+                if state.state != "idle" or before[0] != "idle" or state.language != before[1]:
+                    return [Reply(html=ctx.t("storage_unavailable"))]
         return replies
 
     def _language(self, incoming: Incoming, state: ResidentState) -> Lang:

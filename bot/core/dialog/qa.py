@@ -11,6 +11,7 @@ from html import escape
 
 from bot.core.dialog import render
 from bot.core.dialog.context import Context
+from bot.core.errors import StorageUnavailable
 from bot.core.feedback import buttons as feedback_buttons
 from bot.core.i18n import texts_for
 from bot.core.language import LANGS
@@ -118,16 +119,23 @@ async def none_of_these(ctx: Context) -> list[Reply]:
     asked = ctx.data.get("last_question")
     if not asked:
         return stale(ctx)
-    await _record_unanswered(ctx, asked, "none_of_these", ctx.data.get("nearest"))
+    recorded = await _record_unanswered(ctx, asked, "none_of_these", ctx.data.get("nearest"))
     ctx.goto("idle", feedback_buttons.case_draft(asked))
-    return [Reply(html=ctx.t("none_recorded"), buttons=feedback_buttons.case_rows(ctx), replace=True)]
+    # "Noted for staff" only when it was: with storage failing the resident is told it was not.
+    return [Reply(html=ctx.t("none_recorded" if recorded else "none_not_recorded"),
+                  buttons=feedback_buttons.case_rows(ctx), replace=True)]
 
 
-async def _record_unanswered(ctx: Context, text: str, reason: str, nearest: str | None) -> None:
-    await ctx.deps.residents.record_unanswered(UnansweredQuestion(
-        question=text[:UNANSWERED_MAX_CHARS], reason=reason, language=ctx.lang, nearest_id=nearest,
-        asked_at=ctx.deps.clock(),
-    ))
+async def _record_unanswered(ctx: Context, text: str, reason: str, nearest: str | None) -> bool:
+    """Keep the question for staff; False when storage failed (the resident still gets their reply)."""
+    try:
+        await ctx.deps.residents.record_unanswered(UnansweredQuestion(
+            question=text[:UNANSWERED_MAX_CHARS], reason=reason, language=ctx.lang, nearest_id=nearest,
+            asked_at=ctx.deps.clock(), user=ctx.incoming.user,
+        ))
+    except StorageUnavailable:
+        return False
+    return True
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

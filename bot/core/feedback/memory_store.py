@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
-from bot.core.ports import ResidentState, ResidentStore
+from bot.core.feedback.privacy import typed_by_resident
+from bot.core.ports import ERASED, ResidentState, ResidentStore
 
 
 @dataclasses.dataclass
@@ -138,11 +139,18 @@ class MemoryFeedbackStore:
     async def votes(self, since: datetime | None = None) -> list[HelpfulVote]:
         return [v for v in self._votes if since is None or v.voted_at >= since]
 
-    async def forget(self, user: str, tokens: Iterable[str] = ()) -> int:
+    async def forget(self, user: str, tokens: Iterable[str] = (),
+                     typed_questions: Mapping[str, Collection[str]] | None = None) -> int:
         mine = [ref for ref, u in self._links.items() if u == user]
         for ref in mine:
             del self._links[ref]
             self._contacts.pop(ref, None)
+            row = self._rows[ref]
+            s = row.submission
+            answers = tuple(dataclasses.replace(a, value=ERASED)
+                            if typed_by_resident(s.consultation_id, a.question_id, a.value, typed_questions) else a
+                            for a in s.answers)
+            row.submission = dataclasses.replace(s, answers=answers, text=ERASED if s.text is not None else None)
         for token in tokens:
             self._tokens.pop(token, None)
         return len(mine)

@@ -3,7 +3,7 @@ implement it and pass the same contract tests (``tests/contracts/``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Protocol, Sequence
+from typing import Collection, Iterable, Mapping, Protocol, Sequence
 
 from bot.core.errors import CoreError
 from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, Status, Submission
@@ -73,9 +73,12 @@ class FeedbackStore(Protocol):
 
     async def votes(self, since: datetime | None = None) -> list[HelpfulVote]: ...
 
-    async def forget(self, user: str, tokens: Iterable[str] = ()) -> int:
-        """Delete the resident's contact details and participation ``tokens`` and unlink their submissions (which
-        stay, anonymous, for statistics); returns how many were unlinked."""
+    async def forget(self, user: str, tokens: Iterable[str] = (),
+                     typed_questions: Mapping[str, Collection[str]] | None = None) -> int:
+        """Delete the resident's contact details and participation ``tokens``, replace the text they typed in their
+        linked submissions (a case's text; answers ``privacy.typed_by_resident`` calls typed, given
+        ``typed_questions``) with ``ERASED``, and unlink their submissions (which stay, anonymous, for statistics);
+        returns how many were unlinked."""
         ...
 
     async def submissions(self, since: datetime | None = None, consultation_id: str | None = None, *,

@@ -7,6 +7,7 @@ number) is already durable.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict, deque
 from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -16,20 +17,25 @@ from bot.core.feedback import views
 from bot.core.feedback.model import STATUSES, Consultation, HelpfulVote, NewSubmission, Status, Submission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference, FeedbackStore
 from bot.core.feedback.privacy import participation_token
-from bot.core.feedback.references import RandomBelow
+from bot.core.feedback.references import RandomBelow, draw_reference, is_bearer, normalize
 from bot.core.feedback.survey import InvalidAnswer, collect
 from bot.core.i18n import texts_for
 from bot.core.language import LANGS
 from bot.core.messages import Reply
-from bot.core.ports import ResidentState, ResidentStore
+from bot.core.ports import MAX_STORED_INT, ResidentState, ResidentStore
 
 #: A resident may send one unanswered question to staff per this interval.
 CASE_COOLDOWN = timedelta(minutes=10)
 CASE_MAX_CHARS = 1000
 CONTACT_MAX_CHARS = 100
 REPLY_MAX_CHARS = 3000
-#: Draws of a fresh reference number before giving up; six random digits make even one collision rare.
+#: Draws of a fresh reference number before giving up; 80 random bits make even one collision unheard of.
 REFERENCE_ATTEMPTS = 8
+#: ``/mystatus NUMBER`` of numbers that show nothing: at most this many per resident per ``LOOKUP_WINDOW``.
+LOOKUP_MISSES = 10
+LOOKUP_WINDOW = timedelta(hours=1)
+#: Residents whose misses are remembered (least recently missing forgotten first); in memory, so a restart forgets.
+LOOKUP_RESIDENTS = 10_000
 
 
 class UnknownReference(CoreError):
@@ -52,11 +58,13 @@ class FeedbackService:
         self.clock = clock
         self._random = random_digits or RandomBelow()  # ``secrets.randbelow``'s randomness, see ``references``
         self._also_forget = tuple(also_forget)
+        self._misses: OrderedDict[str, deque[datetime]] = OrderedDict()  # user → times of look-ups that missed
 
     # --- references -----------------------------------------------------------------------------------------
     def new_reference(self) -> str:
-        """``FB-`` + today's date + six random digits: readable on the phone, not guessable from the previous one."""
-        return f"FB-{self.clock():%Y%m%d}{self._random(1_000_000):06d}"
+        """``FB-XXXX-XXXX-XXXX-XXXX``: 80 random bits in Crockford base32 (``references``), readable on a phone and
+        as hard to guess as a password, because for an unlinked submission the number alone shows it."""
+        return draw_reference(self._random)
 
     async def _add(self, build: Callable[[str], NewSubmission], state: ResidentState | None = None) -> str:
         for _ in range(REFERENCE_ATTEMPTS):
@@ -188,23 +196,56 @@ class FeedbackService:
         submission (an old or forged button)."""
         if score not in range(1, 6):
             raise InvalidAnswer("fb.invalid_scale")
+        if not 0 < reply_id <= MAX_STORED_INT:  # a forged button: no reply has that id
+            return False
         return await self.store.rate(user, reply_id, score, self.clock())
 
     async def mine(self, user: str, limit: int = 10) -> list[Submission]:
         return await self.store.for_user(user, limit)
 
     async def lookup(self, reference: str) -> Submission | None:
-        return await self.store.get(reference.strip().upper())
+        """Staff's look-up: any stored number, however typed."""
+        return await self.store.get(normalize(reference) or reference.strip().upper())
+
+    async def look_up_for(self, user: str, typed: str) -> Submission | None:
+        """``/mystatus NUMBER``: the submission the resident may see under that number — a linked one only by its
+        own resident; an unlinked one (anonymous, forgotten) only by a full-strength number, never a legacy short
+        one. A resident whose look-ups missed ``LOOKUP_MISSES`` times in ``LOOKUP_WINDOW`` gets
+        ``LimitExceeded("fb.lookup_limit")`` until the oldest miss is that old."""
+        now = self.clock()
+        misses = self._misses.get(user)
+        if misses is not None:
+            while misses and now - misses[0] >= LOOKUP_WINDOW:
+                misses.popleft()
+            if len(misses) >= LOOKUP_MISSES:
+                wait = misses[0] + LOOKUP_WINDOW - now
+                raise LimitExceeded("fb.lookup_limit", minutes=max(1, math.ceil(wait.total_seconds() / 60)))
+        reference = normalize(typed)
+        submission = await self.store.get(reference) if reference is not None else None
+        if submission is not None and (
+                not (submission.linked or is_bearer(submission.reference))
+                or submission.linked and submission.reference not in
+                {s.reference for s in await self.store.for_user(user, limit=1000)}):
+            submission = None  # to anyone else the number does not exist
+        if submission is None:
+            self._misses.setdefault(user, deque()).append(now)
+            self._misses.move_to_end(user)
+            while len(self._misses) > LOOKUP_RESIDENTS:
+                self._misses.popitem(last=False)
+        return submission
 
     async def vote(self, entry_id: str, helpful: bool, language: str) -> None:
         await self.store.record_vote(HelpfulVote(entry_id, helpful, language, self.clock()))
 
-    async def forget_me(self, user: str, consultation_ids: Iterable[str]) -> int:
-        """``/forget_me``: delete the resident's contact details and participation tokens, unlink their
-        submissions, delete what other features keep (``also_forget``) and their dialog state; returns how many
-        submissions were unlinked."""
+    async def forget_me(self, user: str, consultation_ids: Iterable[str],
+                        typed_questions: Mapping[str, Sequence[str]] | None = None) -> int:
+        """``/forget_me``: delete the resident's contact details and participation tokens, erase the text they
+        typed (case text, typed answers of their linked submissions — ``typed_questions``: consultation id → ids
+        of its text questions, see ``privacy.typed_by_resident`` — and, through the resident store, their
+        unanswered questions), unlink their submissions, delete what other features keep (``also_forget``) and
+        their dialog state; returns how many submissions were unlinked."""
         tokens = [participation_token(user, cid, self.salt) for cid in consultation_ids]
-        unlinked = await self.store.forget(user, tokens)
+        unlinked = await self.store.forget(user, tokens, typed_questions)
         for forget in self._also_forget:
             await forget(user)
         await self.residents.forget(user)

@@ -2,17 +2,16 @@
 be used in the middle of any flow."""
 from __future__ import annotations
 
-import re
 from html import escape
 
 from bot.core.dialog import qa
 from bot.core.dialog.context import Context
 from bot.core.feedback import actions as A
 from bot.core.feedback import views
+from bot.core.errors import LimitExceeded
 from bot.core.feedback.buttons import service_of
+from bot.core.feedback.references import ANY_REFERENCE as REFERENCE
 from bot.core.messages import Reply
-
-REFERENCE = re.compile(r"FB-\d{8,20}")
 
 
 async def my_status(ctx: Context) -> list[Reply]:
@@ -22,14 +21,14 @@ async def my_status(ctx: Context) -> list[Reply]:
     if service is None:
         return [Reply(html=ctx.t("fb.unavailable"))]
     typed = ctx.arg.strip()
-    wanted = typed.upper()  # "fb-2026…" typed in lower case is the same number
-    if not wanted:
+    if not typed:
         return [views.status_reply(ctx.knowledge.kb, await service.mine(ctx.incoming.user), ctx.t, ctx.lang)]
-    submission = await service.lookup(wanted) if REFERENCE.fullmatch(wanted) else None
-    if submission is not None and submission.linked:
-        # A linked submission is shown only to its own resident; to anyone else the number does not exist.
-        mine = {s.reference for s in await service.mine(ctx.incoming.user, limit=1000)}
-        submission = submission if submission.reference in mine else None
+    try:
+        # Lower case, spaces, and I/L/O for 1/0 are the same number; a linked submission is shown only to its own
+        # resident, an unlinked one only by a full-strength number; misses are limited per resident.
+        submission = await service.look_up_for(ctx.incoming.user, typed)
+    except LimitExceeded as limited:
+        return [Reply(html=ctx.t(limited.text_key, **limited.params))]
     if submission is None:
         return [Reply(html=ctx.t("fb.status_not_found", reference=escape(typed[:40])))]
     return [Reply(html=views.submission_lines(ctx.knowledge.kb, submission, ctx.t, ctx.lang, full=True))]
@@ -66,5 +65,7 @@ async def forget(ctx: Context) -> list[Reply]:
         return [Reply(html=ctx.t("fb.forget_kept"), replace=True)]
     if ctx.arg != A.YES:
         return qa.stale(ctx)
-    count = await service.forget_me(ctx.incoming.user, [c.id for c in ctx.knowledge.kb.consultations])
+    consultations = ctx.knowledge.kb.consultations
+    typed = {c.id: [q.id for q in c.questions if q.type == "text"] for c in consultations}
+    count = await service.forget_me(ctx.incoming.user, [c.id for c in consultations], typed)
     return [Reply(html=ctx.t("fb.forgotten", count=count), replace=True)]

@@ -15,6 +15,9 @@ from typing import Any, Callable, Iterable
 import yaml
 
 from bot.core.errors import KnowledgeBaseInvalid, Problem
+from bot.core.knowledge.limits import (
+    MAX_FILE_BYTES, MAX_TOTAL_BYTES, aliases_fit, check_sizes, mb,
+)
 from bot.core.knowledge.model import (
     BUILTIN_CATEGORIES, Category, Contact, Entry, KnowledgeBase, Location, RegressionCase, Text,
 )
@@ -152,12 +155,14 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
     root = Path(directory)
     problems: list[Problem] = []
     items: dict[str, list[Any]] = {key: [] for key in SECTIONS}
+    budget = [MAX_TOTAL_BYTES]  # bytes the remaining files may still take
     for path in _knowledge_files(root, problems):
         report = Report(str(root / path.name), problems)
-        node = _read(path, report)
+        node = _read(path, report, budget)
         for key, value_node in _sections(node, report) if node is not None else ():
             items[key].extend(SECTIONS[key].parse(value_node, report))
     _check_across_files(items, problems)
+    check_sizes(items["entries"], problems)
     if problems:
         raise KnowledgeBaseInvalid(problems)
     return KnowledgeBase(
@@ -182,6 +187,7 @@ def _knowledge_files(root: Path, problems: list[Problem]) -> list[Path]:
         return []
     # Dot files are editor backups and lock files (".#services.yaml"), never knowledge.
     files = sorted(p for p in root.glob("*.yaml") if p.is_file() and not p.name.startswith("."))
+    files = [p for p in files if _inside(root, p, problems)]
     if not files:
         misnamed = sorted(p.name for p in root.glob("*.yml"))
         hint = f" (rename {', '.join(misnamed)} to end in .yaml)" if misnamed else ""
@@ -189,19 +195,42 @@ def _knowledge_files(root: Path, problems: list[Problem]) -> list[Path]:
     return files
 
 
-def _read(path: Path, report: Report) -> yaml.Node | None:
+def _inside(root: Path, path: Path, problems: list[Problem]) -> bool:
+    """Whether ``path`` (a symbolic link resolved) lies inside the knowledge directory. A file outside it is
+    refused unread, so nothing of it (e.g. ``/etc/passwd``, a ``.env`` with the bot's token) can reach staff,
+    residents or the audit log in an error message."""
+    if path.resolve().is_relative_to(root.resolve()):
+        return True
+    problems.append(Problem(str(root / path.name), 0, "is a link to a file outside the knowledge directory; "
+                                                      "not read (copy the file into the directory instead)"))
+    return False
+
+
+def _read(path: Path, report: Report, budget: list[int]) -> yaml.Node | None:
+    limit = min(MAX_FILE_BYTES, budget[0])
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:  # never more than the limit and one byte is read, whatever its size
+            raw = file.read(limit + 1)
     except OSError as error:
         report.error(0, f"cannot read this file ({error.strerror})")
         return None
+    if len(raw) > limit:
+        if limit == MAX_FILE_BYTES:
+            report.error(0, f"larger than {mb(MAX_FILE_BYTES)}, the most a knowledge file may hold; not read "
+                            "(split it into several files)")
+        else:
+            report.error(0, f"the knowledge directory holds more than {mb(MAX_TOTAL_BYTES)} of files; "
+                            "not read")
+        return None
+    budget[0] -= len(raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         report.error(raw.count(b"\n", 0, error.start) + 1, "not UTF-8 text: save the file as UTF-8")
         return None
     try:
-        return compose(text)
+        node = compose(text)
+        return node if node is None or aliases_fit(node, report) else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
