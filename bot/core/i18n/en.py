@@ -20,6 +20,7 @@ TEXTS: dict[str, str] = {
     "unsupported": "I can read text, buttons and locations. Please type your question, or send /menu to browse.",
     "empty_text": "Please type your question, e.g. \"library opening hours\".",
     "stale_button": "That button is out of date; please choose again.",
+    "console.no_button": "There is no button {number}: type a number from 1 to {count}, or type your question.",
     "cancelled": "OK, cancelled. Ask me anything any time.",
     "nothing_to_cancel": "There is nothing to cancel. Just type a question.",
     "reminder": "You have an unfinished step (such as a survey). Reply to continue, or send /cancel to stop.",

@@ -20,6 +20,7 @@ TEXTS: dict[str, str] = {
     "unsupported": "我只看得懂文字、按钮和位置。请用文字输入您的问题，或输入 /menu 浏览分类。",
     "empty_text": "请输入您想问的问题，例如“低保怎么申请”。",
     "stale_button": "这个按钮已经过期了，请重新选择。",
+    "console.no_button": "没有按钮 {number}：请输入 1 到 {count} 的数字，或直接输入问题。",
     "cancelled": "好的，已取消。有需要随时再问我。",
     "nothing_to_cancel": "当前没有进行中的步骤。有问题可以直接输入。",
     "reminder": "您还有一个步骤没完成（例如问卷）。直接回复即可继续，或输入 /cancel 结束。",
