@@ -308,6 +308,12 @@ async def test_anonymous_consultation_is_never_linked_to_the_resident(world):
     assert await world.feedback.reply(reference, "感謝意見，醫療救助另有政策。") == []
     await r.say(f"/mystatus {reference.lower()}")
     assert "醫療救助另有政策" in r.text
+    # typed the way people type it: no dash, any case, full-width characters, a space instead of the dash
+    digits = reference[3:]
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in digits)
+    for typed in (f"fb{digits}", f"Fb {digits}", f"ＦＢ－{full_width}", f"FB{full_width}"):
+        await r.say(f"/mystatus {typed}")
+        assert "醫療救助另有政策" in r.text, typed
     # answering twice is refused, without knowing which submission was theirs
     await r.say("/feedback")
     assert "✅ 低保意見（匿名）" in r.buttons()

@@ -18,7 +18,7 @@ from bot.core.feedback.buttons import service_of
 from bot.core.feedback.model import Status, Submission
 from bot.core.feedback.service import REPLY_MAX_CHARS, FeedbackService, UnknownReference
 from bot.core.feedback.survey import InvalidAnswer
-from bot.core.feedback.tracking import REFERENCE
+from bot.core.feedback.tracking import REFERENCE, normalize_reference
 from bot.core.messages import Button, Reply
 from bot.core.staff import review as R
 from bot.core.staff.tools import StaffTools
@@ -39,7 +39,7 @@ async def begin(ctx: Context) -> list[Reply]:
         return [Reply(html=ctx.t("review.unavailable"))]
     if ctx.state.state == REPLY_STATE:
         ctx.goto(IDLE, {})
-    wanted = ctx.arg.strip().upper()
+    wanted = normalize_reference(ctx.arg) if ctx.arg.strip() else ""
     if wanted:
         if not REFERENCE.fullmatch(wanted):
             return [Reply(html=ctx.t("review.usage"))]

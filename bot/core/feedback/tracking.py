@@ -3,6 +3,7 @@ be used in the middle of any flow."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from html import escape
 
 from bot.core.dialog import qa
@@ -13,6 +14,18 @@ from bot.core.feedback.buttons import service_of
 from bot.core.messages import Reply
 
 REFERENCE = re.compile(r"FB-\d{8,20}")
+#: What residents type for the dash (or leave out): hyphens and dashes of every width, spaces, underscores.
+_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015\u2212\u30fc\uff0d]+")
+
+
+def normalize_reference(typed: str) -> str:
+    """``fb20261206152105``, ``ＦＢ－２０２６…``, ``Fb 2026…`` → ``FB-20261206152105``: the number as stored.
+    Anything that is not FB and digits comes back upper-cased, for the caller to find no match."""
+    folded = unicodedata.normalize("NFKC", typed).strip().upper()
+    compact = _SEPARATORS.sub("", folded)
+    if compact.startswith("FB") and compact[2:].isdigit():
+        return f"FB-{compact[2:]}"
+    return folded
 
 
 async def my_status(ctx: Context) -> list[Reply]:
@@ -22,7 +35,7 @@ async def my_status(ctx: Context) -> list[Reply]:
     if service is None:
         return [Reply(html=ctx.t("fb.unavailable"))]
     typed = ctx.arg.strip()
-    wanted = typed.upper()  # "fb-2026…" typed in lower case is the same number
+    wanted = normalize_reference(typed)  # "fb2026…", full-width digits: the same number
     if not wanted:
         return [views.status_reply(ctx.knowledge.kb, await service.mine(ctx.incoming.user), ctx.t, ctx.lang)]
     submission = await service.lookup(wanted) if REFERENCE.fullmatch(wanted) else None
