@@ -99,8 +99,8 @@ async def test_review_walks_the_waiting_items_oldest_first_with_readable_answers
 
     first = await staff.say("/review")
     card = text_of(first)
-    # Anonymous submissions are stored at 00:00 of their day, so the anonymous one comes first.
-    assert dibao in card and "低保意見（匿名）" in card and "2026-11-26 ·" in card
+    # Anonymous submissions are stored to the hour (17:35 → 17:00), so the anonymous one comes first.
+    assert dibao in card and "低保意見（匿名）" in card and "2026-11-26 17:00 ·" in card
     assert "您家領取低保嗎？" in card and "→ 沒有申請" in card and "低保金夠用嗎" not in card, "not asked"
     assert "匿名或居民已解除關聯" in card and "（待處理 3 項）" in card
     assert labels_of(first) == ["🔎 標為處理中", "💬 回覆", "✔️ 結案", "⏭ 下一項"]

@@ -59,11 +59,7 @@ async def waiting_after(store: FeedbackStore, current: Submission) -> QueueItem 
 
 
 def local_time(kb: KnowledgeBase, submission: Submission) -> str:
-    """When it arrived, in district time. Anonymous consultations keep only the day (stored as 00:00 UTC), so
-    only that date is shown."""
-    consultation = next((c for c in kb.consultations if c.id == submission.consultation_id), None)
-    if consultation is not None and consultation.anonymous:
-        return submission.created_at.date().isoformat()
+    """When it arrived, in district time (anonymous consultations are stored to the hour: ``HH:00``)."""
     return submission.created_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
 
 

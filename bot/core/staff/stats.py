@@ -3,8 +3,8 @@ unanswered questions to the numbers the charts draw, plus ``gather`` that reads 
 
 Drawing is elsewhere (``bot.reports.charts``, behind the ``ChartRenderer`` port), so these stay plain data,
 unit-tested without matplotlib. Weeks start on Monday in district time (UTC+8). Reply time is from a submission's
-arrival to its first staff reply; anonymous submissions keep only their day (00:00 UTC), so theirs reads long by
-up to a day.
+arrival to its first staff reply; anonymous submissions are stored to the hour, so theirs reads long by less than
+an hour.
 """
 from __future__ import annotations
 
