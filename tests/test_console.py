@@ -109,3 +109,12 @@ def test_the_console_says_which_database_it_uses(tmp_path):
     assert f"Database: {(tmp_path / 'bot.sqlite3').resolve()}" in done.stderr
     done = run_bot(["--memory"], "", tmp_path=tmp_path)
     assert "Database: in memory" in done.stderr
+
+
+def test_the_console_finds_nearby_facilities_by_name_or_point_since_it_cannot_share_a_location(tmp_path):
+    done = run_bot(["--memory"], "/help\n/near 沿河\n/near 32.0,118.7\n/near 火星\n", tmp_path=tmp_path)
+    text = done.stdout
+    assert "/near 沿河" in text, "/help says how to do it without sharing a location"
+    assert "離您最近的社區設施" in text and "[1] 沿河社區圖書室 · 10 公尺" in text
+    assert text.count("離您最近的社區設施") == 2, "a typed point works too"
+    assert "找不到「火星」" in text

@@ -141,7 +141,11 @@ def _distance_text(ctx: Context, km: float) -> str:
 async def nearby(ctx: Context) -> list[Reply]:
     """A shared location: the nearest facilities with distances; tapping one shows its answer and venue."""
     assert ctx.incoming.location is not None
-    lat, lon = ctx.incoming.location
+    return nearby_at(ctx, *ctx.incoming.location)
+
+
+def nearby_at(ctx: Context, lat: float, lon: float) -> list[Reply]:
+    """The nearest facilities to a point (a shared location, or ``/near``)."""
     places = sorted(
         ((_distance_km(lat, lon, e.location.lat, e.location.lon), e)
          for e in ctx.knowledge.kb.entries if e.location),

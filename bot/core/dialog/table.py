@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from bot.core.dialog import announce, qa, review, staff, stats, subscribe
+from bot.core.dialog import announce, near, qa, review, staff, stats, subscribe
 from bot.core.dialog.context import Context
 from bot.core.feedback import cases, pause, tracking
 from bot.core.feedback import flow as fb
@@ -50,6 +50,7 @@ TABLE: tuple[Transition, ...] = (
     Transition(ANY, "action:cat", qa.category_page, (IDLE,), doc="a page of a category's entries"),
     Transition(ANY, "action:e", qa.show_entry, (IDLE,), doc="an entry's answer"),
     Transition(ANY, "location", qa.nearby, doc="nearest facilities"),
+    Transition(ANY, "command:near", near.near, doc="nearest facilities to a place name or LAT,LON (no location)"),
     Transition(ANY, "unsupported", qa.unsupported, doc="stickers, photos, voice …"),
     # --- idle: questions ---------------------------------------------------------------------------------------
     Transition(IDLE, "text", qa.question, (IDLE,), doc="answer, 'did you mean' buttons, or not found"),

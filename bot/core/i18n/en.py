@@ -7,7 +7,7 @@ TEXTS: dict[str, str] = {
         "<b>I can help you:</b>\n"
         "• type a question about community services, schools, public facilities and benefit policies\n"
         "• /menu browse by category\n"
-        "• share your location to find community facilities nearby\n"
+        "• share your location, or type /near Yanhe (a community or facility) or /near LAT,LON, to find community facilities nearby\n"
         "• /language switch language (繁體／简体／English)\n"
         "• /feedback tell the district what you think of its benefit policies; /mystatus see your submissions and replies\n"
         "• /subscribe get the district's announcements; /unsubscribe stop them\n"
@@ -53,6 +53,8 @@ TEXTS: dict[str, str] = {
     "nearby_title": "Community facilities nearest to you:",
     "nearby_item": "{title} (about {distance})",
     "nearby_none": "No community facility within {radius} km.",
+    "near.usage": "Add a community or facility name after /near, e.g. /near Yanhe, or a point, e.g. /near 32.04,118.78.",
+    "near.not_found": "I could not find “{place}”. Try a community name (e.g. Yanhe, Mingyuan) or a point, e.g. /near 32.04,118.78.",
     "distance_m": "{value} m",
     "distance_km": "{value} km",
     # --- language ------------------------------------------------------------------------------------------------

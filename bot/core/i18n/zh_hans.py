@@ -7,7 +7,7 @@ TEXTS: dict[str, str] = {
         "<b>我可以帮您：</b>\n"
         "• 直接输入问题，查社区服务、学校、公共设施和惠民政策\n"
         "• /menu 按分类浏览\n"
-        "• 分享位置，找附近的社区设施\n"
+        "• 分享位置，或输入 /near 沿河（社区或设施名称）、/near 纬度,经度，找附近的社区设施\n"
         "• /language 切换语言（繁體／简体／English）\n"
         "• /feedback 对惠民政策提意见；/mystatus 查看我的意见和回复\n"
         "• /subscribe 订阅社区通知；/unsubscribe 取消订阅\n"
@@ -53,6 +53,8 @@ TEXTS: dict[str, str] = {
     "nearby_title": "离您最近的社区设施：",
     "nearby_item": "{title}（约 {distance}）",
     "nearby_none": "附近 {radius} 公里内没有找到社区设施。",
+    "near.usage": "请在 /near 后面加上社区或设施名称，例如 /near 沿河；或坐标，例如 /near 32.04,118.78。",
+    "near.not_found": "找不到「{place}」。请试试社区名称（例如 沿河、明园）或坐标，例如 /near 32.04,118.78。",
     "distance_m": "{value} 米",
     "distance_km": "{value} 公里",
     # --- language ------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ TEXTS: dict[str, str] = {
         "<b>我可以幫您：</b>\n"
         "• 直接輸入問題，查社區服務、學校、公共設施和惠民政策\n"
         "• /menu 按分類瀏覽\n"
-        "• 分享位置，找附近的社區設施\n"
+        "• 分享位置，或輸入 /near 沿河（社區或設施名稱）、/near 緯度,經度，找附近的社區設施\n"
         "• /language 切換語言（繁體／简体／English）\n"
         "• /feedback 對惠民政策提意見；/mystatus 查看我的意見和回覆\n"
         "• /subscribe 訂閱社區通知；/unsubscribe 取消訂閱\n"
@@ -53,6 +53,8 @@ TEXTS: dict[str, str] = {
     "nearby_title": "離您最近的社區設施：",
     "nearby_item": "{title}（約 {distance}）",
     "nearby_none": "附近 {radius} 公里內沒有找到社區設施。",
+    "near.usage": "請在 /near 後面加上社區或設施名稱，例如 /near 沿河；或座標，例如 /near 32.04,118.78。",
+    "near.not_found": "找不到「{place}」。請試試社區名稱（例如 沿河、明園）或座標，例如 /near 32.04,118.78。",
     "distance_m": "{value} 公尺",
     "distance_km": "{value} 公里",
     # --- language ------------------------------------------------------------------------------------------------
