@@ -159,7 +159,8 @@ def nearby_at(ctx: Context, lat: float, lon: float) -> list[Reply]:
     for km, entry in near:
         title = render.text_of(entry.title, ctx.lang)
         lines.append("• " + ctx.t("nearby_item", title=escape(title), distance=_distance_text(ctx, km)))
-        rows.append((Button(render.label(f"{title} · {_distance_text(ctx, km)}"), render.entry_action(entry.id)),))
+        short = render.button_title(entry, ctx.lang)
+        rows.append((Button(render.label(f"{short} · {_distance_text(ctx, km)}"), render.entry_action(entry.id)),))
     return [Reply(html="\n".join(lines), buttons=tuple(rows))]
 
 

@@ -45,6 +45,8 @@ ENTRY = Mapping(noun="entry", description="One thing residents ask about, and th
     Field("category", Str(pattern=ID_PATTERN, pattern_hint=ID_HINT, known=BUILTIN_CATEGORIES), required=True,
           description="services, facilities, schools, policies, or a category declared under `categories`."),
     Field("title", LocalizedText(), required=True, description="Short name shown to residents." + _LOCALIZED),
+    Field("short", LocalizedText(), description="Button label where the title is too long for one (over 22 Chinese "
+          "characters or 44 letters); give only the languages that need it." + _LOCALIZED),
     Field("questions", ListOf(Str(), min_items=1, unique=True, item_noun="question"), required=True,
           description="One or more ways residents ask for this (any script, any language)."),
     Field("answer", LocalizedText(), required=True, description="The bot's answer; never empty." + _LOCALIZED),
@@ -319,6 +321,7 @@ def _entry(r: Record) -> Entry:
         location=Location(float(location["lat"]), float(location["lon"])) if location else None,
         community=_optional_text(r.get("community")),
         source=_optional_text(r.get("source")),
+        short=_optional_text(r.get("short")),
         updated=r.get("updated"),
         related=tuple(r.get("related", ())),
         consultation=r.get("consultation"),
