@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from bot import runtime
 from bot.app import build_services
@@ -29,11 +31,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, file: Path | None = None) -> None:
+    """Log lines to stderr, or to ``file`` (the console chat in a terminal, where stderr would land among the
+    conversation)."""
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        **({"filename": file, "encoding": "utf-8"} if file is not None else {}))
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def console_log_file(settings: Settings, stderr_is_terminal: bool) -> Path | None:
+    """Where the console chat logs: a file beside the database when stderr is the same terminal as the chat (a
+    warning printed there reads as part of the conversation), else stderr (None), which the caller redirected."""
+    return settings.db_path.parent / "console.log" if stderr_is_terminal else None
+
+
+def console_banner(settings: Settings, memory: bool, log_file: Path | None) -> str:
+    """The first line of a console session (on stderr): which database it reads and writes, and where logs go."""
+    where = ("in memory (--memory): nothing is kept after /quit" if memory
+             else f"{settings.db_path.resolve()} (BOT_DB)")
+    return f"Database: {where}" + (f"; log: {log_file}" if log_file is not None else "")
 
 
 async def run_console(services, staff: bool = False) -> int:
@@ -46,6 +66,12 @@ async def run_console(services, staff: bool = False) -> int:
         await services.close()
 
 
+def _silence_stdout() -> None:
+    # Python flushes stdout once more at exit; pointing it at /dev/null keeps that flush from raising again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -56,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.kb:
         settings = replace(settings, knowledge_dir=settings.knowledge_dir_for(args.kb))
     console = args.console or not settings.telegram_enabled
-    configure_logging(settings.log_level if not console else "WARNING")
+    log_file = console_log_file(settings, sys.stderr.isatty()) if console else None
+    configure_logging(settings.log_level if not console else "WARNING", log_file)
+    if console:
+        print(console_banner(settings, args.memory, log_file), file=sys.stderr)
     try:
         services = build_services(settings, in_memory=console and args.memory)
     except KnowledgeBaseInvalid as invalid:
@@ -78,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return asyncio.run(run_console(services, staff=args.staff))
         except KeyboardInterrupt:
+            return 0
+        except BrokenPipeError:  # the reader left (``| head -5``): nobody to talk to, so no traceback either
+            _silence_stdout()
             return 0
     from bot.adapters.telegram import run  # noqa: PLC0415 - the console never needs python-telegram-bot
 

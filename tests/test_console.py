@@ -69,3 +69,52 @@ def test_bad_setting_is_reported_in_plain_words(tmp_path):
     done = run_bot([], "", env_extra={"STAFF_IDS": "alice"}, tmp_path=tmp_path)
     assert done.returncode == 2
     assert "STAFF_IDS" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_a_number_with_no_button_says_so_and_shows_the_buttons_again():
+    chat, out = make_chat()
+    await chat.run(io.StringIO("99\n"))
+    text = out.getvalue()
+    assert "沒有按鈕 99" in text and "高齡津貼" not in text
+    assert text.count("[4] 惠民政策") == 2  # the menu, then again after the wrong number
+
+
+def test_piped_into_head_ends_quietly(tmp_path):
+    # `echo 低保怎么申请 | python run_bot.py | head -5`: the reader leaves early; no BrokenPipeError.
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["BOT_DB"] = str(tmp_path / "bot.sqlite3")
+    done = subprocess.run(f"yes 低保怎么申请 | head -50 | {sys.executable} {ROOT / 'run_bot.py'} | head -5",
+                          shell=True, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert len(done.stdout.splitlines()) == 5
+    assert "BrokenPipeError" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_log_lines_never_appear_in_the_conversation(tmp_path):
+    done = run_bot([], "/announce hello\n低保怎么申请\n", tmp_path=tmp_path)
+    assert "WARNING" not in done.stdout and "staff trigger" not in done.stdout
+    assert "staff trigger" in done.stderr  # on stderr, which a terminal session sends to a file instead
+
+
+def test_in_a_terminal_the_console_logs_to_a_file_beside_the_database(tmp_path):
+    from bot.runner import console_log_file
+    from bot.settings import Settings
+
+    settings = Settings(db_path=tmp_path / "bot.sqlite3")
+    assert console_log_file(settings, stderr_is_terminal=True) == tmp_path / "console.log"
+    assert console_log_file(settings, stderr_is_terminal=False) is None
+
+
+def test_the_console_says_which_database_it_uses(tmp_path):
+    done = run_bot([], "", tmp_path=tmp_path)
+    assert f"Database: {(tmp_path / 'bot.sqlite3').resolve()}" in done.stderr
+    done = run_bot(["--memory"], "", tmp_path=tmp_path)
+    assert "Database: in memory" in done.stderr
+
+
+def test_the_console_finds_nearby_facilities_by_name_or_point_since_it_cannot_share_a_location(tmp_path):
+    done = run_bot(["--memory"], "/help\n/near 沿河\n/near 32.0,118.7\n/near 火星\n", tmp_path=tmp_path)
+    text = done.stdout
+    assert "/near 沿河" in text, "/help says how to do it without sharing a location"
+    assert "離您最近的社區設施" in text and "[1] 沿河社區圖書室 · 10 公尺" in text
+    assert text.count("離您最近的社區設施") == 2, "a typed point works too"
+    assert "找不到「火星」" in text

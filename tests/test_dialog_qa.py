@@ -9,7 +9,7 @@ from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.messages import Incoming
 
-from conftest import small_knowledge_base
+from conftest import ROOT, small_knowledge_base
 from players import button_action, button_labels
 
 USER = "test:1"
@@ -225,3 +225,21 @@ async def test_button_actions_fit_in_telegram_callback_data(assistant):
     assert len(action.encode()) <= 64
     snapshot = KnowledgeSnapshot.build(kb2)
     assert snapshot.resolve(action.partition(":")[2]).id == long_id
+
+
+async def test_no_button_label_of_the_sample_knowledge_base_is_cut_in_any_language():
+    # English titles were cut at 32 characters ("Support for people in extreme p…") while wider Chinese ones were
+    # not: labels are measured in screen columns, and an entry's `short` label is used where a title is too long.
+    from bot.core.dialog.render import BUTTON_LABEL_COLUMNS, button_title, columns, entry_button, label
+    from bot.core.knowledge.loader import load_knowledge
+
+    kb = load_knowledge(ROOT / "knowledge")
+    for entry in kb.entries:
+        for lang in ("zh-Hant", "zh-Hans", "en"):
+            shown = entry_button(entry, lang).label
+            assert not shown.endswith("…") and columns(shown) <= BUTTON_LABEL_COLUMNS, (entry.id, lang, shown)
+    extreme = kb.get("policy-extreme-poverty-support")
+    assert entry_button(extreme, "en").label == "Support for people in extreme poverty"
+    assert button_title(kb.get("policy-shantytown-compensation"), "en") == "Shantytown compensation"
+    assert button_title(kb.get("policy-shantytown-compensation"), "zh-Hant") == "棚戶區改造補償與安置"
+    assert label("長" * 30) == "長" * 21 + "…" and label("x" * 60) == "x" * 43 + "…"

@@ -52,8 +52,8 @@ async def seed(db_path: Path) -> None:
         await store.add(NewSubmission(reference=f"FB-20261102{i:06d}", kind="survey", language="zh-Hant",
                                       created_at=at, consultation_id="jobs", answers=tuple(answers),
                                       user=f"tg:{1000 + i}", contact=text if i == 2 else (CONTACT if i == 3 else None)))
-    day = T0.replace(hour=0, minute=0)
-    await store.add(NewSubmission(reference="FB-20261102900001", kind="survey", language="zh-Hans", created_at=day,
+    hour = T0.replace(minute=0)  # anonymous: stored to the hour
+    await store.add(NewSubmission(reference="FB-20261102900001", kind="survey", language="zh-Hans", created_at=hour,
                                   consultation_id="dibao", participation="token-1",
                                   answers=(Answer("receiving", "receiving", 0), Answer("adequacy", 2, 1),
                                            Answer("comment", "=2+3 低保不够", 2))))
@@ -106,8 +106,7 @@ def database_rows(db: Path, include_contact: bool, consultation: str | None = No
                           "ORDER BY created_at, id", (consultation, consultation)):
         created = datetime.fromisoformat(s["created_at"])
         row = {"reference": s["reference"], "kind": s["kind"], "consultation": s["consultation_id"],
-               "created_at": created.date().isoformat() if s["consultation_id"] == "dibao"
-               else created.astimezone(DISTRICT).strftime("%Y-%m-%d %H:%M:%S"),
+               "created_at": created.astimezone(DISTRICT).replace(tzinfo=None),
                "status": s["status"], "language": s["language"]}
         replies = conn.execute("SELECT r.created_at, g.score FROM feedback_reply r LEFT JOIN feedback_rating g "
                                "ON g.reply_id = r.id WHERE r.submission_id = ? ORDER BY r.id", (s["id"],)).fetchall()
@@ -146,7 +145,13 @@ def spreadsheet_text(value) -> object:
 
 
 def csv_cell(value) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     return "" if value is None else str(spreadsheet_text(value))
+
+
+def json_cell(value) -> object:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else value
 
 
 def xlsx_cell(value) -> object:
@@ -220,7 +225,7 @@ def test_json_keeps_values_exactly_as_stored(cli, data, tmp_path):
     columns = [c["column"] for c in document["codebook"]]
     for got, want in zip(document["submissions"], expected):
         assert list(got) == columns
-        assert got == {column: want.get(column) for column in columns}
+        assert got == {column: json_cell(want.get(column)) for column in columns}
     assert document["submissions"][7]["jobs.note"] == HOSTILE[6], "raw in JSON: no spreadsheet here"
     assert document["filters"] == {"since": None, "consultation": None, "include_contact": False,
                                    "exported_at": document["filters"]["exported_at"]}
@@ -337,3 +342,38 @@ def test_paging_through_the_database_changes_nothing_in_the_file(data, tmp_path,
             assert sheets[0] == sheets[1]
         else:
             assert a.read_bytes() == b.read_bytes()
+
+
+def test_an_anonymous_reply_a_minute_later_reads_as_minutes_and_dates_are_real_excel_dates(tmp_path, monkeypatch,
+                                                                                            capsys):
+    # A resident answers the anonymous survey at 19:06:22 district time; staff reply a minute later.
+    from bot.core.feedback.service import FeedbackService
+    from bot.core.knowledge.service import KnowledgeService
+    from bot.storage.residents import SqliteResidentStore
+
+    kb = write_knowledge(tmp_path / "kb")
+    db = tmp_path / "bot.sqlite3"
+    moment = [datetime(2026, 12, 6, 11, 6, 22, tzinfo=timezone.utc)]
+
+    async def run():
+        database = Database(db)
+        await database.open()
+        service = FeedbackService(SqliteFeedbackStore(database), SqliteResidentStore(database), clock=lambda: moment[0])
+        dibao = next(c for c in KnowledgeService(kb).current.kb.consultations if c.id == "dibao")
+        reference = await service.submit(dibao, {"receiving": "never"}, user="tg:1", language="zh-Hant")
+        moment[0] += timedelta(minutes=1)
+        await service.reply(reference, "收到，謝謝。")
+        await database.close()
+
+    asyncio.run(run())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_DB", str(db))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(kb))
+    assert main(["feedback", "export", "--format", "csv", "--out", "e.csv"]) == 0
+    header, row = read_csv(tmp_path / "e.csv")
+    assert row[header.index("created_at")] == "2026-12-06 19:00:00", "to the hour, same form as every row"
+    assert float(row[header.index("reply_hours")]) < 1, "not 11 hours"
+    assert main(["feedback", "export", "--format", "xlsx", "--out", "e.xlsx"]) == 0
+    cell = load_workbook(tmp_path / "e.xlsx")["submissions"]["D2"]
+    assert cell.is_date and cell.value == datetime(2026, 12, 6, 19, 0)
+    capsys.readouterr()

@@ -224,15 +224,18 @@ def test_the_json_schema_describes_consultations():
 
 def test_sample_labels_fit_on_a_button_with_their_marks(sample):
     """Titles carry "✅ " once answered, multiple-choice options "☑️ "/"⬜ "; nothing may be cut with "…"."""
-    from bot.core.dialog.render import BUTTON_LABEL_MAX
+    from bot.core.dialog.render import BUTTON_LABEL_COLUMNS, button_title, columns
+    from bot.core.i18n import texts_for
 
     too_long = []
     for c in sample.consultations:
         for lang in ("zh-Hant", "zh-Hans", "en"):
-            if len("✅ " + c.title.get(lang)) > BUTTON_LABEL_MAX:
-                too_long.append((c.id, lang, c.title.get(lang)))
+            survey = texts_for(lang)("fb.entry_consultation", title=button_title(c, lang))  # under an answer
+            for text in ("✅ " + button_title(c, lang), survey):
+                if columns(text) > BUTTON_LABEL_COLUMNS:
+                    too_long.append((c.id, lang, text))
             for q in c.questions:
                 mark = "☑️ " if q.type == "multiple" else ""
                 too_long += [(c.id, q.id, o.label.get(lang)) for o in q.options
-                             if len(mark + o.label.get(lang)) > BUTTON_LABEL_MAX]
+                             if columns(mark + o.label.get(lang)) > BUTTON_LABEL_COLUMNS]
     assert too_long == []

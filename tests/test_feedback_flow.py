@@ -145,6 +145,41 @@ async def test_cancel_at_several_steps_saves_nothing(world):
     assert await world.store.submissions() == []
 
 
+async def test_menu_in_the_middle_of_a_survey_asks_and_continuing_keeps_the_answers(world):
+    r = world.resident()
+    await r.say("/feedback")
+    await r.press("就業幫扶")
+    await r.press("高校畢業生")
+    await r.say("/menu")
+    assert "您正在填寫「就業幫扶」" in r.text and "保留" in r.text
+    assert r.buttons() == ["▶️ 繼續填寫", "🏠 離開問卷，打開主選單"]
+    await r.press("繼續填寫")
+    assert "需要哪些幫助" in r.text, "back at the question where the resident was"
+    await r.press("技能培訓")
+    await r.press("完成")
+    await r.press("5 ·")
+    await r.say("/menu")  # at the text question
+    await r.press("繼續填寫")
+    await r.press("⏭")
+    await r.say("/menu")  # at the summary
+    await r.press("繼續填寫")
+    await r.press("確認提交")
+    await r.press("不用了")
+    stored = await world.store.get(r.reference())
+    assert {a.question_id: a.value for a in stored.answers} == {"status": "grad", "help": ("skills",), "rating": 5}
+
+
+async def test_menu_in_the_middle_of_a_survey_can_leave_it_for_the_menu(world):
+    r = world.resident()
+    await r.say("/feedback")
+    await r.press("就業幫扶")
+    await r.press("高校畢業生")
+    await r.say("/menu")
+    replies = await r.press("離開問卷")
+    assert "沒有保存" in replies[0].html and "社區服務" in r.buttons()
+    assert await r.state() == "idle" and await world.store.submissions() == []
+
+
 async def test_invalid_inputs_at_every_step_are_refused_and_move_no_one(world):
     r = world.resident()
     await r.forge("fc:no-such-consultation")
@@ -299,7 +334,8 @@ async def test_anonymous_consultation_is_never_linked_to_the_resident(world):
     reference = r.reference()
     stored = await world.store.get(reference)
     assert not stored.linked and not stored.has_contact
-    assert (stored.created_at.hour, stored.created_at.minute) == (0, 0), "only the day is kept"
+    now = world.clock()
+    assert stored.created_at == now.replace(minute=0, second=0, microsecond=0), "only the hour is kept"
     await r.say("/mystatus")
     assert reference not in r.text
     await r.say(f"/mystatus {reference}")
@@ -308,6 +344,12 @@ async def test_anonymous_consultation_is_never_linked_to_the_resident(world):
     assert await world.feedback.reply(reference, "感謝意見，醫療救助另有政策。") == []
     await r.say(f"/mystatus {reference.lower()}")
     assert "醫療救助另有政策" in r.text
+    # typed the way people type it: no dash, any case, full-width characters, a space instead of the dash
+    digits = reference[3:]
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in digits)
+    for typed in (f"fb{digits}", f"Fb {digits}", f"ＦＢ－{full_width}", f"FB{full_width}"):
+        await r.say(f"/mystatus {typed}")
+        assert "醫療救助另有政策" in r.text, typed
     # answering twice is refused, without knowing which submission was theirs
     await r.say("/feedback")
     assert "✅ 低保意見（匿名）" in r.buttons()

@@ -198,7 +198,29 @@ def test_tab_indentation_is_named(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "entries:\n\t- id: x\n")
     [problem] = problems(tmp_path)
     assert problem.startswith(f"{tmp_path / 'a.yaml'}:2: malformed YAML: ")
-    assert problem.endswith("; this line has a tab: indent with spaces")
+    assert problem.endswith("this line has a tab: indent with spaces only")
+
+
+def test_one_wrongly_indented_line_gives_one_message_in_words_listed_first(tmp_path: Path) -> None:
+    # schools.yaml: `title` got its value on its own line, the language lines under it stayed. Other files relate
+    # to entries of schools.yaml and name its category: none of that is reported while schools.yaml is unreadable.
+    write(tmp_path, "categories.yaml", "categories:\n  - id: courses\n    title: 課程\n")
+    write(tmp_path, "schools.yaml", "entries:\n  - id: school-a\n    category: courses\n    title: 學校\n"
+                                    "      en: School\n    questions: [學校]\n    answer: 有\n")
+    write(tmp_path, "other.yaml", "entries:\n  - id: other\n    category: services\n    title: 其他\n"
+                                  "    questions: [其他]\n    answer: 有\n    related: [school-a, school-b]\n"
+                                  "regression:\n  - {question: 學校, expect: school-a}\n")
+    assert problems(tmp_path) == [
+        f"{tmp_path / 'schools.yaml'}:5: malformed YAML: indentation: this line is indented deeper than `title:` on "
+        "line 4, which already has a value there, so it cannot hold more keys; line this one up with `title:`, "
+        "or move `title`'s value onto lines of their own below it"]
+
+
+def test_an_unreadable_file_is_listed_before_other_mistakes(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "entries:\n  - id: Bad Id\n    category: services\n")
+    write(tmp_path, "b.yaml", "entries:\n\t- id: x\n")
+    found = problems(tmp_path)
+    assert found[0].startswith(f"{tmp_path / 'b.yaml'}:2: malformed YAML") and len(found) > 1
 
 
 def test_second_yaml_document_in_one_file(tmp_path: Path) -> None:

@@ -121,3 +121,19 @@ def test_report_since_a_date_and_on_an_empty_database(env, tmp_path):
 def test_report_needs_a_database(env, capsys):
     assert main(["report", "--out", "x"]) == 1
     assert re.search(r"no database at .*bot\.sqlite3", capsys.readouterr().err)
+
+
+def test_a_very_long_question_is_quoted_short_in_the_report(env, tmp_path):
+    async def add_long_question():
+        database = Database(env)
+        await database.open()
+        for _ in range(5):  # the most asked, so it tops the list
+            await SqliteResidentStore(database).record_unanswered(
+                UnansweredQuestion("請問" + "很長的問題" * 1000, "not_found", "zh-Hant", None, T0))
+        await database.close()
+
+    asyncio.run(seed(env))
+    asyncio.run(add_long_question())
+    assert main(["report", "--out", "out"]) == 0
+    cells = [line for line in read_page(tmp_path / "out" / "index.html").text if line.startswith("請問很長的問題")]
+    assert len(cells) == 1 and cells[0].endswith("…") and len(cells[0]) <= 80

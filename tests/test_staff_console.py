@@ -37,3 +37,33 @@ def test_run_bot_console_staff_flag_enables_staff_commands(tmp_path):
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert run.returncode == 0, run.stderr
     assert T("staff.reload_unchanged") in run.stdout
+
+
+def test_python_m_bot_chat_staff_reviews_what_is_in_bot_db(tmp_path):
+    # Submissions in BOT_DB are what /review shows: the console chat uses that database unless --memory.
+    import asyncio
+
+    from bot.app import build_services
+    from bot.settings import Settings
+
+    db = tmp_path / "bot.sqlite3"
+
+    async def seed():
+        services = build_services(Settings(knowledge_dir=KNOWLEDGE_DIR, db_path=db))
+        await services.open()
+        try:
+            return await services.feedback.open_case("tg:1001", "社區有沒有修鞋的地方？", "zh-Hant")
+        finally:
+            await services.close()
+
+    reference = asyncio.run(seed())
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "STAFF_IDS")}
+    env["BOT_DB"] = str(db)
+    chat = [sys.executable, "-m", "bot", "chat", "--staff"]
+    run = subprocess.run(chat, input="/review\n", capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert reference in run.stdout and "修鞋" in run.stdout
+    assert f"Database: {db.resolve()}" in run.stderr
+    run = subprocess.run(chat + ["--memory"], input="/review\n", capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=60)
+    assert T("review.empty") in run.stdout and "Database: in memory" in run.stderr

@@ -99,8 +99,8 @@ async def test_review_walks_the_waiting_items_oldest_first_with_readable_answers
 
     first = await staff.say("/review")
     card = text_of(first)
-    # Anonymous submissions are stored at 00:00 of their day, so the anonymous one comes first.
-    assert dibao in card and "低保意見（匿名）" in card and "2026-11-26 ·" in card
+    # Anonymous submissions are stored to the hour (17:35 → 17:00), so the anonymous one comes first.
+    assert dibao in card and "低保意見（匿名）" in card and "2026-11-26 17:00 ·" in card
     assert "您家領取低保嗎？" in card and "→ 沒有申請" in card and "低保金夠用嗎" not in card, "not asked"
     assert "匿名或居民已解除關聯" in card and "（待處理 3 項）" in card
     assert labels_of(first) == ["🔎 標為處理中", "💬 回覆", "✔️ 結案", "⏭ 下一項"]
@@ -131,7 +131,7 @@ async def test_mark_in_review_updates_the_card_in_place_and_is_audited(world):
     await staff.say("/review")
     [card] = await staff.press("標為處理中")
     assert card.replace and "狀態：處理中" in plain(card.html)
-    assert labels_of([card]) == ["💬 回覆", "✔️ 結案", "⏭ 下一項"]
+    assert labels_of([card]) == ["🔎 處理中 ✓", "💬 回覆", "✔️ 結案", "⏭ 下一項"], "every button keeps its place"
     assert (await world.feedback.lookup(reference)).status == "in_review"
     [record] = await world.tools.audit.records()
     assert (record.staff_user, record.action, record.detail) == (STAFF, "feedback.status",
@@ -197,16 +197,46 @@ async def test_close_is_audited_and_the_next_waiting_item_follows(world):
     case = await send_case(world)
     staff = staff_of(world)
     await staff.say("/review")
-    done, following = await staff.press("結案")
+    await staff.press("結案")
+    done, following = await staff.press("不回覆，結案")
     assert done.replace and f"{jobs} 已結案" in plain(done.html)
     assert case in plain(following.html) and "（待處理 1 項）" in plain(following.html)
     assert (await world.feedback.lookup(jobs)).status == "closed"
-    last = await staff.press("結案")
+    await staff.press("結案")
+    last = await staff.press("不回覆，結案")
     assert "目前沒有待處理的意見或提問" in text_of(last)
     assert [r.detail for r in await world.tools.audit.records()] == [f"{jobs}: received → closed",
                                                                    f"{case}: received → closed"]
     closed = await staff.say(f"/review {jobs}")
-    assert "狀態：已結案" in text_of(closed) and labels_of(closed) == ["💬 回覆", "⏭ 下一項"]
+    assert "狀態：已結案" in text_of(closed)
+    assert labels_of(closed) == ["🔎 處理中 ✓", "💬 回覆", "✔️ 已結案", "⏭ 下一項"]
+    again = await staff.press("已結案")
+    assert "狀態：已結案" in text_of(again) and len(await world.tools.audit.records()) == 2, "nothing changes"
+
+
+async def test_buttons_keep_their_places_and_closing_without_a_reply_asks_first(world):
+    # The console numbers the buttons: [2] must still mean "reply" after [1] "mark in review" was pressed.
+    reference = await submit_jobs(world)
+    staff = staff_of(world)
+    first = await staff.say("/review")
+    after = await staff.press("標為處理中")
+    positions = [[b.action.split(":")[1] for r in replies for row in r.buttons for b in row]
+                 for replies in (first, after)]
+    assert positions[0] == positions[1] == ["ir", "re", "cl", "nx"]
+
+    asked = await staff.press("結案")
+    assert "還沒有回覆" in text_of(asked) and "不回覆就結案嗎" in text_of(asked)
+    assert labels_of(asked) == ["↩️ 返回", "✔️ 不回覆，結案"]
+    assert (await world.feedback.lookup(reference)).status == "in_review", "nothing closed yet"
+    back = await staff.press("返回")
+    assert reference in text_of(back) and labels_of(back)[1] == "💬 回覆"
+
+    await staff.press("回覆")
+    await staff.say("已安排專人聯繫您。")
+    staff.last = await staff.say(f"/review {reference}")
+    closed = await staff.press("結案")  # replied: no question, it just closes
+    assert f"{reference} 已結案" in text_of(closed)
+    assert (await world.feedback.lookup(reference)).status == "closed"
 
 
 async def test_refused_replies_keep_waiting_and_cancel_leaves_nothing_behind(world):

@@ -100,7 +100,9 @@ async def test_staff_reviews_replies_and_closes_and_gets_the_charts(api, tmp_pat
         [thanks] = await cai.exchange(cai.press("5", message=reply))
         assert "5/5" in thanks.text
 
-        closed, end = await staff.exchange(staff.press("✔️ 結案", message=next_card), replies=2)
+        [asked] = await staff.exchange(staff.press("✔️ 結案", message=next_card))
+        assert "不回覆就結案嗎" in asked.text and asked.message_id == next_card.message_id
+        closed, end = await staff.exchange(staff.press("✔️ 不回覆，結案", message=asked), replies=2)
         assert second in closed.text and "已結案" in closed.text and closed.message_id == next_card.message_id
         assert end.text == T("review.empty")
 

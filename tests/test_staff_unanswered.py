@@ -98,3 +98,16 @@ def test_the_cli_says_when_there_is_no_database(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("BOT_DB", str(tmp_path / "missing.sqlite3"))
     assert main(["unanswered", "--kb", str(KNOWLEDGE_DIR)]) == 1
     assert "no database at" in capsys.readouterr().err
+
+
+def test_a_5000_character_question_is_quoted_on_one_short_line(tmp_path, monkeypatch, capsys):
+    db_path = tmp_path / "bot.sqlite3"
+    long_question = "我想問一下社區的事情，\n" + "非常" * 2500
+    asyncio.run(_record(db_path, questions([(long_question, "not_found", 0)] * 3 + [("停車位怎麼租", "not_found", 0)])))
+    monkeypatch.setenv("BOT_DB", str(db_path))
+    assert main(["unanswered", "--kb", str(KNOWLEDGE_DIR)]) == 0
+    out = capsys.readouterr().out
+    first = out.split("\n\n")[1].splitlines()[0]
+    assert first.startswith("   3×  我想問一下社區的事情， 非常非常") and first.endswith("…")
+    assert len(first) <= 90 and len(out) < 1000, "the whole report fits on one screen"
+    assert "停車位怎麼租" in out

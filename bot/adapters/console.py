@@ -11,6 +11,7 @@ import re
 import sys
 from typing import TextIO
 
+from bot.core.i18n import texts_for
 from bot.core.messages import Incoming, Reply
 
 CONSOLE_USER = "console:local"
@@ -32,10 +33,12 @@ class ConsoleChat:
         self.language_code = language_code
         self.is_staff = is_staff  # run_bot.py --staff: staff commands work in this terminal
         self.choices: list[str] = []  # actions of the numbered buttons currently on screen
+        self.choice_lines: list[str] = []  # how they were printed, to show them again after a wrong number
 
     def render(self, replies: list[Reply]) -> None:
         """Print replies; number every button so the next line can press it."""
         choices: list[str] = []
+        choice_lines: list[str] = []
         for reply in replies:
             lines = []
             if reply.to not in (None, self.user):
@@ -56,11 +59,25 @@ class ConsoleChat:
                     else:
                         choices.append(button.action)
                         lines.append(f"  [{len(choices)}] {button.label}")
+                        choice_lines.append(lines[-1])
             if lines:
                 print("\n".join(lines), file=self.output)
                 print(file=self.output)
         if choices:
-            self.choices = choices
+            self.choices, self.choice_lines = choices, choice_lines
+        self.output.flush()
+
+    def is_wrong_number(self, line: str) -> bool:
+        """A number while buttons are on screen, but no button has it: a slip, not a question."""
+        text = line.strip()
+        return bool(self.choices) and text.isdigit() and not 1 <= int(text) <= len(self.choices)
+
+    async def say_no_such_button(self, line: str) -> None:
+        """"There is no button 99", in the resident's language, then the buttons again."""
+        lang = await self.assistant.language_of(self.user, self.language_code)
+        text = texts_for(lang)("console.no_button", number=line.strip(), count=len(self.choices))
+        print("\n".join([text, *self.choice_lines]), file=self.output)
+        print(file=self.output)
         self.output.flush()
 
     def incoming_for(self, line: str) -> Incoming:
@@ -71,6 +88,9 @@ class ConsoleChat:
         return Incoming(user=self.user, text=text, language_code=self.language_code, is_staff=self.is_staff)
 
     async def send(self, line: str) -> None:
+        if self.is_wrong_number(line):
+            await self.say_no_such_button(line)
+            return
         replies = await self.assistant.handle(self.incoming_for(line))
         self.render(replies)
         for reply in replies:

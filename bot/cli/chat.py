@@ -1,4 +1,4 @@
-"""``python -m bot chat``: the console chat, or ``--table`` to print the conversation's transition table."""
+"""``python -m bot chat``: the console chat on the database in ``BOT_DB`` (``--memory``: a throwaway one), or ``--table`` to print the conversation's transition table."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--kb", metavar="DIR", default=None, help="knowledge directory")
     parser.add_argument("--table", action="store_true", help="print the dialog's states and transitions and exit")
     parser.add_argument("--staff", action="store_true", help="chat as a staff member (staff commands enabled)")
+    parser.add_argument("--memory", action="store_true",
+                        help="keep everything in memory for this session instead of the database in BOT_DB")
     parser.set_defaults(handler=run)
 
 
@@ -21,4 +23,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from bot.runner import main  # noqa: PLC0415
 
-    return main(["--console", "--memory"] + (["--kb", args.kb] if args.kb else []) + (["--staff"] if args.staff else []))
+    # The same database as the bot (BOT_DB), so /review sees what residents sent; --memory for a throwaway session.
+    return main(["--console"] + (["--memory"] if args.memory else []) + (["--kb", args.kb] if args.kb else [])
+                + (["--staff"] if args.staff else []))

@@ -76,10 +76,13 @@ def run(args: argparse.Namespace) -> int:
 
 def format_group(group: UnansweredGroup, kb: KnowledgeBase) -> str:
     """Several lines for one group: count and wording, other wordings, why and when, the nearest entry."""
-    lines = [f"{group.count:>4}×  {group.representative}"]
+    from bot.core.staff.text import quote  # noqa: PLC0415
+
+    # Residents' text is quoted on one line, cut with "…": one 5,000-character question must not fill the screen.
+    lines = [f"{group.count:>4}×  {quote(group.representative)}"]
     others = group.other_wordings(WORDINGS_SHOWN)
     if others:
-        lines.append("       also: " + " · ".join(others))
+        lines.append("       also: " + " · ".join(quote(o, 40) for o in others))
     reasons = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in group.reasons.most_common())
     last = group.last_asked.date().isoformat() if group.last_asked else "?"
     lines.append(f"       {reasons} · last asked {last}")

@@ -15,6 +15,8 @@ class Problem:
     file: str
     line: int
     message: str
+    #: The file could not be read at all (YAML syntax, encoding): listed before anything else.
+    unreadable: bool = False
 
     def __str__(self) -> str:
         # Line 0 means the problem is with the file or directory as a whole, not a line in it.
@@ -25,7 +27,8 @@ class KnowledgeBaseInvalid(CoreError):
     """The knowledge directory has mistakes; ``problems`` lists every one of them."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.message))
+        # A file that cannot be read is the mistake to fix first: the rest may follow from it.
+        self.problems = sorted(problems, key=lambda p: (not p.unreadable, p.file, p.line, p.message))
         super().__init__(self.report())
 
     def report(self) -> str:

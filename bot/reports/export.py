@@ -27,7 +27,7 @@ from bot.core.feedback.ports import FeedbackStore
 from bot.core.feedback.privacy import resident_hash
 from bot.core.knowledge.model import KnowledgeBase
 from bot.reports import labels as L
-from bot.reports.table import Table, anonymous_ids, as_records, build_row, build_table, generated_at
+from bot.reports.table import TIME_FORMAT, Table, as_records, build_row, build_table, generated_at
 
 Format = Literal["csv", "xlsx", "json"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json")
@@ -42,6 +42,8 @@ PAGE_SIZE = 2_000
 
 def safe_cell(value: Any) -> Any:
     """A value a spreadsheet shows as written and never evaluates (see the module docstring)."""
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)  # one form for every row, date and time, which Excel reads as a date
     if not isinstance(value, str):
         return value
     text = CONTROL.sub("", value)
@@ -73,7 +75,6 @@ async def export_feedback(store: FeedbackStore, kb: KnowledgeBase, out: Path, fm
     table = build_table(kb, await store.answered_questions(since, consultation_id),
                         include_cases=consultation_id is None, include_contact=include_contact)
     users = await store.linked_users(since, consultation_id) if salt else {}
-    anonymous = anonymous_ids(kb)
     filters = {"since": since.isoformat() if since else None, "consultation": consultation_id,
                "include_contact": include_contact,
                "exported_at": generated_at(now) if now else None}
@@ -87,7 +88,7 @@ async def export_feedback(store: FeedbackStore, kb: KnowledgeBase, out: Path, fm
             for s in page:
                 user = users.get(s.reference)
                 contact = await store.contact(s.reference) if include_contact and s.has_contact else None
-                rows.append(build_row(table, s, anonymous=s.consultation_id in anonymous,
+                rows.append(build_row(table, s,
                                       resident=resident_hash(user, salt) if user else None, contact=contact))
             writer.write(rows)
             count += len(rows)
@@ -189,12 +190,20 @@ WRITERS = {"csv": CsvWriter, "xlsx": XlsxWriter, "json": JsonWriter}
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=_json_time)
+
+
+def _json_time(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 def xlsx_cell(value: Any) -> Any:
     """``safe_cell``, with line breaks as Excel stores them (LF): XML would turn a lone CR into LF anyway, so the
-    file says plainly what a reader gets back."""
+    file says plainly what a reader gets back. Dates and times stay real Excel dates (sortable, filterable)."""
+    if isinstance(value, datetime):
+        return value
     value = safe_cell(value)
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 

@@ -110,11 +110,14 @@ def _add_question(table: Table, cid: str, title: str, q: Question) -> None:
                   option.id)
 
 
-def created_text(submission: Submission, anonymous: bool) -> str:
-    """Arrival in district time; anonymous consultations keep only the day (stored as 00:00 UTC)."""
-    if anonymous:
-        return submission.created_at.date().isoformat()
-    return submission.created_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M:%S")
+#: How a date and time is written in CSV and JSON (XLSX gets a real Excel date).
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def created_local(submission: Submission) -> datetime:
+    """Arrival in district time, without a zone (what a spreadsheet's date cell holds). Anonymous submissions are
+    stored to the hour (``HH:00:00``); ones stored before that kept only the day (00:00 UTC: 08:00 here)."""
+    return submission.created_at.astimezone(DISTRICT_TZ).replace(tzinfo=None)
 
 
 def reply_hours(submission: Submission) -> float | None:
@@ -129,11 +132,11 @@ def latest_rating(submission: Submission) -> int | None:
     return max(rated, key=lambda r: (r.created_at, r.id)).rating if rated else None
 
 
-def build_row(table: Table, s: Submission, *, anonymous: bool, resident: str | None,
+def build_row(table: Table, s: Submission, *, resident: str | None,
               contact: str | None = None) -> list[Any]:
     """The row of one submission, in ``table.header`` order (None: an empty cell)."""
     row: list[Any] = [None] * len(table.columns)
-    row[:len(FIXED)] = [s.reference, s.kind, s.consultation_id, created_text(s, anonymous), s.status, s.language,
+    row[:len(FIXED)] = [s.reference, s.kind, s.consultation_id, created_local(s), s.status, s.language,
                         reply_hours(s), latest_rating(s), resident]
     position = len(FIXED)
     if table.columns[position:position + 1] and table.columns[position].name == "case_text":
@@ -156,8 +159,6 @@ def build_row(table: Table, s: Submission, *, anonymous: bool, resident: str | N
     return row
 
 
-def anonymous_ids(kb: KnowledgeBase) -> set[str]:
-    return {c.id for c in kb.consultations if c.anonymous}
 
 
 def as_records(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Mapping[str, Any]]:
@@ -166,4 +167,4 @@ def as_records(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Map
 
 
 def generated_at(now: datetime) -> str:
-    return now.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return now.astimezone(DISTRICT_TZ).strftime(TIME_FORMAT)

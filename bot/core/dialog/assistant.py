@@ -102,6 +102,11 @@ class Assistant:
                     return [Reply(html=ctx.t("storage_unavailable"))]
         return replies
 
+    async def language_of(self, user: str, language_code: str | None = None) -> Lang:
+        """The language the bot would answer ``user`` in now (for an adapter's own words, e.g. the console's)."""
+        state = await self.deps.residents.load_state(user)
+        return self._language(Incoming(user=user, language_code=language_code), state)
+
     def _language(self, incoming: Incoming, state: ResidentState) -> Lang:
         if state.language:
             return state.language

@@ -155,7 +155,11 @@ def _distance_text(ctx: Context, km: float) -> str:
 async def nearby(ctx: Context) -> list[Reply]:
     """A shared location: the nearest facilities with distances; tapping one shows its answer and venue."""
     assert ctx.incoming.location is not None
-    lat, lon = ctx.incoming.location
+    return nearby_at(ctx, *ctx.incoming.location)
+
+
+def nearby_at(ctx: Context, lat: float, lon: float) -> list[Reply]:
+    """The nearest facilities to a point (a shared location, or ``/near``)."""
     places = sorted(
         ((_distance_km(lat, lon, e.location.lat, e.location.lon), e)
          for e in ctx.knowledge.kb.entries if e.location),
@@ -169,7 +173,8 @@ async def nearby(ctx: Context) -> list[Reply]:
     for km, entry in near:
         title = render.text_of(entry.title, ctx.lang)
         lines.append("• " + ctx.t("nearby_item", title=escape(title), distance=_distance_text(ctx, km)))
-        rows.append((Button(render.label(f"{title} · {_distance_text(ctx, km)}"), render.entry_action(entry.id)),))
+        short = render.button_title(entry, ctx.lang)
+        rows.append((Button(render.label(f"{short} · {_distance_text(ctx, km)}"), render.entry_action(entry.id)),))
     return [Reply(html="\n".join(lines), buttons=tuple(rows))]
 
 

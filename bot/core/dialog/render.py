@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from html import escape
 
 from bot.core.i18n import Texts
@@ -10,7 +11,11 @@ from bot.core.knowledge.service import entry_token
 from bot.core.language import Lang
 from bot.core.messages import MAX_ACTION_BYTES, Button, Reply, Venue
 
-BUTTON_LABEL_MAX = 32  # characters; long titles make Telegram's inline keyboards unreadable on a phone
+#: Width of a button label in columns: a Chinese character is two, a Latin letter one, so "32 characters" no longer
+#: lets a Chinese title be twice as wide as an English one cut at the same count. 44 columns (22 Chinese
+#: characters, ~44 letters) is one line of a full-width inline button on a phone; an entry's ``short`` label is
+#: used where its title is longer (``kb lint`` names those).
+BUTTON_LABEL_COLUMNS = 44
 ENTRIES_PER_PAGE = 8
 
 
@@ -19,9 +24,31 @@ def entry_action(entry_id: str) -> str:
     return action if len(action.encode()) <= MAX_ACTION_BYTES else f"e:{entry_token(entry_id)}"
 
 
+def columns(text: str) -> int:
+    """How wide ``text`` is on screen: wide (East Asian) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def label(text: str) -> str:
+    """``text`` on one line, cut with "…" to ``BUTTON_LABEL_COLUMNS``."""
     text = " ".join(text.split())
-    return text if len(text) <= BUTTON_LABEL_MAX else text[: BUTTON_LABEL_MAX - 1] + "…"
+    if columns(text) <= BUTTON_LABEL_COLUMNS:
+        return text
+    width, cut = 0, 0
+    for cut, char in enumerate(text):
+        width += columns(char)
+        if width > BUTTON_LABEL_COLUMNS - 1:
+            break
+    return text[:cut] + "…"
+
+
+def button_title(item: Entry | object, lang: Lang) -> str:
+    """An entry's (or consultation's) ``short`` label in the reader's language where the knowledge base gives
+    one, else its title."""
+    short = getattr(item, "short", None)
+    if short is not None and (short.by_lang.get(lang) or short.plain):
+        return text_of(short, lang)
+    return text_of(item.title, lang)  # type: ignore[attr-defined]
 
 
 def text_of(value: Text | None, lang: Lang) -> str:
@@ -36,7 +63,7 @@ def category_title(kb: KnowledgeBase, category_id: str, t: Texts, lang: Lang) ->
 
 
 def entry_button(entry: Entry, lang: Lang) -> Button:
-    return Button(label(text_of(entry.title, lang)), entry_action(entry.id))
+    return Button(label(button_title(entry, lang)), entry_action(entry.id))
 
 
 def category_menu(kb: KnowledgeBase, t: Texts, lang: Lang, *, replace: bool = False, intro: str = "") -> Reply:

@@ -18,7 +18,7 @@ from bot.core.feedback.buttons import service_of
 from bot.core.feedback.model import Status, Submission
 from bot.core.feedback.service import REPLY_MAX_CHARS, FeedbackService, UnknownReference
 from bot.core.feedback.survey import InvalidAnswer
-from bot.core.feedback.tracking import REFERENCE
+from bot.core.feedback.references import ANY_REFERENCE as REFERENCE, normalize
 from bot.core.messages import Button, Reply
 from bot.core.staff import review as R
 from bot.core.staff.tools import StaffTools
@@ -28,7 +28,7 @@ REPLY_STATE = "review_reply"
 IDLE = "idle"
 STATUS_ACTION = "feedback.status"
 REPLY_ACTION = "feedback.reply"
-VERBS = (R.IN_REVIEW, R.REPLY, R.CLOSE, R.NEXT, R.CANCEL_REPLY)
+VERBS = (R.IN_REVIEW, R.REPLY, R.CLOSE, R.NEXT, R.CANCEL_REPLY, R.CLOSE_CONFIRMED, R.BACK)
 
 
 async def begin(ctx: Context) -> list[Reply]:
@@ -39,7 +39,8 @@ async def begin(ctx: Context) -> list[Reply]:
         return [Reply(html=ctx.t("review.unavailable"))]
     if ctx.state.state == REPLY_STATE:
         ctx.goto(IDLE, {})
-    wanted = ctx.arg.strip().upper()
+    typed = ctx.arg.strip()
+    wanted = (normalize(typed) or typed.upper()) if typed else ""  # fb2026…, full-width digits: the same number
     if wanted:
         if not REFERENCE.fullmatch(wanted):
             return [Reply(html=ctx.t("review.usage"))]
@@ -55,10 +56,10 @@ async def begin(ctx: Context) -> list[Reply]:
 
 
 async def button(ctx: Context) -> list[Reply]:
-    """``rv:ir|re|cl|nx|cx:REFERENCE``: mark in review (the card is updated in place), reply (asks for the text:
-    the next message), close (then the next waiting item follows), next (the card is replaced by the next
-    waiting item), cancel a reply being written. Forged or malformed data is a stale button. Next: another
-    button, or the reply text."""
+    """``rv:ir|re|cl|nx|cx|cy|bk:REFERENCE``: mark in review (the card is updated in place), reply (asks for the
+    text: the next message), close (with no reply yet: asks first, ``cy`` confirms and ``bk`` shows the card
+    again; then the next waiting item follows), next (the card is replaced by the next waiting item), cancel a
+    reply being written. Forged or malformed data is a stale button. Next: another button, or the reply text."""
     service, tools = service_of(ctx), tools_of(ctx)
     verb, _, reference = ctx.arg.partition(":")
     if service is None or tools is None or verb not in VERBS or not REFERENCE.fullmatch(reference):
@@ -80,12 +81,19 @@ async def button(ctx: Context) -> list[Reply]:
             text += "\n\n" + ctx.t("review.unlinked")
         cancel = ((Button(ctx.t("review.button_cancel_reply"), R.action(R.CANCEL_REPLY, reference)),),)
         return [Reply(html=text, buttons=cancel)]
+    if verb == R.BACK or (verb == R.CLOSE and submission.status == "closed"):
+        waiting = await service.store.count_in_status(R.WAITING)
+        return [await _card(ctx, service, R.QueueItem(submission, waiting), replace=True)]
+    if verb == R.CLOSE and not submission.replies:
+        # Closing unanswered leaves the resident with nothing: make it a decision, not a slip of the finger.
+        return [Reply(html=ctx.t("review.close_confirm", reference=escape(reference)),
+                      buttons=R.close_confirm_buttons(submission, ctx.t), replace=True)]
     if verb == R.IN_REVIEW:
         if submission.status == "received":
             submission = await _set_status(ctx, service, tools, submission, "in_review")
         waiting = await service.store.count_in_status(R.WAITING)
         return [await _card(ctx, service, R.QueueItem(submission, waiting), replace=True)]
-    if verb == R.CLOSE:
+    if verb in (R.CLOSE, R.CLOSE_CONFIRMED):
         if submission.status != "closed":
             submission = await _set_status(ctx, service, tools, submission, "closed")
         done = Reply(html=ctx.t("review.closed", reference=escape(reference)), replace=True)

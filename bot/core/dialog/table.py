@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from bot.core.dialog import announce, qa, review, staff, stats, subscribe
+from bot.core.dialog import announce, near, qa, review, staff, stats, subscribe
 from bot.core.dialog.context import Context
-from bot.core.feedback import cases, tracking
+from bot.core.feedback import cases, pause, tracking
 from bot.core.feedback import flow as fb
 from bot.core.messages import Reply
 
@@ -50,6 +50,7 @@ TABLE: tuple[Transition, ...] = (
     Transition(ANY, "action:cat", qa.category_page, (IDLE,), doc="a page of a category's entries"),
     Transition(ANY, "action:e", qa.show_entry, (IDLE,), doc="an entry's answer"),
     Transition(ANY, "location", qa.nearby, doc="nearest facilities"),
+    Transition(ANY, "command:near", near.near, doc="nearest facilities to a place name or LAT,LON (no location)"),
     Transition(ANY, "unsupported", qa.unsupported, doc="stickers, photos, voice …"),
     # --- idle: questions ---------------------------------------------------------------------------------------
     Transition(IDLE, "text", qa.question, (IDLE,), doc="answer, 'did you mean' buttons, or not found"),
@@ -74,6 +75,10 @@ TABLE: tuple[Transition, ...] = (
     Transition(fb.CONSENT, "text", fb.use_buttons, (IDLE,), doc="buttons only: ask again"),
     Transition(fb.CONTACT, "action:fct", fb.consent, (IDLE,), doc="changed mind: submit without contact"),
     Transition(fb.CONTACT, "text", fb.contact, (IDLE,), doc="contact details: submit with them"),
+    *(Transition(state, "command:menu", pause.menu_asked, doc="answers kept: continue, or leave for the menu?")
+      for state in pause.SURVEY_STATES),
+    *(Transition(state, "action:fmn", pause.menu_decision, (state, IDLE), doc="continue the survey / leave it")
+      for state in pause.SURVEY_STATES),
     Transition(ANY, "command:mystatus", tracking.my_status, doc="my submissions; /mystatus FB-… looks one up"),
     Transition(ANY, "action:fr", tracking.rate, doc="rate a staff reply 1-5"),
     Transition(ANY, "command:forget_me", tracking.forget_prompt, doc="explain and confirm"),

@@ -20,6 +20,7 @@ RATE = "fr"          # fr:REPLY:SCORE
 HELPFUL = "fh"       # fh:u:ENTRY / fh:d:ENTRY
 CASE = "fcase"       # send the unanswered question to staff
 FORGET = "ffg"       # ffg:y / ffg:n
+MENU_PAUSE = "fmn"   # fmn:c / fmn:m — /menu during a consultation: continue it, or leave for the menu
 
 YES, NO = "y", "n"
 

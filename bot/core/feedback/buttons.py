@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core.dialog.render import label, text_of
+from bot.core.dialog.render import button_title, label, text_of
 from bot.core.feedback import actions as A
 from bot.core.feedback.catalogue import OpenConsultations
 from bot.core.feedback.service import CASE_MAX_CHARS
@@ -42,7 +42,7 @@ def consultation_rows(ctx: "Context", entry: Entry) -> Rows:
     consultation = ctx.knowledge.derived(OpenConsultations).get(entry.consultation)
     if consultation is None:
         return ()
-    return ((Button(label(ctx.t("fb.entry_consultation", title=text_of(consultation.title, ctx.lang))),
+    return ((Button(label(ctx.t("fb.entry_consultation", title=button_title(consultation, ctx.lang))),
                     A.action(A.CHOOSE, consultation.id)),),)
 
 

@@ -79,6 +79,8 @@ QUESTION = Mapping(noun="question", description="One question, asked one at a ti
 CONSULTATION = Mapping(noun="consultation", description="A policy-feedback survey.", fields=(
     Field("id", _ID, required=True, description="Unique across the directory; at most 40 characters."),
     Field("title", LocalizedText(), required=True, description="Shown in the list of consultations." + _LOCALIZED),
+    Field("short", LocalizedText(), description="Button label where the title is too long for one (over 22 "
+          "Chinese characters or 44 letters with the button's prefix)." + _LOCALIZED),
     Field("description", LocalizedText(), description="Shown before the first question." + _LOCALIZED),
     Field("open", Bool(), description="false hides it from residents (default true)."),
     Field("anonymous", Bool(), description="true never links answers to the resident; no contact details are "
@@ -109,7 +111,7 @@ def check_across_files(consultations: list[Consultation], cross: CrossCheck) -> 
             cross.error(consultation.file, consultation.line, f"duplicate consultation id '{consultation.id}' "
                         f"(first defined at {Path(first.file).name}:{first.line})")
     ids = sorted(seen)
-    for file, line, consultation_id in cross.consultation_refs:
+    for file, line, consultation_id in cross.consultation_refs if cross.complete else ():
         if consultation_id not in seen:
             cross.error(file, line, f"`consultation` names '{consultation_id}', which is not a consultation id"
                                     f"{did_you_mean(consultation_id, ids) or _known(ids)}")
@@ -136,7 +138,7 @@ def _consultation(record: Record, report: Report) -> Consultation | None:
     return Consultation(
         id=cid, title=Text.of(record["title"]), description=Text.of(description) if description else None,
         questions=tuple(questions), open=record.get("open", True), anonymous=record.get("anonymous", False),
-        file=record.file, line=record.line,
+        file=record.file, line=record.line, short=Text.of(record["short"]) if record.get("short") else None,
     )
 
 

@@ -329,14 +329,27 @@ async def cancel(ctx: Context) -> list[Reply]:
 
 async def use_buttons(ctx: Context) -> list[Reply]:
     """Typed text at a step that only has buttons (summary, consent, replace): say so and show the step again."""
+    return step_again(ctx, ctx.t("fb.use_buttons"))
+
+
+def step_again(ctx: Context, note: str = "") -> list[Reply]:
+    """The step the resident is at, shown again (after ``note``): the question, summary, consent, contact prompt
+    or the replace question."""
     consultation = _consultation(ctx, ctx.data.get("c"))
     if consultation is None:
         return _closed(ctx)
-    note = ctx.t("fb.use_buttons")
+    note = note + "\n\n" if note else ""
+    if ctx.state.state == QUESTION:
+        current = _current(ctx)
+        return _ask(ctx, *current, note=note.strip()) if current else _closed(ctx)
+    if ctx.state.state == CONTACT:
+        return [Reply(html=note + ctx.t("fb.contact_prompt", limit=CONTACT_MAX_CHARS),
+                      buttons=((Button(ctx.t("fb.consent_no"), A.action(A.CONSENT, A.NO)),),))]
     if ctx.state.state == SUMMARY:
         summary = views.summary_reply(consultation, ctx.data, ctx.t, ctx.lang, _views(ctx))
-        return [Reply(html=note + "\n\n" + summary.html, buttons=summary.buttons)]
+        return [Reply(html=note + summary.html, buttons=summary.buttons)]
     if ctx.state.state == CONSENT:
-        return [Reply(html=note + "\n\n" + ctx.t("fb.consent"),
+        return [Reply(html=note + ctx.t("fb.consent"),
                       buttons=views.yes_no(ctx.t, A.CONSENT, "fb.consent_yes", "fb.consent_no"))]
-    return [Reply(html=note, buttons=views.yes_no(ctx.t, A.REPLACE, "fb.replace_yes", "fb.replace_no"))]
+    return [Reply(html=note.strip() or ctx.t("fb.use_buttons"),
+                  buttons=views.yes_no(ctx.t, A.REPLACE, "fb.replace_yes", "fb.replace_no"))]

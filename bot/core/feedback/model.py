@@ -68,6 +68,7 @@ class Consultation:
     anonymous: bool = False
     file: str = ""
     line: int = 0
+    short: Text | None = None  # a shorter title for buttons (see ``render.label``)
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)

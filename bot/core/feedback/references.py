@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 
 CHUNK = 4096  # bytes asked of the kernel at a time
 WORD = 4  # bytes per draw: numbers below 2**32
@@ -51,7 +52,9 @@ BEARER = re.compile(rf"FB-{_CHAR}{{4}}(?:-{_CHAR}{{4}}){{3}}")
 LEGACY = re.compile(r"FB-\d{8,20}")
 #: Either kind, as staff tools accept it.
 ANY_REFERENCE = re.compile(rf"{LEGACY.pattern}|{BEARER.pattern}")
-_TYPED = str.maketrans({"I": "1", "L": "1", "O": "0", "-": None, " ": None})
+_TYPED = str.maketrans({"I": "1", "L": "1", "O": "0"})
+#: What residents type for the dash (or leave out): hyphens and dashes of every width, spaces, underscores.
+_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015\u2212\u30fc\uff0d]+")
 
 
 def format_reference(bits: int) -> str:
@@ -69,10 +72,10 @@ def draw_reference(random_below) -> str:
 def normalize(typed: str) -> str | None:
     """The reference number a resident typed, as stored (``fb-7k2m 9qxd-4hzt-r8wa`` → ``FB-7K2M-9QXD-4HZT-R8WA``;
     legacy numbers as they are), or None when it cannot be one."""
-    text = typed.strip().upper()
-    if LEGACY.fullmatch(text):
-        return text
-    body = text.removeprefix("FB").translate(_TYPED)
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", typed).strip().upper())  # ＦＢ２０… → FB20…
+    if compact.startswith("FB") and LEGACY.fullmatch(f"FB-{compact[2:]}"):
+        return f"FB-{compact[2:]}"
+    body = compact.removeprefix("FB").translate(_TYPED)
     if len(body) != GROUPS * GROUP_LENGTH or any(c not in ALPHABET for c in body):
         return None
     return "FB-" + "-".join(body[i:i + GROUP_LENGTH] for i in range(0, len(body), GROUP_LENGTH))

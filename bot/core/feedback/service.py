@@ -112,8 +112,8 @@ class FeedbackService:
         and only if it is stored.
 
         Anonymous consultations store neither the user key nor contact details (only a keyed participation
-        token, in a table of its own) and only the date of submission, so its time cannot be matched to the
-        resident's other activity. A resident's second submission to a consultation is refused unless it
+        token, in a table of its own) and the time of submission only to the hour, so it cannot be matched to
+        the minute with the resident's other activity, while reply times stay honest to within the hour. A resident's second submission to a consultation is refused unless it
         ``replaces`` the first, which is then deleted in the same transaction.
         """
         if not consultation.open:
@@ -123,10 +123,10 @@ class FeedbackService:
         collected = collect(consultation, answers)
         now = self.clock()
         if consultation.anonymous:
-            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            hour = now.replace(minute=0, second=0, microsecond=0)
 
             def build(reference: str) -> NewSubmission:
-                return NewSubmission(reference=reference, kind="survey", language=language, created_at=day,
+                return NewSubmission(reference=reference, kind="survey", language=language, created_at=hour,
                                      consultation_id=consultation.id, answers=collected,
                                      participation=participation_token(user, consultation.id, self.salt))
             try:

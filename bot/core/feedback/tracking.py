@@ -10,7 +10,6 @@ from bot.core.feedback import actions as A
 from bot.core.feedback import views
 from bot.core.errors import LimitExceeded
 from bot.core.feedback.buttons import service_of
-from bot.core.feedback.references import ANY_REFERENCE as REFERENCE
 from bot.core.messages import Reply
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Mapping, Sequence
 
-from bot.core.dialog.render import label, text_of
+from bot.core.dialog.render import button_title, label, text_of
 from bot.core.feedback import actions as A
 from bot.core.feedback.model import SCALE, Consultation, Question, Submission
 from bot.core.feedback.survey import planned_count
@@ -29,7 +29,7 @@ def rating_rows(reply_id: int) -> Rows:
 def consultation_list(consultations: Sequence[Consultation], done: set[str], t: Texts, lang: Lang) -> Reply:
     if not consultations:
         return Reply(html=t("fb.list_empty"))
-    rows = tuple((Button(label((t("fb.list_done_mark") if c.id in done else "") + text_of(c.title, lang)),
+    rows = tuple((Button(label((t("fb.list_done_mark") if c.id in done else "") + button_title(c, lang)),
                          A.action(A.CHOOSE, c.id)),) for c in consultations)
     return Reply(html=t("fb.list_title"), buttons=rows)
 

@@ -7,7 +7,7 @@ TEXTS: dict[str, str] = {
         "<b>I can help you:</b>\n"
         "• type a question about community services, schools, public facilities and benefit policies\n"
         "• /menu browse by category\n"
-        "• share your location to find community facilities nearby\n"
+        "• share your location, or type /near Yanhe (a community or facility) or /near LAT,LON, to find community facilities nearby\n"
         "• /language switch language (繁體／简体／English)\n"
         "• /feedback tell the district what you think of its benefit policies; /mystatus see your submissions and replies\n"
         "• /subscribe get the district's announcements; /unsubscribe stop them\n"
@@ -20,6 +20,7 @@ TEXTS: dict[str, str] = {
     "unsupported": "I can read text, buttons and locations. Please type your question, or send /menu to browse.",
     "empty_text": "Please type your question, e.g. \"library opening hours\".",
     "stale_button": "That button is out of date; please choose again.",
+    "console.no_button": "There is no button {number}: type a number from 1 to {count}, or type your question.",
     "cancelled": "OK, cancelled. Ask me anything any time.",
     "nothing_to_cancel": "There is nothing to cancel. Just type a question.",
     "reminder": "You have an unfinished step (such as a survey). Reply to continue, or send /cancel to stop.",
@@ -55,6 +56,8 @@ TEXTS: dict[str, str] = {
     "nearby_title": "Community facilities nearest to you:",
     "nearby_item": "{title} (about {distance})",
     "nearby_none": "No community facility within {radius} km.",
+    "near.usage": "Add a community or facility name after /near, e.g. /near Yanhe, or a point, e.g. /near 32.04,118.78.",
+    "near.not_found": "I could not find “{place}”. Try a community name (e.g. Yanhe, Mingyuan) or a point, e.g. /near 32.04,118.78.",
     "distance_m": "{value} m",
     "distance_km": "{value} km",
     # --- language ------------------------------------------------------------------------------------------------
@@ -137,6 +140,11 @@ TEXTS: dict[str, str] = {
     "review.button_reply": "💬 Reply",
     "review.button_close": "✔️ Close",
     "review.button_next": "⏭ Next",
+    "review.button_in_review_done": "🔎 In review ✓",
+    "review.button_closed": "✔️ Closed",
+    "review.close_confirm": "<code>{reference}</code> has no reply yet. Close it without replying? The resident gets no answer.",
+    "review.button_close_anyway": "✔️ Close without reply",
+    "review.button_back": "↩️ Back",
     "review.button_cancel_reply": "✖️ Cancel reply",
     "review.reply_prompt": "💬 Type your reply to <code>{reference}</code> in your next message (at most {max} characters). The bot sends it to the resident under this number and asks them to rate it. /cancel to stop.",
     "review.reply_cancelled": "Reply to <code>{reference}</code> cancelled.",
@@ -203,6 +211,9 @@ TEXTS: dict[str, str] = {
     "fb.replace_yes": "✏️ Answer again",
     "fb.replace_no": "Keep my earlier answers",
     "fb.replace_kept": "OK, your earlier answers stay as they are.",
+    "fb.menu_pause": "You are in the middle of the survey “{title}”; your answers so far are kept. Leave it and open the main menu? (Leaving saves nothing.)",
+    "fb.menu_continue": "▶️ Continue the survey",
+    "fb.menu_leave": "🏠 Leave it, open the menu",
     "fb.already_submitted": "You already have a submission for this consultation (<code>{reference}</code>). Open the consultation again from /feedback if you want to replace it.",
     "fb.anonymous_done": "You have already answered this anonymous consultation. Anonymous answers cannot be changed, because we do not know which ones are yours.",
     "fb.status_title": "<b>Your submissions</b>",

@@ -7,7 +7,7 @@ TEXTS: dict[str, str] = {
         "<b>我可以帮您：</b>\n"
         "• 直接输入问题，查社区服务、学校、公共设施和惠民政策\n"
         "• /menu 按分类浏览\n"
-        "• 分享位置，找附近的社区设施\n"
+        "• 分享位置，或输入 /near 沿河（社区或设施名称）、/near 纬度,经度，找附近的社区设施\n"
         "• /language 切换语言（繁體／简体／English）\n"
         "• /feedback 对惠民政策提意见；/mystatus 查看我的意见和回复\n"
         "• /subscribe 订阅社区通知；/unsubscribe 取消订阅\n"
@@ -20,6 +20,7 @@ TEXTS: dict[str, str] = {
     "unsupported": "我只看得懂文字、按钮和位置。请用文字输入您的问题，或输入 /menu 浏览分类。",
     "empty_text": "请输入您想问的问题，例如“低保怎么申请”。",
     "stale_button": "这个按钮已经过期了，请重新选择。",
+    "console.no_button": "没有按钮 {number}：请输入 1 到 {count} 的数字，或直接输入问题。",
     "cancelled": "好的，已取消。有需要随时再问我。",
     "nothing_to_cancel": "当前没有进行中的步骤。有问题可以直接输入。",
     "reminder": "您还有一个步骤没完成（例如问卷）。直接回复即可继续，或输入 /cancel 结束。",
@@ -55,6 +56,8 @@ TEXTS: dict[str, str] = {
     "nearby_title": "离您最近的社区设施：",
     "nearby_item": "{title}（约 {distance}）",
     "nearby_none": "附近 {radius} 公里内没有找到社区设施。",
+    "near.usage": "请在 /near 后面加上社区或设施名称，例如 /near 沿河；或坐标，例如 /near 32.04,118.78。",
+    "near.not_found": "找不到「{place}」。请试试社区名称（例如 沿河、明园）或坐标，例如 /near 32.04,118.78。",
     "distance_m": "{value} 米",
     "distance_km": "{value} 公里",
     # --- language ------------------------------------------------------------------------------------------------
@@ -137,6 +140,11 @@ TEXTS: dict[str, str] = {
     "review.button_reply": "💬 回复",
     "review.button_close": "✔️ 结案",
     "review.button_next": "⏭ 下一项",
+    "review.button_in_review_done": "🔎 处理中 ✓",
+    "review.button_closed": "✔️ 已结案",
+    "review.close_confirm": "<code>{reference}</code> 还没有回复。不回复就结案吗？居民不会收到任何答复。",
+    "review.button_close_anyway": "✔️ 不回复，结案",
+    "review.button_back": "↩️ 返回",
     "review.button_cancel_reply": "✖️ 取消回复",
     "review.reply_prompt": "💬 请在下一则消息输入给 <code>{reference}</code> 的回复（最多 {max} 字）。机器人会以这个编号转给居民，并请居民评分。输入 /cancel 取消。",
     "review.reply_cancelled": "已取消给 <code>{reference}</code> 的回复。",
@@ -203,6 +211,9 @@ TEXTS: dict[str, str] = {
     "fb.replace_yes": "✏️ 重新作答",
     "fb.replace_no": "保留先前的回答",
     "fb.replace_kept": "好的，先前的回答保持不变。",
+    "fb.menu_pause": "您正在填写「{title}」，已经回答的内容都还保留着。要离开问卷、打开主菜单吗？（离开的话不会保存）",
+    "fb.menu_continue": "▶️ 继续填写",
+    "fb.menu_leave": "🏠 离开问卷，打开主菜单",
     "fb.already_submitted": "您已经提交过这份问卷（<code>{reference}</code>）。如要取代，请从 /feedback 重新打开这份问卷。",
     "fb.anonymous_done": "您已经回答过这份匿名问卷。因为我们不知道哪一份是您的，匿名回答无法修改。",
     "fb.status_title": "<b>我的意见</b>",

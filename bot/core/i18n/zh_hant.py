@@ -7,7 +7,7 @@ TEXTS: dict[str, str] = {
         "<b>我可以幫您：</b>\n"
         "• 直接輸入問題，查社區服務、學校、公共設施和惠民政策\n"
         "• /menu 按分類瀏覽\n"
-        "• 分享位置，找附近的社區設施\n"
+        "• 分享位置，或輸入 /near 沿河（社區或設施名稱）、/near 緯度,經度，找附近的社區設施\n"
         "• /language 切換語言（繁體／简体／English）\n"
         "• /feedback 對惠民政策提意見；/mystatus 查看我的意見和回覆\n"
         "• /subscribe 訂閱社區通知；/unsubscribe 取消訂閱\n"
@@ -20,6 +20,7 @@ TEXTS: dict[str, str] = {
     "unsupported": "我只看得懂文字、按鈕和位置。請用文字輸入您的問題，或輸入 /menu 瀏覽分類。",
     "empty_text": "請輸入您想問的問題，例如「低保怎麼申請」。",
     "stale_button": "這個按鈕已經過期了，請重新選擇。",
+    "console.no_button": "沒有按鈕 {number}：請輸入 1 到 {count} 的數字，或直接輸入問題。",
     "cancelled": "好的，已取消。有需要隨時再問我。",
     "nothing_to_cancel": "目前沒有進行中的步驟。有問題可以直接輸入。",
     "reminder": "您還有一個步驟沒完成（例如問卷）。直接回覆即可繼續，或輸入 /cancel 結束。",
@@ -55,6 +56,8 @@ TEXTS: dict[str, str] = {
     "nearby_title": "離您最近的社區設施：",
     "nearby_item": "{title}（約 {distance}）",
     "nearby_none": "附近 {radius} 公里內沒有找到社區設施。",
+    "near.usage": "請在 /near 後面加上社區或設施名稱，例如 /near 沿河；或座標，例如 /near 32.04,118.78。",
+    "near.not_found": "找不到「{place}」。請試試社區名稱（例如 沿河、明園）或座標，例如 /near 32.04,118.78。",
     "distance_m": "{value} 公尺",
     "distance_km": "{value} 公里",
     # --- language ------------------------------------------------------------------------------------------------
@@ -137,6 +140,11 @@ TEXTS: dict[str, str] = {
     "review.button_reply": "💬 回覆",
     "review.button_close": "✔️ 結案",
     "review.button_next": "⏭ 下一項",
+    "review.button_in_review_done": "🔎 處理中 ✓",
+    "review.button_closed": "✔️ 已結案",
+    "review.close_confirm": "<code>{reference}</code> 還沒有回覆。不回覆就結案嗎？居民不會收到任何答覆。",
+    "review.button_close_anyway": "✔️ 不回覆，結案",
+    "review.button_back": "↩️ 返回",
     "review.button_cancel_reply": "✖️ 取消回覆",
     "review.reply_prompt": "💬 請在下一則訊息輸入給 <code>{reference}</code> 的回覆（最多 {max} 字）。機器人會以這個編號轉給居民，並請居民評分。輸入 /cancel 取消。",
     "review.reply_cancelled": "已取消給 <code>{reference}</code> 的回覆。",
@@ -203,6 +211,9 @@ TEXTS: dict[str, str] = {
     "fb.replace_yes": "✏️ 重新作答",
     "fb.replace_no": "保留先前的回答",
     "fb.replace_kept": "好的，先前的回答保持不變。",
+    "fb.menu_pause": "您正在填寫「{title}」，已經回答的內容都還保留著。要離開問卷、打開主選單嗎？（離開的話不會保存）",
+    "fb.menu_continue": "▶️ 繼續填寫",
+    "fb.menu_leave": "🏠 離開問卷，打開主選單",
     "fb.already_submitted": "您已經提交過這份問卷（<code>{reference}</code>）。如要取代，請從 /feedback 重新打開這份問卷。",
     "fb.anonymous_done": "您已經回答過這份匿名問卷。因為我們不知道哪一份是您的，匿名回答無法修改。",
     "fb.status_title": "<b>我的意見</b>",

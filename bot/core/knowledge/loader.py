@@ -48,6 +48,8 @@ ENTRY = Mapping(noun="entry", description="One thing residents ask about, and th
     Field("category", Str(pattern=ID_PATTERN, pattern_hint=ID_HINT, known=BUILTIN_CATEGORIES), required=True,
           description="services, facilities, schools, policies, or a category declared under `categories`."),
     Field("title", LocalizedText(), required=True, description="Short name shown to residents." + _LOCALIZED),
+    Field("short", LocalizedText(), description="Button label where the title is too long for one (over 22 Chinese "
+          "characters or 44 letters); give only the languages that need it." + _LOCALIZED),
     Field("questions", ListOf(Str(), min_items=1, unique=True, item_noun="question"), required=True,
           description="One or more ways residents ask for this (any script, any language)."),
     Field("answer", LocalizedText(), required=True, description="The bot's answer; never empty." + _LOCALIZED),
@@ -87,6 +89,8 @@ class CrossCheck:
     problems: list[Problem]
     #: Every entry's ``consultation``: (file, line, consultation id), for the section that knows those ids.
     consultation_refs: tuple[tuple[str, int, str], ...] = ()
+    #: False when a file could not be read: an id that seems missing may be in it, so references are not checked.
+    complete: bool = True
 
     def error(self, file: str, line: int, message: str) -> None:
         """Record a problem at ``file:line``."""
@@ -156,12 +160,14 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
     problems: list[Problem] = []
     items: dict[str, list[Any]] = {key: [] for key in SECTIONS}
     budget = [MAX_TOTAL_BYTES]  # bytes the remaining files may still take
+    complete = True
     for path in _knowledge_files(root, problems):
         report = Report(str(root / path.name), problems)
         node = _read(path, report, budget)
+        complete = complete and node is not None
         for key, value_node in _sections(node, report) if node is not None else ():
             items[key].extend(SECTIONS[key].parse(value_node, report))
-    _check_across_files(items, problems)
+    _check_across_files(items, problems, complete)
     check_sizes(items["entries"], problems)
     if problems:
         raise KnowledgeBaseInvalid(problems)
@@ -212,21 +218,21 @@ def _read(path: Path, report: Report, budget: list[int]) -> yaml.Node | None:
         with path.open("rb") as file:  # never more than the limit and one byte is read, whatever its size
             raw = file.read(limit + 1)
     except OSError as error:
-        report.error(0, f"cannot read this file ({error.strerror})")
+        _unreadable(report, 0, f"cannot read this file ({error.strerror})")
         return None
     if len(raw) > limit:
         if limit == MAX_FILE_BYTES:
-            report.error(0, f"larger than {mb(MAX_FILE_BYTES)}, the most a knowledge file may hold; not read "
+            _unreadable(report, 0, f"larger than {mb(MAX_FILE_BYTES)}, the most a knowledge file may hold; not read "
                             "(split it into several files)")
         else:
-            report.error(0, f"the knowledge directory holds more than {mb(MAX_TOTAL_BYTES)} of files; "
+            _unreadable(report, 0, f"the knowledge directory holds more than {mb(MAX_TOTAL_BYTES)} of files; "
                             "not read")
         return None
     budget[0] -= len(raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        report.error(raw.count(b"\n", 0, error.start) + 1, "not UTF-8 text: save the file as UTF-8")
+        _unreadable(report, raw.count(b"\n", 0, error.start) + 1, "not UTF-8 text: save the file as UTF-8")
         return None
     try:
         node = compose(text)
@@ -234,22 +240,46 @@ def _read(path: Path, report: Report, budget: list[int]) -> yaml.Node | None:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        report.error(line, f"malformed YAML: {_yaml_problem(error, text.splitlines()[line - 1:line])}")
+        _unreadable(report, line, f"malformed YAML: {_yaml_problem(error, text.splitlines(), line)}")
     except yaml.YAMLError as error:
-        report.error(1, f"malformed YAML: {error}")
+        _unreadable(report, 1, f"malformed YAML: {error}")
     return None
 
 
-def _yaml_problem(error: yaml.MarkedYAMLError, line_text: list[str]) -> str:
-    """The parser's words, with the two mistakes staff make most often spelled out."""
+def _unreadable(report: Report, line: int, message: str) -> None:
+    report.problems.append(Problem(report.file, line, message, unreadable=True))
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError, lines: list[str], line: int) -> str:
+    """The parser's words, with the mistakes staff make most often spelled out."""
+    line_text = lines[line - 1:line]
     if "another document" in (error.problem or ""):
         return "a second document starts here (`---`); keep one document per file"
+    if line_text and "\t" in line_text[0]:
+        return "this line has a tab: indent with spaces only"
+    if "mapping values are not allowed" in (error.problem or "") and line_text:
+        return _too_deep(lines, line)
     problem = error.problem or "cannot read this"
     if error.context and error.context_mark:
         problem += f" ({error.context} started on line {error.context_mark.line + 1})"
-    if line_text and "\t" in line_text[0]:
-        problem += "; this line has a tab: indent with spaces"
     return problem
+
+
+def _too_deep(lines: list[str], line: int) -> str:
+    """"mapping values are not allowed here", in words: the line is indented under a key that already has a
+    value on its own line, so YAML reads it as more of that value. Names that key and its line."""
+    indent = len(lines[line - 1]) - len(lines[line - 1].lstrip(" "))
+    for number in range(line - 1, 0, -1):
+        text = lines[number - 1]
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if len(text) - len(text.lstrip(" ")) < indent:
+            key = stripped.removeprefix("- ").split(":", 1)[0]
+            return (f"indentation: this line is indented deeper than `{key}:` on line {number}, which already has "
+                    f"a value there, so it cannot hold more keys; line this one up with `{key}:`, or move "
+                    f"`{key}`'s value onto lines of their own below it")
+    return "indentation: this line is indented deeper than the key above it; line it up with that key"
 
 
 def _sections(node: yaml.Node, report: Report) -> Iterable[tuple[str, yaml.Node]]:
@@ -268,11 +298,13 @@ def _sections(node: yaml.Node, report: Report) -> Iterable[tuple[str, yaml.Node]
             report.error(key_node, f"unknown top-level key `{key}`{hint}")
 
 
-def _check_across_files(items: dict[str, list[Any]], problems: list[Problem]) -> None:
+def _check_across_files(items: dict[str, list[Any]], problems: list[Problem], complete: bool = True) -> None:
+    """Checks across files; ``complete`` False (a file could not be read): ids named elsewhere may be in that file,
+    so "names no entry" is not reported — one mistake, one message."""
     category_ids = _check_categories(items["categories"], problems)
-    entry_ids = _check_entries(items["entries"], category_ids, problems)
+    entry_ids = _check_entries(items["entries"], category_ids, problems, complete)
     ids = sorted(entry_ids)
-    for case in items["regression"]:
+    for case in items["regression"] if complete else ():
         expect = case.get("expect")
         if expect is not None and expect not in entry_ids:
             problems.append(Problem(case.file, case.line_of("expect"),
@@ -280,7 +312,7 @@ def _check_across_files(items: dict[str, list[Any]], problems: list[Problem]) ->
                                     f"{did_you_mean(expect, ids, _ID_CUTOFF)}"))
     refs = tuple((e.file, e.line_of("consultation"), e["consultation"])
                  for e in items["entries"] if e.get("consultation") is not None)
-    cross = CrossCheck(frozenset(entry_ids), frozenset(category_ids), problems, refs)
+    cross = CrossCheck(frozenset(entry_ids), frozenset(category_ids), problems, refs, complete)
     for key, section in SECTIONS.items():
         if section.check:
             section.check(items[key], cross)
@@ -308,13 +340,14 @@ def _check_categories(categories: list[Record], problems: list[Problem]) -> set[
     return set(BUILTIN_CATEGORIES) | set(seen)
 
 
-def _check_entries(entries: list[Record], category_ids: set[str], problems: list[Problem]) -> set[str]:
+def _check_entries(entries: list[Record], category_ids: set[str], problems: list[Problem],
+                   complete: bool = True) -> set[str]:
     seen: dict[str, Record] = {}
     for entry in entries:
         if "id" in entry:
             _remember_id(seen, entry, problems, "id")
         category = entry.get("category")
-        if category is not None and category not in category_ids:
+        if category is not None and category not in category_ids and complete:
             choices = sorted(category_ids)
             problems.append(Problem(entry.file, entry.line_of("category"), f"unknown category '{category}'"
                                     f"{did_you_mean(category, choices) or ' (declare it under `categories`)'}"))
@@ -324,7 +357,7 @@ def _check_entries(entries: list[Record], category_ids: set[str], problems: list
         for related_id, line in zip(related, getattr(related, "lines", ())):
             if related_id == entry.get("id"):
                 problems.append(Problem(entry.file, line, "an entry cannot be related to itself"))
-            elif related_id not in seen:
+            elif related_id not in seen and complete:
                 problems.append(Problem(entry.file, line, f"`related` names '{related_id}', which is not an "
                                                           f"entry id{did_you_mean(related_id, ids, _ID_CUTOFF)}"))
     return set(seen)
@@ -348,6 +381,7 @@ def _entry(r: Record) -> Entry:
         location=Location(float(location["lat"]), float(location["lon"])) if location else None,
         community=_optional_text(r.get("community")),
         source=_optional_text(r.get("source")),
+        short=_optional_text(r.get("short")),
         updated=r.get("updated"),
         related=tuple(r.get("related", ())),
         consultation=r.get("consultation"),

@@ -75,6 +75,8 @@ class Entry:
     related: tuple[str, ...] = ()
     #: Id of a policy-feedback consultation offered under the answer (a button), while it is open.
     consultation: str | None = None
+    #: A shorter title for buttons, in the languages whose title does not fit one (see ``render.label``).
+    short: Text | None = None
     file: str = ""
     line: int = 0
 

@@ -14,6 +14,7 @@ from bot.core.language import Lang
 from bot.core.messages import Reply
 from bot.core.ports import ResidentStore
 from bot.core.staff.ports import DigestStore
+from bot.core.staff.text import quote
 from bot.core.staff.unanswered import UnansweredGroup, group_unanswered
 from bot.core.staff.watcher import staff_language
 
@@ -78,5 +79,4 @@ def digest_html(groups: list[UnansweredGroup], kb: KnowledgeBase, since: datetim
 
 
 def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS - 1] + "…"
+    return quote(text, QUOTE_CHARS)

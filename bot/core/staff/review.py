@@ -26,6 +26,8 @@ WAITING: tuple[Status, ...] = ("received", "in_review")
 #: Button actions: ``rv:VERB:REFERENCE`` (references are at most 23 ASCII characters: every action fits in 64 bytes).
 PREFIX = "rv"
 IN_REVIEW, REPLY, CLOSE, NEXT, CANCEL_REPLY = "ir", "re", "cl", "nx", "cx"
+#: Closing without a reply is confirmed (``cy``) or abandoned (``bk``: the card again).
+CLOSE_CONFIRMED, BACK = "cy", "bk"
 #: Characters of a staff reply quoted on the card (the whole reply went to the resident).
 REPLY_QUOTE = 200
 
@@ -57,11 +59,7 @@ async def waiting_after(store: FeedbackStore, current: Submission) -> QueueItem 
 
 
 def local_time(kb: KnowledgeBase, submission: Submission) -> str:
-    """When it arrived, in district time. Anonymous consultations keep only the day (stored as 00:00 UTC), so
-    only that date is shown."""
-    consultation = next((c for c in kb.consultations if c.id == submission.consultation_id), None)
-    if consultation is not None and consultation.anonymous:
-        return submission.created_at.date().isoformat()
+    """When it arrived, in district time (anonymous consultations are stored to the hour: ``HH:00``)."""
     return submission.created_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
 
 
@@ -111,14 +109,18 @@ def _answer_lines(kb: KnowledgeBase, s: Submission, t: Texts, lang: Lang) -> lis
 
 
 def card_buttons(submission: Submission, t: Texts) -> Rows:
-    """Mark in review (while it is new), reply, close (unless closed), next."""
+    """Mark in review, reply, close, next — always all four, in the same places, so a button pressed by its
+    position (the console's numbers, a thumb on a phone) does what it did on the previous card. A step already
+    taken keeps its place with a ✓ label and only shows the card again."""
     ref = submission.reference
-    first: list[Button] = []
-    if submission.status == "received":
-        first.append(Button(t("review.button_in_review"), action(IN_REVIEW, ref)))
-    first.append(Button(t("review.button_reply"), action(REPLY, ref)))
-    second: list[Button] = []
-    if submission.status != "closed":
-        second.append(Button(t("review.button_close"), action(CLOSE, ref)))
-    second.append(Button(t("review.button_next"), action(NEXT, ref)))
-    return (tuple(first), tuple(second))
+    in_review = "review.button_in_review" if submission.status == "received" else "review.button_in_review_done"
+    close = "review.button_closed" if submission.status == "closed" else "review.button_close"
+    return ((Button(t(in_review), action(IN_REVIEW, ref)), Button(t("review.button_reply"), action(REPLY, ref))),
+            (Button(t(close), action(CLOSE, ref)), Button(t("review.button_next"), action(NEXT, ref))))
+
+
+def close_confirm_buttons(submission: Submission, t: Texts) -> Rows:
+    """Back to the card first, closing second: a habitual press of the first button loses nothing."""
+    ref = submission.reference
+    return ((Button(t("review.button_back"), action(BACK, ref)),
+             Button(t("review.button_close_anyway"), action(CLOSE_CONFIRMED, ref))),)

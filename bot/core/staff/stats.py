@@ -3,8 +3,8 @@ unanswered questions to the numbers the charts draw, plus ``gather`` that reads 
 
 Drawing is elsewhere (``bot.reports.charts``, behind the ``ChartRenderer`` port), so these stay plain data,
 unit-tested without matplotlib. Weeks start on Monday in district time (UTC+8). Reply time is from a submission's
-arrival to its first staff reply; anonymous submissions keep only their day (00:00 UTC), so theirs reads long by
-up to a day.
+arrival to its first staff reply; anonymous submissions are stored to the hour, so theirs reads long by less than
+an hour.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bot.core.language import Lang
 from bot.core.messages import Image
 from bot.core.ports import ResidentStore
 from bot.core.staff.digest import DISTRICT_TZ
+from bot.core.staff.text import quote
 from bot.core.staff.unanswered import UnansweredGroup, group_unanswered
 
 #: Upper edges (hours) of the reply-time buckets: ≤1 h, ≤4 h, ≤1 day, ≤3 days, ≤7 days, and longer.
@@ -197,7 +198,8 @@ def entry_votes(votes: Iterable[HelpfulVote], kb: KnowledgeBase, lang: Lang, lim
 
 
 def top_unanswered(groups: Sequence[UnansweredGroup], limit: int = TOP_UNANSWERED) -> tuple[tuple[str, int], ...]:
-    return tuple((g.representative, g.count) for g in groups[:limit])
+    """The most asked questions, each quoted on one line (cut with "…"), with how often they were asked."""
+    return tuple((quote(g.representative), g.count) for g in groups[:limit])
 
 
 def aggregate(submissions: Sequence[Submission], votes: Sequence[HelpfulVote], groups: Sequence[UnansweredGroup],

@@ -7,6 +7,15 @@ from html import escape
 MESSAGE_BUDGET = 3500
 #: Lines of one report shown in the chat; the rest is summed up (the CLI prints everything).
 MAX_LINES = 60
+#: Characters of a resident's text quoted in a staff report: one line on a phone or a terminal.
+QUOTE_CHARS = 80
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """A resident's text as one line of at most ``limit`` characters, cut with "…": a 5,000-character question
+    must not fill a report's first screen. Line breaks and runs of spaces become one space."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def pack(header: str, lines: list[str], more: str = "") -> list[str]:
