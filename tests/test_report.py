@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.feedback.model import Answer, HelpfulVote, NewSubmission
+from bot.core.language import to_simplified
 from bot.core.ports import UnansweredQuestion
 from bot.reports.charts import CHARTS
 from bot.storage.database import Database
@@ -137,3 +138,17 @@ def test_a_very_long_question_is_quoted_short_in_the_report(env, tmp_path):
     assert main(["report", "--out", "out"]) == 0
     cells = [line for line in read_page(tmp_path / "out" / "index.html").text if line.startswith("請問很長的問題")]
     assert len(cells) == 1 and cells[0].endswith("…") and len(cells[0]) <= 80
+
+
+def test_report_in_english_or_simplified_with_lang(env, tmp_path):
+    asyncio.run(seed(env))
+    assert main(["report", "--out", "en", "--lang", "en"]) == 0
+    html = (tmp_path / "en" / "index.html").read_text(encoding="utf-8")
+    text = "\n".join(read_page(tmp_path / "en" / "index.html").text)
+    assert '<html lang="en">' in html and "Residents' feedback and service figures" in text
+    assert "Reply rate" in text and "40% (2/5)" in text
+    assert "5 submissions this week; most were about" in text, "each chart's caption says what to look at"
+    assert main(["report", "--out", "hans", "--lang", "zh-Hans"]) == 0
+    hans = "\n".join(read_page(tmp_path / "hans" / "index.html").text)
+    assert "居民意见与服务统计报告" in hans and "社区有没有游泳池" in hans
+    assert to_simplified(hans.replace("<script>alert(1)</script>", "")) == hans.replace("<script>alert(1)</script>", "")

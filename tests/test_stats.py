@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.feedback.model import Answer, HelpfulVote, StaffReply, Submission
 from bot.core.knowledge.service import KnowledgeService
+from bot.core.language import to_simplified
 from bot.core.ports import UnansweredQuestion
 from bot.core.staff import stats as S
 from bot.core.staff.memory import MemoryAuditStore, MemoryDigestStore, MemorySubscriptionStore
@@ -85,7 +86,8 @@ def test_reply_times_buckets_and_ratings():
     hours = S.first_reply_hours(subs)
     assert hours == (2.0, 0.5, 216.0)
     assert S.bucket_reply_hours(hours + (1.0, 4.0001, 24.0, 24.01)) == (2, 1, 2, 1, 0, 1)
-    assert len(labels.REPLY_BUCKETS) == len(S.REPLY_BUCKET_HOURS) + 1
+    for words in labels.WORDS.values():
+        assert len(words["reply_buckets"].split("|")) == len(S.REPLY_BUCKET_HOURS) + 1
     assert S.rating_counts(subs) == (1, 0, 0, 1, 1)
 
 
@@ -148,7 +150,7 @@ def test_empty_figures_still_give_every_chart(kb):
         warnings.simplefilter("always")
         images = MatplotlibCharts().render(S.aggregate([], [], [], kb, since=None, until=T0))
     assert [i.filename for i in images] == [f"{name}.png" for name, _, _ in CHARTS]
-    assert [i.caption for i in images] == [title for _, title, _ in CHARTS]
+    assert [i.caption for i in images] == ["這段時間沒有資料。"] * len(CHARTS)
     assert not [w for w in caught if "missing from font" in str(w.message)]
 
 
@@ -197,6 +199,19 @@ async def test_stats_sends_the_figures_then_one_image_per_chart(world):
     images = [r.image for r in replies[1:]]
     assert len(images) == len(CHARTS) and all(i.png.startswith(PNG) for i in images)
     assert all(r.to is None and not r.html for r in replies[1:])
+    assert images[0].caption == "本週共 2 份，最多的是「就業幫扶」：1 份。"
+
+
+async def test_stats_charts_speak_the_staff_members_language_and_script(world):
+    await fill(world)
+    staff = Person(world.assistant, "tg:9000", True, "zh-hans")
+    replies = await staff.say("/stats")
+    assert "统计（全部时间）" in plain(replies[0].html)
+    captions = [r.image.caption for r in replies[1:]]
+    assert captions[0] == "本周共 2 份，最多的是“就业帮扶”：1 份。"
+    assert all(c and to_simplified(c) == c for c in captions), captions
+    english = await Person(world.assistant, "tg:9000", True, "en").say("/stats")
+    assert english[1].image.caption.startswith("2 submissions this week")
 
 
 async def test_stats_periods_and_usage(world):

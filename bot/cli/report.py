@@ -1,4 +1,5 @@
-"""``python -m bot report --out DIR``: the /stats charts as PNG files plus index.html (in Chinese) with the headline
+"""``python -m bot report --out DIR [--lang LANG]``: the /stats charts as PNG files plus index.html (Traditional
+Chinese unless ``--lang`` says otherwise) with the headline
 figures — submissions, cases, reply rate, median reply time, mean rating, helpful share — and the most asked
 unanswered questions, for staff who report upwards or share the figures outside the chat."""
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from bot.cli import add_kb_option, settings_and_knowledge
 from bot.cli.feedback import day_start, parse_day
+from bot.core.language import DEFAULT_LANG, LANGS, Lang
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder to write into (created)")
     parser.add_argument("--since", type=parse_day, metavar="DATE",
                         help="only what happened on or after DATE (YYYY-MM-DD, district time)")
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                        help=f"language of the page, the charts and their captions (default {DEFAULT_LANG}, the "
+                             "knowledge base's)")
     parser.set_defaults(handler=run)
 
 
@@ -35,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     settings, kb = settings_and_knowledge(args, need_database=True)
     snapshot = KnowledgeSnapshot.build(kb)
     now = datetime.now(timezone.utc)
-    stats = asyncio.run(_gather(settings.db_path, snapshot, day_start(args.since), now))
+    stats = asyncio.run(_gather(settings.db_path, snapshot, day_start(args.since), now, args.lang))
     charts = draw_all(stats)
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in charts:
@@ -46,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _gather(db_path: Path, snapshot, since: datetime | None, now: datetime):
+async def _gather(db_path: Path, snapshot, since: datetime | None, now: datetime, lang: Lang):
     from bot.core.staff.stats import gather  # noqa: PLC0415
     from bot.storage.database import Database  # noqa: PLC0415
     from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
@@ -56,6 +61,6 @@ async def _gather(db_path: Path, snapshot, since: datetime | None, now: datetime
     await database.open()
     try:
         return await gather(SqliteFeedbackStore(database), SqliteResidentStore(database), snapshot, since=since,
-                            until=now)
+                            until=now, lang=lang)
     finally:
         await database.close()

@@ -1,7 +1,8 @@
 """Staff reports outside the chat: charts (matplotlib, Agg), the HTML report page and feedback exports
 (CSV, XLSX, JSON).
 
-- ``labels``: every Chinese label of charts, the report page and export codebooks, in one place;
+- ``labels``: every word of charts, captions and the report page per staff language, and the export codebook's;
+- ``captions``: the sentence under each chart saying what to look at;
 - ``fonts``: finding a font with Chinese glyphs and registering it with matplotlib (``python -m bot.reports.fonts``
   checks a machine);
 - ``charts``: ``bot.core.staff.stats.Stats`` → PNG images (``MatplotlibCharts`` is the core's ``ChartRenderer``);

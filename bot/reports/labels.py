@@ -1,57 +1,210 @@
-"""Every word on the charts, the report page and the export codebook, in Chinese (Traditional, like the knowledge
-base): the district's working language. Chat wording stays in ``bot/core/i18n``."""
+"""Every word on the charts, their captions and the report page, once per staff language (``WORDS``), and the
+export codebook's column descriptions (Traditional Chinese, like the knowledge base: the district's working
+language). Chat wording stays in ``bot/core/i18n``.
+
+Each language's table is written out rather than converted with OpenCC, so each script uses its own terms
+(資料/数据, 回覆/回复); ``tests/test_stats.py`` checks that every table has the same keys and placeholders and
+that no Chinese table holds a character of the other script."""
 from __future__ import annotations
 
-# --- charts ------------------------------------------------------------------------------------------------------
-CHART_WEEKLY = "各問卷每週收到的意見"
-CHART_SCALES = "評分題的回答分佈"
-CHART_REPLIES = "回覆時間與居民滿意度"
-CHART_VOTES = "各條目答案是否有幫助"
-CHART_UNANSWERED = "最常被問卻沒有答案的問題"
-CASES = "向工作人員提問"
-WEEK_OF = "週（週一起）"
-COUNT = "份數"
-TIMES_ASKED = "被問次數"
-VOTES = "票數"
-HELPFUL = "有幫助"
-NOT_HELPFUL = "沒幫助"
-REPLY_TIME = "第一次回覆所需時間"
-REPLIES = "回覆數"
-SATISFACTION = "居民對回覆的評分"
-RATINGS = "評分數"
-SCORE = "分"
-ANSWERS = "回答數"
-MEAN = "平均 {mean:.1f} 分，{total} 人回答"
-NO_DATA = "暫無資料"
-#: Reply-time buckets, matching ``bot.core.staff.stats.REPLY_BUCKET_HOURS`` (five edges → six buckets).
-REPLY_BUCKETS = ("1 小時內", "1-4 小時", "4-24 小時", "1-3 天", "3-7 天", "超過 7 天")
-PERIOD_ALL = "全部時間"
-PERIOD_SINCE = "自 {since} 起"
+from types import MappingProxyType
+from typing import Mapping
 
-# --- report page --------------------------------------------------------------------------------------------------
-REPORT_TITLE = "居民意見與服務統計報告"
-REPORT_GENERATED = "產生時間：{at}（UTC+8）　統計範圍：{period}"
-HEADLINE_TITLE = "主要數字"
-HEADLINE_SUBMISSIONS = "問卷意見"
-HEADLINE_CASES = "向工作人員提問"
-HEADLINE_REPLY_RATE = "回覆率"
-HEADLINE_MEDIAN_REPLY = "回覆時間中位數"
-HEADLINE_MEAN_RATING = "回覆滿意度（平均，1-5 分）"
-HEADLINE_HELPFUL = "答案有幫助的比例"
-UNIT_ITEMS = "{count} 份"
-UNIT_CASES = "{count} 件"
-UNIT_HOURS = "{hours:.1f} 小時"
-UNIT_DAYS = "{days:.1f} 天"
-UNIT_RATING = "{rating:.1f} 分（{count} 個評分）"
-UNIT_SHARE = "{share:.0f}%（{count} 票）"
-UNIT_RATE = "{share:.0f}%（{answered}/{total}）"
+from bot.core.language import DEFAULT_LANG, Lang
+
+_ZH_HANT = {
+    # chart titles (drawn in the image) and axes
+    "weekly.title": "各問卷每週收到的意見",
+    "scales.title": "評分題的回答分佈",
+    "replies.title": "回覆時間與居民滿意度",
+    "votes.title": "各條目答案是否有幫助",
+    "unanswered.title": "最常被問卻沒有答案的問題",
+    "cases": "向工作人員提問",
+    "week_of": "週（週一起）",
+    "week_tick": "{day} 起",
+    "count": "份數",
+    "times_asked": "被問次數",
+    "votes": "票數",
+    "helpful": "有幫助",
+    "not_helpful": "沒幫助",
+    "reply_time": "第一次回覆所需時間",
+    "replies": "回覆數",
+    "satisfaction": "居民對回覆的評分（1 最差，5 最好）",
+    "ratings": "評分數",
+    "score": "{n} 分",
+    "answers": "回答數",
+    "mean": "平均 {mean:.1f} 分，{total} 人回答",
+    "no_data": "暫無資料",
+    "reply_buckets": "1 小時內|1-4 小時|4-24 小時|1-3 天|3-7 天|超過 7 天",
+    # captions: what to look at in each chart
+    "weekly.caption_one": "本週共 {total} 份，最多的是「{name}」：{count} 份。",
+    "weekly.caption_few": "{weeks} 週共 {total} 份，最多的是「{name}」（{count} 份）；最多的一週是 {day} 起的那週（{peak} 份）。",
+    "weekly.caption_many": "{weeks} 週共 {total} 份，最多的是「{name}」（{count} 份）；最多的一週是 {day} 起的那週（{peak} 份），最近一週 {last} 份。",
+    "scales.caption_one": "「{question}」平均 {mean:.1f} 分（{total} 人回答），{low} 人選了 1 或 2 分。",
+    "scales.caption_lowest": "平均分最低的是「{question}」（{consultation}）：{mean:.1f} 分，{total} 人回答，{low} 人選了 1 或 2 分。",
+    "replies.caption_times": "一半的意見在 {median}內得到第一次回覆；{slow} 件（共 {total} 件）超過 3 天。",
+    "replies.caption_ratings": "居民對回覆的平均評分 {mean:.1f} 分（{count} 個評分），其中 {low} 個是 1 或 2 分。",
+    "votes.caption_down": "最多人覺得沒幫助的答案是「{title}」：{down} 票沒幫助，{up} 票有幫助。",
+    "votes.caption_all_up": "{total} 票全都是有幫助，沒有答案被評為沒幫助。",
+    "unanswered.caption": "最常被問卻沒有答案的是「{question}」（{count} 次），可考慮為它新增條目。",
+    "caption.no_data": "這段時間沒有資料。",
+    "hours": "{hours:.1f} 小時",
+    "days": "{days:.1f} 天",
+    # the report page
+    "period_all": "全部時間",
+    "period_since": "自 {since} 起",
+    "report.title": "居民意見與服務統計報告",
+    "report.generated": "產生時間：{at}（UTC+8）　統計範圍：{period}",
+    "report.headline": "主要數字",
+    "headline.submissions": "問卷意見",
+    "headline.cases": "向工作人員提問",
+    "headline.reply_rate": "回覆率",
+    "headline.median_reply": "回覆時間中位數",
+    "headline.mean_rating": "回覆滿意度（平均，1-5 分）",
+    "headline.helpful": "答案有幫助的比例",
+    "unit.items": "{count} 份",
+    "unit.cases": "{count} 件",
+    "unit.rating": "{rating:.1f} 分（{count} 個評分）",
+    "unit.share": "{share:.0f}%（{count} 票）",
+    "unit.rate": "{share:.0f}%（{answered}/{total}）",
+    "report.unanswered": "最常被問卻沒有答案的問題",
+    "report.question": "問題（最常見的問法）",
+    "report.times": "次數",
+    "report.unanswered_none": "沒有未解答的問題。",
+    "report.charts": "圖表",
+    "report.footer": "資料來源：機器人資料庫。回覆時間自收到意見起算；匿名問卷只記錄到小時，回覆時間最多多算一小時。",
+}
+
+_ZH_HANS = {
+    "weekly.title": "各问卷每周收到的意见",
+    "scales.title": "评分题的回答分布",
+    "replies.title": "回复时间与居民满意度",
+    "votes.title": "各条目答案是否有帮助",
+    "unanswered.title": "最常被问却没有答案的问题",
+    "cases": "向工作人员提问",
+    "week_of": "周（周一起）",
+    "week_tick": "{day} 起",
+    "count": "份数",
+    "times_asked": "被问次数",
+    "votes": "票数",
+    "helpful": "有帮助",
+    "not_helpful": "没帮助",
+    "reply_time": "第一次回复所需时间",
+    "replies": "回复数",
+    "satisfaction": "居民对回复的评分（1 最差，5 最好）",
+    "ratings": "评分数",
+    "score": "{n} 分",
+    "answers": "回答数",
+    "mean": "平均 {mean:.1f} 分，{total} 人回答",
+    "no_data": "暂无数据",
+    "reply_buckets": "1 小时内|1-4 小时|4-24 小时|1-3 天|3-7 天|超过 7 天",
+    "weekly.caption_one": "本周共 {total} 份，最多的是“{name}”：{count} 份。",
+    "weekly.caption_few": "{weeks} 周共 {total} 份，最多的是“{name}”（{count} 份）；最多的一周是 {day} 起的那周（{peak} 份）。",
+    "weekly.caption_many": "{weeks} 周共 {total} 份，最多的是“{name}”（{count} 份）；最多的一周是 {day} 起的那周（{peak} 份），最近一周 {last} 份。",
+    "scales.caption_one": "“{question}”平均 {mean:.1f} 分（{total} 人回答），{low} 人选了 1 或 2 分。",
+    "scales.caption_lowest": "平均分最低的是“{question}”（{consultation}）：{mean:.1f} 分，{total} 人回答，{low} 人选了 1 或 2 分。",
+    "replies.caption_times": "一半的意见在 {median}内得到第一次回复；{slow} 件（共 {total} 件）超过 3 天。",
+    "replies.caption_ratings": "居民对回复的平均评分 {mean:.1f} 分（{count} 个评分），其中 {low} 个是 1 或 2 分。",
+    "votes.caption_down": "最多人觉得没帮助的答案是“{title}”：{down} 票没帮助，{up} 票有帮助。",
+    "votes.caption_all_up": "{total} 票全都是有帮助，没有答案被评为没帮助。",
+    "unanswered.caption": "最常被问却没有答案的是“{question}”（{count} 次），可考虑为它新增条目。",
+    "caption.no_data": "这段时间没有数据。",
+    "hours": "{hours:.1f} 小时",
+    "days": "{days:.1f} 天",
+    "period_all": "全部时间",
+    "period_since": "自 {since} 起",
+    "report.title": "居民意见与服务统计报告",
+    "report.generated": "生成时间：{at}（UTC+8）　统计范围：{period}",
+    "report.headline": "主要数字",
+    "headline.submissions": "问卷意见",
+    "headline.cases": "向工作人员提问",
+    "headline.reply_rate": "回复率",
+    "headline.median_reply": "回复时间中位数",
+    "headline.mean_rating": "回复满意度（平均，1-5 分）",
+    "headline.helpful": "答案有帮助的比例",
+    "unit.items": "{count} 份",
+    "unit.cases": "{count} 件",
+    "unit.rating": "{rating:.1f} 分（{count} 个评分）",
+    "unit.share": "{share:.0f}%（{count} 票）",
+    "unit.rate": "{share:.0f}%（{answered}/{total}）",
+    "report.unanswered": "最常被问却没有答案的问题",
+    "report.question": "问题（最常见的问法）",
+    "report.times": "次数",
+    "report.unanswered_none": "没有未解答的问题。",
+    "report.charts": "图表",
+    "report.footer": "数据来源：机器人数据库。回复时间自收到意见起算；匿名问卷只记录到小时，回复时间最多多算一小时。",
+}
+
+_EN = {
+    "weekly.title": "Feedback received per consultation, by week",
+    "scales.title": "Answers to the rating questions",
+    "replies.title": "Reply times and residents' satisfaction",
+    "votes.title": "Was each answer helpful?",
+    "unanswered.title": "Most asked questions without an answer",
+    "cases": "Questions to staff",
+    "week_of": "week (starting Monday)",
+    "week_tick": "from {day}",
+    "count": "submissions",
+    "times_asked": "times asked",
+    "votes": "votes",
+    "helpful": "helpful",
+    "not_helpful": "not helpful",
+    "reply_time": "Time to the first reply",
+    "replies": "replies",
+    "satisfaction": "Residents' ratings of replies (1 worst, 5 best)",
+    "ratings": "ratings",
+    "score": "{n}",
+    "answers": "answers",
+    "mean": "mean {mean:.1f} from {total} answers",
+    "no_data": "no data",
+    "reply_buckets": "within 1 h|1-4 h|4-24 h|1-3 days|3-7 days|over 7 days",
+    "weekly.caption_one": "{total} submissions this week; most were about “{name}”: {count}.",
+    "weekly.caption_few": "{total} submissions in {weeks} weeks, most about “{name}” ({count}); the busiest week began {day} ({peak}).",
+    "weekly.caption_many": "{total} submissions in {weeks} weeks, most about “{name}” ({count}); the busiest week began {day} ({peak}), the latest had {last}.",
+    "scales.caption_one": "“{question}”: mean {mean:.1f} of 5 from {total} answers; {low} chose 1 or 2.",
+    "scales.caption_lowest": "Lowest mean: “{question}” ({consultation}), {mean:.1f} of 5 from {total} answers; {low} chose 1 or 2.",
+    "replies.caption_times": "Half of the first replies came within {median}; {slow} of {total} took over 3 days.",
+    "replies.caption_ratings": "Residents rated replies {mean:.1f} of 5 on average ({count} ratings); {low} of them 1 or 2.",
+    "votes.caption_down": "Least helpful answer: “{title}”, {down} not helpful and {up} helpful votes.",
+    "votes.caption_all_up": "All {total} votes said helpful; no answer was marked not helpful.",
+    "unanswered.caption": "Asked most without an answer: “{question}” ({count}×); worth a knowledge-base entry.",
+    "caption.no_data": "No data for this period.",
+    "hours": "{hours:.1f} h",
+    "days": "{days:.1f} days",
+    "period_all": "all time",
+    "period_since": "since {since}",
+    "report.title": "Residents' feedback and service figures",
+    "report.generated": "Generated {at} (UTC+8), period: {period}",
+    "report.headline": "Headline figures",
+    "headline.submissions": "Consultation answers",
+    "headline.cases": "Questions sent to staff",
+    "headline.reply_rate": "Reply rate",
+    "headline.median_reply": "Median time to the first reply",
+    "headline.mean_rating": "Satisfaction with replies (mean, 1-5)",
+    "headline.helpful": "Answers found helpful",
+    "unit.items": "{count}",
+    "unit.cases": "{count}",
+    "unit.rating": "{rating:.1f} ({count} ratings)",
+    "unit.share": "{share:.0f}% ({count} votes)",
+    "unit.rate": "{share:.0f}% ({answered}/{total})",
+    "report.unanswered": "Most asked questions without an answer",
+    "report.question": "Question (most common wording)",
+    "report.times": "Times",
+    "report.unanswered_none": "No unanswered questions.",
+    "report.charts": "Charts",
+    "report.footer": "Source: the bot's database. Reply times count from arrival; anonymous submissions are stored to the "
+                     "hour, so theirs may read up to an hour long.",
+}
+
+WORDS: Mapping[Lang, Mapping[str, str]] = MappingProxyType(
+    {"zh-Hant": MappingProxyType(_ZH_HANT), "zh-Hans": MappingProxyType(_ZH_HANS), "en": MappingProxyType(_EN)})
 NO_VALUE = "—"
-UNANSWERED_TITLE = "最常被問卻沒有答案的問題"
-UNANSWERED_QUESTION = "問題（最常見的問法）"
-UNANSWERED_TIMES = "次數"
-UNANSWERED_NONE = "沒有未解答的問題。"
-CHARTS_TITLE = "圖表"
-REPORT_FOOTER = "資料來源：機器人資料庫。回覆時間自收到意見起算；匿名問卷只記錄日期，回覆時間最多多算一天。"
+
+
+def words(lang: Lang) -> Mapping[str, str]:
+    """The table for ``lang``; the district's working language for anything else."""
+    return WORDS.get(lang, WORDS[DEFAULT_LANG])
+
 
 # --- export codebook ---------------------------------------------------------------------------------------------
 CODEBOOK_HEADER = ("欄位", "問卷", "題目編號", "類型", "題目", "取值說明")

@@ -11,7 +11,6 @@ from bot.core.dialog.context import Context
 from bot.core.dialog.staff import tools_of
 from bot.core.feedback.buttons import service_of
 from bot.core.i18n import Texts
-from bot.core.language import DEFAULT_LANG
 from bot.core.messages import Reply
 from bot.core.staff.digest import DISTRICT_TZ
 from bot.core.staff.stats import Headline, Stats, gather
@@ -46,9 +45,9 @@ async def show(ctx: Context) -> list[Reply]:
     since = parse_since(ctx.arg, now)
     if since is False:
         return [Reply(html=ctx.t("stats.usage"))]
-    # Charts speak the district's working language (labels in bot/reports/labels.py), so their titles do too.
+    # Names, charts and captions all in the staff member's language, like the figures above them.
     stats = await gather(service.store, ctx.deps.residents, ctx.knowledge, since=since or None, until=now,
-                         lang=DEFAULT_LANG)
+                         lang=ctx.lang)
     replies = [Reply(html=summary_html(stats, ctx.t))]
     if tools.charts is None:
         replies[0] = Reply(html=replies[0].html + "\n\n" + ctx.t("stats.charts_unavailable"))

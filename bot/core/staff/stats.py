@@ -19,7 +19,7 @@ from bot.core.feedback.model import SCALE, HelpfulVote, Submission
 from bot.core.feedback.ports import FeedbackStore
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.knowledge.service import KnowledgeSnapshot
-from bot.core.language import Lang
+from bot.core.language import Lang, to_simplified, to_traditional
 from bot.core.messages import Image
 from bot.core.ports import ResidentStore
 from bot.core.staff.digest import DISTRICT_TZ
@@ -102,6 +102,8 @@ class Stats:
     votes: tuple[EntryVotes, ...]  # most voted first
     unanswered: tuple[tuple[str, int], ...]  # (most asked wording, times asked), most asked first
     headline: Headline
+    #: The staff language the names above were taken in; the charts and captions use it too, so they never mix.
+    lang: Lang = "zh-Hant"
 
 
 class ChartRenderer(Protocol):
@@ -197,9 +199,18 @@ def entry_votes(votes: Iterable[HelpfulVote], kb: KnowledgeBase, lang: Lang, lim
     return tuple(result)
 
 
-def top_unanswered(groups: Sequence[UnansweredGroup], limit: int = TOP_UNANSWERED) -> tuple[tuple[str, int], ...]:
-    """The most asked questions, each quoted on one line (cut with "…"), with how often they were asked."""
-    return tuple((quote(g.representative), g.count) for g in groups[:limit])
+def top_unanswered(groups: Sequence[UnansweredGroup], lang: Lang = "zh-Hant", limit: int = TOP_UNANSWERED
+                   ) -> tuple[tuple[str, int], ...]:
+    """The most asked questions, each quoted on one line (cut with "…") in the staff member's script (a group
+    mixes both scripts anyway, so the figures never show two), with how often they were asked."""
+    return tuple((quote(staff_script(g.representative, lang)), g.count) for g in groups[:limit])
+
+
+def staff_script(text: str, lang: Lang) -> str:
+    """Chinese text in the reader's script; English readers see it as written."""
+    if lang == "zh-Hans":
+        return to_simplified(text)
+    return to_traditional(text) if lang == "zh-Hant" else text
 
 
 def aggregate(submissions: Sequence[Submission], votes: Sequence[HelpfulVote], groups: Sequence[UnansweredGroup],
@@ -219,7 +230,8 @@ def aggregate(submissions: Sequence[Submission], votes: Sequence[HelpfulVote], g
         ratings=rated, helpful_up=up, helpful_down=len(votes) - up)
     return Stats(since=since, until=until, weeks=weeks, weekly=weekly,
                  scales=scale_distributions(submissions, kb, lang), reply_hours=hours, ratings=ratings,
-                 votes=entry_votes(votes, kb, lang), unanswered=top_unanswered(groups), headline=headline)
+                 votes=entry_votes(votes, kb, lang), unanswered=top_unanswered(groups, lang), headline=headline,
+                 lang=lang)
 
 
 async def gather(store: FeedbackStore, residents: ResidentStore, snapshot: KnowledgeSnapshot, *,
