@@ -243,3 +243,34 @@ async def test_no_button_label_of_the_sample_knowledge_base_is_cut_in_any_langua
     assert button_title(kb.get("policy-shantytown-compensation"), "en") == "Shantytown compensation"
     assert button_title(kb.get("policy-shantytown-compensation"), "zh-Hant") == "棚戶區改造補償與安置"
     assert label("長" * 30) == "長" * 21 + "…" and label("x" * 60) == "x" * 43 + "…"
+
+
+@pytest.mark.parametrize("text, lang, reply", [
+    ("你好", "zh-hant", "您好"), ("hi", "en", "Hello"), ("謝謝你！", "zh-hant", "不客氣"), ("多谢", "zh-hans", "不客气"),
+    ("thanks a lot", "en", "welcome"), ("👍", "zh-hant", "不客氣"),
+])
+async def test_greetings_and_thanks_get_a_friendly_word_and_the_menu(assistant, store, text, lang, reply):
+    r = Resident(assistant, language_code=lang)
+    await r.say(text)
+    assert reply in r.text
+    assert "社區服務" in r.buttons() or "Community services" in r.buttons() or "社区服务" in r.buttons()
+    assert not any("staff" in b.lower() or "工作人員" in b or "工作人员" in b for b in r.buttons())
+    assert await store.unanswered() == []  # not a question the bot failed: nothing for staff
+
+
+async def test_a_greeting_with_a_question_is_still_a_question(assistant):
+    r = Resident(assistant, language_code="zh-hant")
+    await r.say("你好，低保怎麼申請")
+    assert "一站式服務" in r.text
+
+
+async def test_english_reader_is_told_when_an_answer_exists_only_in_chinese(assistant):
+    r = Resident(assistant, language_code="en")
+    await r.say("/menu")
+    await r.press("Benefit policies")
+    await r.press("臨時救助")
+    assert "only available in Chinese" in r.text
+    await r.say("/menu")
+    await r.press("Benefit policies")
+    await r.press("Minimum living allowance")
+    assert "only available in Chinese" in r.text  # its title is English, its answer is not
