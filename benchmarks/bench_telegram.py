@@ -55,6 +55,16 @@ SEED = 2026
 FIRST_USER_ID = 500_000
 
 
+def never_seen_pool() -> list[tuple[str, str]]:
+    """Residents' questions from the evaluation sets, each asked once: every one needs the model."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from eval_quality import read_eval_set  # noqa: PLC0415
+
+    texts = dict.fromkeys(q.text for path in sorted((ROOT / "benchmarks" / "eval").glob("*.yaml"))
+                          if path.stem != "off_topic" for q in read_eval_set(path))
+    return [(text, "en" if text.isascii() else "zh-hant") for text in texts]
+
+
 def question_pool(services) -> list[tuple[str, str]]:
     """(text, Telegram language_code) pairs: phrasings, English titles, misses and commands."""
     pool: list[tuple[str, str]] = []
@@ -76,20 +86,22 @@ def messages_for(replies: list[Reply]) -> int:
     return count
 
 
-async def plan(settings: Settings, residents: int, per_resident: int) -> list[list[tuple[str, str, int]]]:
+async def plan(settings: Settings, residents: int, per_resident: int, never_seen: bool = False
+               ) -> list[list[tuple[str, str, int]]]:
     """Each resident's questions with the number of messages each is answered with, found by playing the same
     conversations through an in-memory copy of the core (deterministic), so a resident knows when a reply is
     complete before asking the next question."""
     rng = random.Random(SEED)
     probe = build_services(settings, in_memory=True)
     await probe.open()
-    pool = question_pool(probe)
+    pool = never_seen_pool() if never_seen else question_pool(probe)
+    fresh = iter(rng.sample(pool, len(pool)))
     scripts = []
     for r in range(residents):
         user_id = FIRST_USER_ID + r
         script = []
         for _ in range(per_resident):
-            text, code = rng.choice(pool)
+            text, code = next(fresh) if never_seen else rng.choice(pool)
             if r % 3 == 1 and code == "zh-hant":
                 text, code = to_simplified(text), "zh-hans"
             replies = await probe.assistant.handle(Incoming(user=f"tg:{user_id}", text=text, language_code=code))
@@ -114,23 +126,30 @@ async def resident(api: FakeBotApi, user_id: int, script: list[tuple[str, str, i
         await api.wait_for_deliveries(user_id, before + messages, timeout=60)
 
 
+def bench_settings(**kw) -> Settings:
+    """The bot's settings here: the meaning-level model on unless --lexical (BENCH_SEMANTIC), its cache in data/."""
+    return Settings(knowledge_dir=ROOT / "knowledge", semantic_matching=os.environ.get("BENCH_SEMANTIC") == "on",
+                    embedding_cache=ROOT / "data" / "embeddings.sqlite3",
+                    embedding_threads=int(os.environ.get("EMBEDDING_THREADS", "2")), **kw)
+
+
 def serve_bot(api_url: str, token: str, db: str, flood_limit: bool, transport: str) -> int:
     """The bot process: the production entry point with the flood limiter lifted (unless ``flood_limit``)."""
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings(telegram_token=token, telegram_api_url=api_url, db_path=Path(db),
-                        knowledge_dir=ROOT / "knowledge")
+    settings = bench_settings(telegram_token=token, telegram_api_url=api_url, db_path=Path(db))
     run(build_services(settings), Tuning(max_messages_per_second=30 if flood_limit else 0, poll_timeout=10,
                                          transport=transport))
     return 0
 
 
-async def run_once(residents: int, updates: int, flood_limit: bool, transport: str) -> dict[str, float]:
+async def run_once(residents: int, updates: int, flood_limit: bool, transport: str, never_seen: bool = False
+                   ) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeBotApi() as api:
-            settings = Settings(telegram_token=api.token, telegram_api_url=api.api_url,
-                                db_path=Path(tmp) / "bench.sqlite3", knowledge_dir=ROOT / "knowledge")
+            settings = bench_settings(telegram_token=api.token, telegram_api_url=api.api_url,
+                                      db_path=Path(tmp) / "bench.sqlite3")
             per_resident = max(1, updates // residents)
-            scripts = await plan(settings, residents, per_resident)
+            scripts = await plan(settings, residents, per_resident, never_seen)
             command = [sys.executable, __file__, "--serve-bot", api.api_url, api.token, str(settings.db_path),
                        transport]
             bot = await asyncio.create_subprocess_exec(*command + (["--flood-limit"] if flood_limit else []))
@@ -173,14 +192,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the production limit of 30 messages/s (shows Telegram's cap, not the bot's)")
     parser.add_argument("--transport", choices=("aiohttp", "httpx"), default="aiohttp",
                         help="the bot's HTTP client for the Bot API")
+    parser.add_argument("--lexical", action="store_true", help="without the meaning-level model")
+    parser.add_argument("--never-seen", action="store_true",
+                        help="residents' questions from the evaluation sets, each asked once (every one needs the "
+                             "model) instead of the mix of popular phrasings, English titles and commands")
     args = parser.parse_args(argv)
+    os.environ["BENCH_SEMANTIC"] = "off" if args.lexical else "on"  # read by the bot process too
     logging.disable(logging.WARNING)
-    r = asyncio.run(run_once(args.residents, args.updates, args.flood_limit, args.transport))
+    r = asyncio.run(run_once(args.residents, args.updates, args.flood_limit, args.transport, args.never_seen))
     limiter = "30 msg/s (production)" if args.flood_limit else "off (the bot's own capacity)"
     print(f"Telegram front end end to end: the bot process polling the fake Bot API on 127.0.0.1 "
           f"({os.cpu_count()} CPUs, Python {platform.python_version()}, python-telegram-bot {telegram.__version__}; "
           f"{args.transport} transport; flood limiter {limiter}; updates concurrent across residents, in order per "
-          f"resident)\n")
+          f"resident; matching {'lexical only' if args.lexical else 'with the model'}; "
+          f"{'never-seen questions' if args.never_seen else 'popular-question mix'})\n")
     print("| residents | updates | bot messages | wall s | updates/s | p50 latency ms | p99 latency ms "
           "| max ms | bot CPU ms/update | 400s |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

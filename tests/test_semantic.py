@@ -11,7 +11,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -112,7 +111,10 @@ def test_the_event_loop_goes_on_while_the_model_works() -> None:
     class SlowEmbedder:
         model_id = "slow-test-model"
 
+        calls = 0
+
         def embed(self, texts, *, query):
+            SlowEmbedder.calls += query
             time.sleep(0.3)
             vectors = np.zeros((len(texts), 384), dtype=np.float32)
             vectors[:, 0] = 1.0
@@ -121,6 +123,7 @@ def test_the_event_loop_goes_on_while_the_model_works() -> None:
     kb = small_knowledge_base()
     embedder = SlowEmbedder()
     matcher = Matcher(kb, semantic=Semantic(embedder, MemoryVectorCache()))
+    SlowEmbedder.calls = 0  # the phrasings were embedded on the question side while indexing
 
     async def scenario():
         ticks = 0
@@ -132,13 +135,26 @@ def test_the_event_loop_goes_on_while_the_model_works() -> None:
                 await asyncio.sleep(0.01)
 
         task = asyncio.create_task(ticker())
-        await matcher.match_async("低保怎麼申請")
+        await matcher.match_async("our family has run out of money this month")  # wording alone decides nothing
         task.cancel()
         return ticks
 
     ticks = asyncio.run(scenario())
+    assert SlowEmbedder.calls == 1
     assert ticks >= 10  # the loop ticked ~30 times while the model "worked" for 0.3 s
-    assert threading.active_count() >= 1
+
+
+async def test_a_question_whose_wording_decides_needs_no_model_call() -> None:
+    class Refusing:
+        model_id = "refusing-test-model"
+
+        def embed(self, texts, *, query):
+            if query and texts == ["低保怎麼申請"]:
+                raise AssertionError("the model was asked although the wording decides")
+            return np.tile(np.eye(1, 384, dtype=np.float32), (len(texts), 1))
+
+    matcher = Matcher(small_knowledge_base(), semantic=Semantic(Refusing(), MemoryVectorCache()))
+    assert (await matcher.match_async("低保怎麼申請")).answer_id == "policy-dibao-apply"
 
 
 def test_without_the_model_the_bot_says_so_and_answers_from_wording(tmp_path: Path) -> None:

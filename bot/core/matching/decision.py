@@ -103,8 +103,9 @@ HYBRID_WEIGHTS: tuple[float, ...] = (
 )
 HYBRID_INTERCEPT: float = -30.097
 FINGERPRINT = "a87e14a1bfdfbed3"
-#: The thresholds the fit chooses (MatchSettings.hybrid_answer, hybrid_suggest) are its outputs, not its inputs.
-_FIT_OUTPUTS = frozenset({"hybrid_answer", "hybrid_suggest"})
+#: Settings the hybrid evidence does not depend on: the two thresholds the fit chooses (its outputs), and the
+#: lexical probability from which the model is not asked at all.
+_NOT_INPUTS = frozenset({"hybrid_answer", "hybrid_suggest", "lexical_decisive"})
 
 
 def hybrid_probability(features: tuple[float, ...]) -> float:
@@ -114,7 +115,7 @@ def hybrid_probability(features: tuple[float, ...]) -> float:
 
 def fingerprint(settings: "MatchSettings") -> str:
     """A short hash of what the hybrid weights depend on: the feature names and every matcher setting that shapes
-    the evidence (all but the two thresholds the fit itself chooses)."""
-    inputs = sorted((key, value) for key, value in asdict(settings).items() if key not in _FIT_OUTPUTS)
+    the evidence (all but :data:`_NOT_INPUTS`)."""
+    inputs = sorted((key, value) for key, value in asdict(settings).items() if key not in _NOT_INPUTS)
     material = repr((HYBRID_FEATURES, inputs))
     return hashlib.blake2b(material.encode(), digest_size=8).hexdigest()

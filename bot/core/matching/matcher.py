@@ -90,6 +90,7 @@ class MatchSettings:
     dense_candidates: int = 5       # entries with the best cosines, rescored beside the lexical candidates
     hybrid_answer: float = 0.62     # answer when the hybrid model's P(best entry is right) reaches this …
     hybrid_suggest: float = 0.06    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
+    lexical_decisive: float = 0.9   # the lexical model's P from which the wording alone decides (no model call)
 
 
 class _Scored(NamedTuple):
@@ -186,28 +187,46 @@ class Matcher:
 
     async def match_async(self, query: str) -> MatchResult:
         """:meth:`match` for the event loop: the model runs in a worker thread (the call releases the interpreter
-        lock), so other residents are served meanwhile; a question asked recently needs no model call at all."""
+        lock), so other residents are served meanwhile; a question asked recently, or one whose wording alone is
+        decisive, needs no model call at all."""
         if self.dense is None:
             return self.match(query)
+        decisive = self._decisive_wording(query)
+        if decisive is not None:
+            return decisive
         text = query[:MAX_RAW_CHARS]
         vector = self.dense.semantic.cached_question(text)
         if vector is None:
             vector = await asyncio.to_thread(self.dense.semantic.question, text)
-        return self.match(query, vector)
+        return self._hybrid_decision(query, self._evidence(query, vector))
 
     def match(self, query: str, vector: np.ndarray | None = None) -> MatchResult:
         """Decide between answer, suggest and not found for one question (``vector``: its meaning-level vector,
-        computed here when the model runs and none is given)."""
-        s = self.settings
-        if vector is None:
-            vector = self.question_vector(query)
-        evidence = self._evidence(query, vector)
-        ranked = evidence.ranked
+        computed here when the model runs, the wording is not decisive and none is given)."""
+        if self.dense is None:
+            return self._lexical_decision(query, self._evidence(query))
+        decisive = self._decisive_wording(query)
+        if decisive is not None:
+            return decisive
+        return self._hybrid_decision(query, self._evidence(query, vector if vector is not None
+                                                           else self.question_vector(query)))
+
+    def _decisive_wording(self, query: str) -> MatchResult | None:
+        """The lexical answer when the lexical model alone is sure enough (``lexical_decisive``) that the model
+        would not change it: measured on 2,804 development questions, skipping the model at P ≥ 0.9 changed one
+        answer, and skips it for 20 % of a new district's questions and half of the sample's."""
+        evidence = self._evidence(query)
+        if (evidence.ranked and self._answerable(evidence)
+                and answer_probability(self._features(evidence)) >= self.settings.lexical_decisive):
+            return self._lexical_decision(query, evidence)
+        return None
+
+    def _lexical_decision(self, query: str, evidence: _Evidence) -> MatchResult:
+        """Answer, suggest or not found from the lexical model alone (the bot without the meaning-level model)."""
+        s, ranked = self.settings, evidence.ranked
         if not ranked:
             return MatchResult(query=query, outcome="not_found", answer_id=None, score=0.0)
         best = ranked[0]
-        if evidence.cosines is not None:
-            return self._hybrid_decision(query, evidence)
         candidates = tuple(Candidate(self._entry_ids[r.entry], _shown(r.score)) for r in ranked[:5])
         score = _shown(best.score)
         if self._answerable(evidence) and answer_probability(self._features(evidence)) >= s.answer_probability:
@@ -225,6 +244,8 @@ class Matcher:
         """Answer, suggest or not found from the hybrid model's estimate for the best entry; every candidate's score
         is that estimate for it (0-100), so staff tools show how sure the bot was."""
         s, ranked = self.settings, evidence.ranked
+        if not ranked:
+            return MatchResult(query=query, outcome="not_found", answer_id=None, score=0.0)
         shown = [(r.entry, round(100.0 * hybrid_probability(self._hybrid_features(evidence, n)), 2))
                  for n, r in enumerate(ranked[:5])]
         candidates = tuple(Candidate(self._entry_ids[entry], score) for entry, score in shown)
