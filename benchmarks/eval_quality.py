@@ -37,6 +37,7 @@ from bot.core.matching.matcher import Matcher  # noqa: E402
 OFF_TOPIC_MARKER = "與社區服務無關"
 EVAL_DIR = ROOT / "benchmarks" / "eval"
 RANK_DEPTH = 50  # MRR counts a gold entry ranked deeper than this as 0
+SEMANTIC = None  # --semantic: the meaning-level model (bot.core.matching.embedding.Semantic) for every matcher here
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def pct(part: int, whole: int) -> str:
 def project_eval(kb_dir: Path, split: str, show_misses: bool) -> None:
     """Section 1: the project's evaluation set on the sample knowledge base."""
     kb = load_knowledge(kb_dir)
-    matcher = Matcher(kb)
+    matcher = Matcher(kb, semantic=SEMANTIC)
     names = split.split(",")
     questions = [q for name in names for q in read_eval_set(EVAL_DIR / f"{name}.yaml")]
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, right, wrong, within
@@ -186,14 +187,18 @@ def public_eval(public_set: PublicSet) -> tuple[str, ...]:
     """One table row: our top-1/MRR, WRatio's top-1/MRR, our answered-right/wrong and out-of-scope answered."""
     entries = tuple(Entry(id=f"faq-{fid}", category="services", title=Text.of(questions[0]),
                           questions=tuple(questions), answer=Text.of("-")) for fid, questions in public_set.faqs)
-    matcher = Matcher(KnowledgeBase(entries=entries, categories=(Category("services", Text.of("-")),)))
+    matcher = Matcher(KnowledgeBase(entries=entries, categories=(Category("services", Text.of("-")),)),
+                      semantic=SEMANTIC)
+    vectors = (dict(zip((t for t, _ in public_set.queries),
+                        SEMANTIC.cached([t[:400] for t, _ in public_set.queries], query=True)))
+               if SEMANTIC is not None else {})
     strings = [q for _, questions in public_set.faqs for q in questions]
     owners = [fid for fid, questions in public_set.faqs for _ in questions]
     ours = [0.0, 0.0]
     base = [0.0, 0.0]
     answered_right = answered_wrong = 0
     for text, gold in public_set.queries:
-        ranked = [c.entry_id.removeprefix("faq-") for c in matcher.rank(text, limit=RANK_DEPTH)]
+        ranked = [c.entry_id.removeprefix("faq-") for c in matcher.rank(text, RANK_DEPTH, vectors.get(text))]
         _add_rank(ours, ranked, gold)
         best: dict[str, float] = {}
         for _, score, i in process.extract(text, strings, scorer=fuzz.WRatio, limit=None):
@@ -201,7 +206,7 @@ def public_eval(public_set: PublicSet) -> tuple[str, ...]:
         # ties are broken by FAQ order (stable sort), deterministic
         order = sorted(best, key=lambda fid: -best[fid])[:RANK_DEPTH]
         _add_rank(base, order, gold)
-        answer = matcher.match(text).answer_id
+        answer = matcher.match(text, vectors.get(text)).answer_id
         answered_right += answer == f"faq-{gold}"
         answered_wrong += answer is not None and answer != f"faq-{gold}"
     n = len(public_set.queries)
@@ -230,9 +235,16 @@ def main() -> int:
     parser.add_argument("--public", default=str(ROOT.parent / "shared" / "benchmarks"))
     parser.add_argument("--no-public", action="store_true", help="only the project's evaluation set")
     parser.add_argument("--misses", action="store_true", help="list every question the bot got wrong")
+    parser.add_argument("--semantic", metavar="CACHE", help="with the meaning-level model, its vectors cached in CACHE")
     parser.add_argument("--held-out", action="store_true",
                         help="also ask every entry question with itself removed from the base (~1 min)")
     args = parser.parse_args()
+    if args.semantic:
+        global SEMANTIC
+        from bot.core.matching.embedding import Semantic, load_embedder  # noqa: PLC0415
+        from bot.storage.vector_cache import SqliteVectorCache  # noqa: PLC0415
+
+        SEMANTIC = Semantic(load_embedder(2).embedder, SqliteVectorCache(args.semantic))
     project_eval(Path(args.kb), args.split, args.misses)
     if args.held_out:
         held_out_eval(Path(args.kb))

@@ -219,7 +219,7 @@ def main() -> int:
         Path(args.dump).write_bytes(pickle.dumps((rows, probs)))
     answer, suggest = choose(rows, probs)
     if not args.quiet:
-        print(f"| base | part | in scope | right | wrong | right or offered | out of scope | answered |")
+        print("| base | part | in scope | right | wrong | right or offered | out of scope | answered |")
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for part in sorted({(r.base, r.group) for r in rows}):
             index = [n for n, r in enumerate(rows) if (r.base, r.group) == part]

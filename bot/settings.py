@@ -88,7 +88,7 @@ class Settings:
     # instances and should not load a model for each); from_env turns it on unless SEMANTIC_MATCHING=off.
     semantic_matching: bool = False
     embedding_cache: Path = Path("data/embeddings.sqlite3")
-    embedding_threads: int = 1
+    embedding_threads: int = 2
 
     @property
     def telegram_enabled(self) -> bool:
@@ -131,7 +131,7 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             semantic_matching=_parse_switch(get("SEMANTIC_MATCHING") or "on", "SEMANTIC_MATCHING"),
             embedding_cache=Path(get("EMBEDDING_CACHE") or "data/embeddings.sqlite3"),
-            embedding_threads=_parse_threads(get("EMBEDDING_THREADS") or "1"),
+            embedding_threads=_parse_threads(get("EMBEDDING_THREADS") or "2"),
         )
 
     def knowledge_dir_for(self, cli_value: str | None) -> Path:

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from matplotlib import rc_context
 from matplotlib.colors import to_hex
-from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 

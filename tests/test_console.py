@@ -3,7 +3,6 @@ import io
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from bot.adapters.console import ConsoleChat, html_to_plain
 from bot.core.dialog.assistant import Assistant

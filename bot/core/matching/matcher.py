@@ -260,9 +260,9 @@ class Matcher:
         suggestions = tuple(self._entry_ids[entry] for entry in offered[: s.max_suggestions])
         return MatchResult(query, "suggest", None, shown[0][1], suggestions, candidates)
 
-    def rank(self, query: str, limit: int = 10) -> list[Candidate]:
-        """Entries best first with their 0-100 ranking scores (the ranking behind :meth:`match`; for evaluations)."""
-        evidence = self._evidence(query, self.question_vector(query))
+    def rank(self, query: str, limit: int = 10, vector: np.ndarray | None = None) -> list[Candidate]:
+        """Entries best first with their ranking scores (the ranking behind :meth:`match`; for evaluations)."""
+        evidence = self._evidence(query, vector if vector is not None else self.question_vector(query))
         shown = _shown if evidence.cosines is None else (lambda score: round(score, 2))
         return [Candidate(self._entry_ids[r.entry], shown(r.score)) for r in evidence.ranked[:limit]]
 
