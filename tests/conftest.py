@@ -2,6 +2,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -46,3 +48,23 @@ def small_knowledge_base():
     )
     categories = tuple(Category(c, Text.of(c)) for c in BUILTIN_CATEGORIES)
     return KnowledgeBase(entries=entries, categories=categories, synonyms=(("最低生活保障", "低保"),))
+
+
+# The feedback tests' shared fixtures (a module that defines its own `knowledge` or `world` uses that one instead).
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory):
+    """The feedback tests' knowledge base (feedback_helpers.write_knowledge), loaded once per module."""
+    from bot.core.knowledge.service import KnowledgeService
+    from feedback_helpers import write_knowledge
+
+    return KnowledgeService(write_knowledge(tmp_path_factory.mktemp("kb")))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def world(request, knowledge, tmp_path):
+    """Every test that takes it runs twice: on the in-memory stores and on SQLite."""
+    from feedback_helpers import close_world, open_world
+
+    w = await open_world(request.param, knowledge, tmp_path)
+    yield w
+    await close_world(w)

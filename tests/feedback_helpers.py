@@ -208,3 +208,4 @@ async def close_world(world: World) -> None:
     if world.database is not None:
         assert await world.database.integrity_check() == "ok"
         await world.database.close()
+

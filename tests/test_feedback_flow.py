@@ -13,20 +13,9 @@ from bot.core.feedback import flow
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 
-from feedback_helpers import (ENTRIES_YAML, Clock, close_world, memory_world, open_world, sqlite_world,
+from feedback_helpers import (ENTRIES_YAML, Clock, close_world, memory_world, sqlite_world,
                               write_knowledge)
 
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory):
-    return KnowledgeService(write_knowledge(tmp_path_factory.mktemp("kb")))
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-async def world(request, knowledge, tmp_path):
-    w = await open_world(request.param, knowledge, tmp_path)
-    yield w
-    await close_world(w)
 
 
 LABELS = {

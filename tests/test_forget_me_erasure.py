@@ -2,27 +2,13 @@
 their linked submissions; counts, chosen options and scale answers stay for the statistics."""
 from __future__ import annotations
 
-import pytest
 
-from bot.core.knowledge.service import KnowledgeService
 from bot.core.ports import ERASED
 
-from feedback_helpers import close_world, open_world, write_knowledge
 from test_feedback_flow import answer_jobs
 
 ID_CARD = "110101199003071234"
 
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory):
-    return KnowledgeService(write_knowledge(tmp_path_factory.mktemp("kb")))
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-async def world(request, knowledge, tmp_path):
-    w = await open_world(request.param, knowledge, tmp_path)
-    yield w
-    await close_world(w)
 
 
 async def test_forget_me_erases_the_residents_free_text(world):

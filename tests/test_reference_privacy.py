@@ -3,24 +3,11 @@ show nothing are limited per resident; a linked submission is shown only to its 
 before (``FB-`` + date + six digits) keep working, but only for the resident they are linked to."""
 from __future__ import annotations
 
-import pytest
 
 from bot.core.feedback.model import NewSubmission
-from bot.core.knowledge.service import KnowledgeService
 
-from feedback_helpers import REFERENCE, close_world, open_world, write_knowledge
+from feedback_helpers import REFERENCE
 
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory):
-    return KnowledgeService(write_knowledge(tmp_path_factory.mktemp("kb")))
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-async def world(request, knowledge, tmp_path):
-    w = await open_world(request.param, knowledge, tmp_path)
-    yield w
-    await close_world(w)
 
 
 async def anonymous_submission(r) -> str:
