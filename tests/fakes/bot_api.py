@@ -19,7 +19,8 @@ text, 1-64 bytes of callback data, known callback query ids answered once, editi
 Every call is recorded (``calls``; 4xx answers also in ``bad_requests``) and the bot's messages per chat are kept
 in their current (edited) state (``messages_in``), so tests press buttons the bot really sent. Faults are injected
 per method: ``fail("getUpdates", status=429, retry_after=1)``, ``status=500``, ``drop=True`` (connection closed
-without an answer) or ``delay=`` seconds (slow server), for the next ``times`` calls.
+without an answer) or ``delay=`` seconds (slow server; with ``late=True`` the call is carried out and only the
+answer is late), for the next ``times`` calls; ``description=`` replaces the error text.
 """
 from __future__ import annotations
 
@@ -250,6 +251,8 @@ class Fault:
     retry_after: int = 1
     drop: bool = False
     delay: float = 0.0
+    description: str | None = None
+    late: bool = False
 
 
 class FakeBotApi:
@@ -312,11 +315,14 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------------------------------ fault injection
     def fail(self, method: str, *, times: int = 1, status: int = 0, retry_after: int = 1, drop: bool = False,
-             delay: float = 0.0) -> None:
-        """Make the next ``times`` calls of ``method`` misbehave: an HTTP ``status`` (429 carries ``retry_after``),
-        a dropped connection, or an answer after ``delay`` seconds."""
+             delay: float = 0.0, description: str | None = None, late: bool = False) -> None:
+        """Make the next ``times`` calls of ``method`` misbehave: an HTTP ``status`` (429 carries ``retry_after``;
+        ``description`` replaces the error text), a dropped connection, or an answer after ``delay`` seconds.
+        ``late=True`` with ``delay``: the call is carried out (the message is delivered) and only its answer comes
+        late, as when Telegram accepted a message but the client stopped waiting."""
         for _ in range(times):
-            self._faults[method].append(Fault(status=status, retry_after=retry_after, drop=drop, delay=delay))
+            self._faults[method].append(Fault(status=status, retry_after=retry_after, drop=drop, delay=delay,
+                                              description=description, late=late))
 
     def pending_faults(self, method: str) -> int:
         """Injected faults of ``method`` not yet triggered by a call."""
@@ -394,6 +400,8 @@ class FakeBotApi:
             return await self._answer(call, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         queue = self._faults.get(method)
         fault = queue.popleft() if queue else None
+        if fault and fault.late:
+            return await self._late(request, call, method, params, fault.delay)
         if fault and fault.delay:
             await asyncio.sleep(fault.delay)
             if request.transport is None or request.transport.is_closing():
@@ -414,6 +422,8 @@ class FakeBotApi:
                 body["parameters"] = {"retry_after": fault.retry_after}
             else:
                 body["description"] = "Internal Server Error" if fault.status == 500 else f"Error {fault.status}"
+            if fault.description is not None:
+                body["description"] = fault.description
             call.description = body["description"] + " (injected)"
             return await self._answer(call, fault.status, body)
         if method in MESSAGE_METHODS and _int_or_none(params.get("chat_id")) in self.blocked:
@@ -430,6 +440,16 @@ class FakeBotApi:
                                                        "description": exc.description})
         call.result = result
         return await self._answer(call, 200, {"ok": True, "result": result})
+
+    async def _late(self, request: web.Request, call: Call, method: str, params: dict[str, Any],
+                    delay: float) -> web.StreamResponse:
+        """Carry the call out now (recorded, delivered), answer only after ``delay`` seconds."""
+        handler = getattr(self, "_m_" + method[:1].lower() + method[1:])
+        call.result = await handler(params)
+        call.description = f"carried out, answered after {delay} s"
+        await self._answer(call, 200, {})
+        await asyncio.sleep(delay)
+        return web.json_response({"ok": True, "result": call.result})
 
     async def _answer(self, call: Call, status: int, body: dict[str, Any]) -> web.Response:
         call.status = status

@@ -62,3 +62,9 @@ class ParsingBot(ExtBot):
         for update in updates:
             self.insert_callback_data(update)
         return updates
+
+    async def close_transports(self) -> None:
+        """Close both HTTP transports. ``shutdown`` does it only after a successful ``initialize``, so a start-up
+        that failed (a rejected token) would leave the connections open and asyncio complaining about them."""
+        for request in self._request:
+            await request.shutdown()

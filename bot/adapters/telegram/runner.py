@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -27,9 +28,25 @@ logger = logging.getLogger(__name__)
 STARTUP_BACKOFF = (1, 2, 4, 8, 15, 30)
 
 
-def run(services: ServicesPort, tuning: Tuning = Tuning()) -> None:
-    """Serve Telegram until SIGINT/SIGTERM (blocking). Polling, or a webhook when ``settings.webhook_url`` is set."""
-    asyncio.run(_serve_until_signal(services, tuning))
+def run(services: ServicesPort, tuning: Tuning = Tuning()) -> int:
+    """Serve Telegram until SIGINT/SIGTERM (blocking). Polling, or a webhook when ``settings.webhook_url`` is set.
+
+    Returns the process exit status: 0 after a signal; 1 when Telegram rejects the token or anything else stops
+    the bot. Then one plain line goes to stderr, and a traceback, if any, only to the log, where secrets are
+    redacted (``logs``): python-telegram-bot's own message for a rejected token contains the token."""
+    try:
+        asyncio.run(_serve_until_signal(services, tuning))
+    except InvalidToken as exc:
+        status = 404 if "Not Found" in str(exc.__cause__ or "") else 401
+        fix = "check TELEGRAM_BOT_TOKEN" if status == 401 else "check TELEGRAM_API_URL and TELEGRAM_BOT_TOKEN"
+        print(f"Telegram rejected the bot token ({status}): {fix}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a clean exit, never a raw traceback
+        logger.critical("the Telegram bot stopped after an unexpected error", exc_info=exc)
+        print(f"The Telegram bot stopped after an unexpected error ({type(exc).__name__}); see the log above",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 async def _serve_until_signal(services: ServicesPort, tuning: Tuning) -> None:
@@ -99,14 +116,18 @@ async def _initialize(application: Application) -> None:
         try:
             await application.initialize()
             return
-        except InvalidToken:
-            raise
         except RetryAfter as exc:
             delay = _seconds(exc.retry_after)
             logger.warning("Bot API asks to slow down at start-up; retrying in %s s", delay)
         except NetworkError as exc:  # includes timeouts and 5xx answers
             delay = STARTUP_BACKOFF[min(attempt, len(STARTUP_BACKOFF) - 1)]
             logger.warning("Bot API not reachable at start-up (%s); retrying in %s s", exc, delay)
+        except BaseException:  # a rejected token (InvalidToken), a refusal, a cancellation: no retry
+            # PTB's shutdown closes the HTTP transports only after a successful initialize.
+            close = getattr(application.bot, "close_transports", None)
+            if callable(close):
+                await close()
+            raise
         attempt += 1
         await asyncio.sleep(delay)
 
