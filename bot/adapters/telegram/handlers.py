@@ -15,6 +15,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.adapters.telegram.incoming import incoming_from_update
+from bot.adapters.telegram.logs import exception_outline
 from bot.adapters.telegram.render import Origin, deliver
 from bot.adapters.telegram.services import services_of
 from bot.core.language import choose_lang
@@ -80,8 +81,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(error, Forbidden):
         logger.info("update %s: the resident has blocked the bot (%s)", update.update_id, error)
         return
-    logger.error("update %s from %s in chat %s (%s) failed", update.update_id,
-                 incoming.user if incoming else "?", chat.id if chat else "?", describe(update), exc_info=error)
+    if logger.isEnabledFor(logging.DEBUG) or error is None:
+        logger.error("update %s from %s in chat %s (%s) failed", update.update_id,
+                     incoming.user if incoming else "?", chat.id if chat else "?", describe(update), exc_info=error)
+    else:  # the exception's message may quote the resident's words: only its type and where, above DEBUG
+        logger.error("update %s from %s in chat %s (%s) failed:\n%s", update.update_id,
+                     incoming.user if incoming else "?", chat.id if chat else "?", describe(update),
+                     exception_outline(error))
     if chat is None:
         return
     lang = choose_lang(incoming.text if incoming else None, incoming.language_code if incoming else None, None)

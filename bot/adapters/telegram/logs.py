@@ -123,12 +123,11 @@ class _DropLibraryDumps(logging.Filter):
 
 
 _installed: dict[str, object] = {"secrets": (), "factory": None}
-_REPEATS = RepeatLimiter()
 
 
-def protect_logs(secrets: Iterable[str | None], *, repeat_window: float | None = None) -> None:
-    """Install redaction of ``secrets`` (added to any installed before), the library-dump filter and the repeat
-    limiter. Idempotent; call again when handlers were added, to cover them too."""
+def protect_logs(secrets: Iterable[str | None], *, repeat_window: float = 60.0) -> None:
+    """Install redaction of ``secrets`` (added to any installed before), the library-dump filter and a fresh
+    repeat limiter on every handler of the root logger (one per application: its memory starts empty)."""
     for noisy in ("httpx", "httpcore"):  # they log every request URL, and Bot API URLs contain the token
         logging.getLogger(noisy).setLevel(logging.WARNING)
     variants = tuple(sorted(set(_installed["secrets"]) | set(secret_variants(secrets)), key=len, reverse=True))
@@ -143,18 +142,16 @@ def protect_logs(secrets: Iterable[str | None], *, repeat_window: float | None =
 
         logging.setLogRecordFactory(redacting_factory)
         _installed["factory"] = redacting_factory
-    if repeat_window is not None:
-        _REPEATS.window = repeat_window
+    repeats = RepeatLimiter(repeat_window)
     for library_logger in {ExtBot._LOGGER, logging.getLogger("telegram.ext.Updater"),
                            logging.getLogger("telegram.ext._utils.webhookhandler")}:
         if not any(isinstance(f, _DropLibraryDumps) for f in library_logger.filters):
             library_logger.addFilter(_DropLibraryDumps())
     for handler in logging.getLogger().handlers:
-        for existing in [f for f in handler.filters if isinstance(f, Redactor)]:
+        for existing in [f for f in handler.filters if isinstance(f, (Redactor, RepeatLimiter))]:
             handler.removeFilter(existing)
         handler.addFilter(Redactor(variants))
-        if _REPEATS not in handler.filters:
-            handler.addFilter(_REPEATS)
+        handler.addFilter(repeats)
 
 
 def exception_outline(error: BaseException) -> str:
