@@ -222,9 +222,9 @@ class BotMessage:
 
     def to_api(self) -> dict[str, Any]:
         """The ``Message`` object Telegram would return for this message."""
-        msg: dict[str, Any] = {"message_id": self.message_id, "date": int(time.time()),
-                               "chat": {"id": self.chat_id, "type": "private" if self.chat_id > 0 else "group",
-                                        "first_name": "Resident"},
+        chat = ({"id": self.chat_id, "type": "private", "first_name": "Resident"} if self.chat_id > 0
+                else {"id": self.chat_id, "type": "supergroup", "title": "Residents' group"})
+        msg: dict[str, Any] = {"message_id": self.message_id, "date": int(time.time()), "chat": chat,
                                "from": BOT_USER}
         if self.kind == "text":
             msg["text"] = self.text
@@ -330,8 +330,13 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------------------------------ update injection
     def resident(self, user_id: int, *, first_name: str = "Resident", language_code: str | None = "zh-hant",
-                 username: str | None = None) -> "Resident":
-        return Resident(self, user_id, first_name=first_name, language_code=language_code, username=username)
+                 username: str | None = None, group: int | None = None, chat_type: str = "supergroup"
+                 ) -> "Resident":
+        """A user writing to the bot in their private chat, or with ``group`` (a negative chat id) in that group
+        (``chat_type`` "group", "supergroup" or "channel"), where the bot's replies then go."""
+        chat = None if group is None else {"id": group, "type": chat_type, "title": "Residents' group"}
+        return Resident(self, user_id, first_name=first_name, language_code=language_code, username=username,
+                        chat=chat)
 
     async def inject(self, update: dict[str, Any]) -> int:
         """Queue one update (its ``update_id`` is assigned here) for ``getUpdates``; returns the id."""
@@ -651,30 +656,34 @@ class Resident:
     _their_message_ids = itertools.count(10_000)
 
     def __init__(self, api: FakeBotApi, user_id: int, *, first_name: str, language_code: str | None,
-                 username: str | None):
+                 username: str | None, chat: dict[str, Any] | None = None):
         self.api = api
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
         if language_code:
             self.user["language_code"] = language_code
         if username:
             self.user["username"] = username
-        self.chat = {"id": user_id, "type": "private", "first_name": first_name}
+        self.chat = chat or {"id": user_id, "type": "private", "first_name": first_name}
 
     @property
     def id(self) -> int:
         return self.user["id"]
 
     @property
+    def chat_id(self) -> int:
+        return self.chat["id"]
+
+    @property
     def inbox(self) -> list[BotMessage]:
         """The bot's messages in this chat, oldest first, as they look now."""
-        return self.api.messages_in(self.id)
+        return self.api.messages_in(self.chat_id)
 
     def last(self, kind: str = "text") -> BotMessage:
         return next(m for m in reversed(self.inbox) if m.kind == kind)
 
     @property
     def deliveries(self) -> list[Call]:
-        return self.api.deliveries(self.id)
+        return self.api.deliveries(self.chat_id)
 
     async def exchange(self, action: Awaitable[Any], *, replies: int = 1, timeout: float = 5.0) -> list[BotMessage]:
         """Do ``action`` (``alice.say("…")``, ``alice.press("…")``, …) and wait until the bot has sent or edited at
@@ -682,9 +691,9 @@ class Resident:
         before = len(self.deliveries)
         await action
         await self.api.wait_until(lambda: len(self.deliveries) >= before + replies, timeout=timeout,
-                                  what=f"{replies} repl{'y' if replies == 1 else 'ies'} to {self.id}")
+                                  what=f"{replies} repl{'y' if replies == 1 else 'ies'} to {self.chat_id}")
         ids = dict.fromkeys(c.result["message_id"] for c in self.deliveries[before:])
-        return [self.api.message(self.id, message_id) for message_id in ids]
+        return [self.api.message(self.chat_id, message_id) for message_id in ids]
 
     def message_update(self, **content: Any) -> dict[str, Any]:
         return {"message": {"message_id": next(self._their_message_ids), "date": int(time.time()),

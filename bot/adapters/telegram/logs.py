@@ -125,9 +125,9 @@ class _DropLibraryDumps(logging.Filter):
 _installed: dict[str, object] = {"secrets": (), "factory": None}
 
 
-def protect_logs(secrets: Iterable[str | None], *, repeat_window: float = 60.0) -> None:
-    """Install redaction of ``secrets`` (added to any installed before), the library-dump filter and a fresh
-    repeat limiter on every handler of the root logger (one per application: its memory starts empty)."""
+def protect_logs(secrets: Iterable[str | None]) -> None:
+    """Install redaction of ``secrets`` (added to any installed before) for every record and on every handler of
+    the root logger, and drop the library's update dumps. Idempotent; call again to cover handlers added since."""
     for noisy in ("httpx", "httpcore"):  # they log every request URL, and Bot API URLs contain the token
         logging.getLogger(noisy).setLevel(logging.WARNING)
     variants = tuple(sorted(set(_installed["secrets"]) | set(secret_variants(secrets)), key=len, reverse=True))
@@ -142,16 +142,26 @@ def protect_logs(secrets: Iterable[str | None], *, repeat_window: float = 60.0) 
 
         logging.setLogRecordFactory(redacting_factory)
         _installed["factory"] = redacting_factory
-    repeats = RepeatLimiter(repeat_window)
     for library_logger in {ExtBot._LOGGER, logging.getLogger("telegram.ext.Updater"),
                            logging.getLogger("telegram.ext._utils.webhookhandler")}:
         if not any(isinstance(f, _DropLibraryDumps) for f in library_logger.filters):
             library_logger.addFilter(_DropLibraryDumps())
     for handler in logging.getLogger().handlers:
-        for existing in [f for f in handler.filters if isinstance(f, (Redactor, RepeatLimiter))]:
+        for existing in [f for f in handler.filters if isinstance(f, Redactor)]:
             handler.removeFilter(existing)
         handler.addFilter(Redactor(variants))
+
+
+def limit_repeats(window: float = 60.0) -> RepeatLimiter:
+    """A fresh ``RepeatLimiter`` on every handler of the root logger (the process's own log). Only the entry point
+    installs it: test runners keep their handlers across tests, which would then hide one test's lines because
+    another logged them first."""
+    repeats = RepeatLimiter(window)
+    for handler in logging.getLogger().handlers:
+        for existing in [f for f in handler.filters if isinstance(f, RepeatLimiter)]:
+            handler.removeFilter(existing)
         handler.addFilter(repeats)
+    return repeats
 
 
 def exception_outline(error: BaseException) -> str:

@@ -20,6 +20,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.adapters.telegram.application import ALLOWED_UPDATES, TUNING_KEY, Tuning, build_application
+from bot.adapters.telegram.logs import limit_repeats
 from bot.adapters.telegram.services import ServicesPort, services_of
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def run(services: ServicesPort, tuning: Tuning = Tuning()) -> int:
     Returns the process exit status: 0 after a signal; 1 when Telegram rejects the token or anything else stops
     the bot. Then one plain line goes to stderr, and a traceback, if any, only to the log, where secrets are
     redacted (``logs``): python-telegram-bot's own message for a rejected token contains the token."""
+    limit_repeats()  # an outage or a broken update repeating: once a minute in the log, with the count
     try:
         asyncio.run(_serve_until_signal(services, tuning))
     except InvalidToken as exc:

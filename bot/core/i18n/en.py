@@ -233,4 +233,7 @@ TEXTS: dict[str, str] = {
     "cmd.feedback": "Policy feedback",
     "cmd.mystatus": "My submissions and replies",
     "cmd.forget_me": "Delete my contact data",
+    # --- group chats (bot/core/dialog/groups.py): only knowledge questions are answered where others read ---
+    "group.private_only": "Let's do this in a private chat with me, where nobody else in the group can read it. Tap the button below.",
+    "group.open_private": "💬 Chat with me privately",
 }

@@ -233,4 +233,7 @@ TEXTS: dict[str, str] = {
     "cmd.feedback": "政策意见征集",
     "cmd.mystatus": "我的意见和回复",
     "cmd.forget_me": "删除我的联系资料",
+    # --- group chats (bot/core/dialog/groups.py): only knowledge questions are answered where others read ---
+    "group.private_only": "这件事请在与我的私人对话中办理，群组里的其他人看不到。请按下方按钮。",
+    "group.open_private": "💬 私信我",
 }

@@ -233,4 +233,7 @@ TEXTS: dict[str, str] = {
     "cmd.feedback": "政策意見徵集",
     "cmd.mystatus": "我的意見和回覆",
     "cmd.forget_me": "刪除我的聯繫資料",
+    # --- group chats (bot/core/dialog/groups.py): only knowledge questions are answered where others read ---
+    "group.private_only": "這件事請在與我的私人對話中辦理，群組裡的其他人看不到。請按下方按鈕。",
+    "group.open_private": "💬 私訊我",
 }
