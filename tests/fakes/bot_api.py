@@ -253,6 +253,7 @@ class Fault:
     delay: float = 0.0
     description: str | None = None
     late: bool = False
+    chat_id: int | None = None
 
 
 class FakeBotApi:
@@ -315,18 +316,27 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------------------------------ fault injection
     def fail(self, method: str, *, times: int = 1, status: int = 0, retry_after: int = 1, drop: bool = False,
-             delay: float = 0.0, description: str | None = None, late: bool = False) -> None:
+             delay: float = 0.0, description: str | None = None, late: bool = False,
+             chat_id: int | None = None) -> None:
         """Make the next ``times`` calls of ``method`` misbehave: an HTTP ``status`` (429 carries ``retry_after``;
         ``description`` replaces the error text), a dropped connection, or an answer after ``delay`` seconds.
         ``late=True`` with ``delay``: the call is carried out (the message is delivered) and only its answer comes
-        late, as when Telegram accepted a message but the client stopped waiting."""
+        late, as when Telegram accepted a message but the client stopped waiting. With ``chat_id`` only calls for
+        that chat meet the fault (scenarios played side by side)."""
         for _ in range(times):
             self._faults[method].append(Fault(status=status, retry_after=retry_after, drop=drop, delay=delay,
-                                              description=description, late=late))
+                                              description=description, late=late, chat_id=chat_id))
 
-    def pending_faults(self, method: str) -> int:
-        """Injected faults of ``method`` not yet triggered by a call."""
-        return len(self._faults.get(method, ()))
+    def pending_faults(self, method: str | None = None, *, chat_id: int | None = None) -> int:
+        """Injected faults (of ``method``, or of any; for ``chat_id``, or for any chat) not yet met by a call."""
+        queues = [self._faults.get(method, deque())] if method else list(self._faults.values())
+        return sum(1 for queue in queues for f in queue if chat_id is None or f.chat_id == chat_id)
+
+    def clear_faults(self, *, chat_id: int) -> None:
+        """Forget the faults injected for ``chat_id`` that no call has met."""
+        for queue in self._faults.values():
+            for fault in [f for f in queue if f.chat_id == chat_id]:
+                queue.remove(fault)
 
     # ------------------------------------------------------------------------------------------ update injection
     def resident(self, user_id: int, *, first_name: str = "Resident", language_code: str | None = "zh-hant",
@@ -403,8 +413,7 @@ class FakeBotApi:
         call = Call(method=method, params=params, at=time.monotonic())
         if request.match_info["token"] != self.token:
             return await self._answer(call, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-        queue = self._faults.get(method)
-        fault = queue.popleft() if queue else None
+        fault = self._take_fault(method, params)
         if fault and fault.late:
             return await self._late(request, call, method, params, fault.delay)
         if fault and fault.delay:
@@ -445,6 +454,17 @@ class FakeBotApi:
                                                        "description": exc.description})
         call.result = result
         return await self._answer(call, 200, {"ok": True, "result": result})
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        chat_id = _int_or_none(params.get("chat_id"))
+        for fault in queue:
+            if fault.chat_id is None or fault.chat_id == chat_id:
+                queue.remove(fault)
+                return fault
+        return None
 
     async def _late(self, request: web.Request, call: Call, method: str, params: dict[str, Any],
                     delay: float) -> web.StreamResponse:
