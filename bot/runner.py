@@ -113,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     from bot.adapters.telegram import run  # noqa: PLC0415 - the console never needs python-telegram-bot
 
-    run(services)
-    return 0
+    return run(services)  # 0, or 1 with one plain line on stderr (a rejected token, a crash)
 
 

@@ -24,7 +24,8 @@ from bot.settings import Settings
 from fakes.bot_api import BotMessage, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600)
+FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600,
+              send_retry_budget=2)
 STAFF_ID = 9001
 
 # PTB 22 constructs every RetryAfter through its own deprecated int-valued attribute; nothing to fix on our side.
@@ -207,11 +208,20 @@ async def test_send_message_429_is_retried_once_after_retry_after(api, bot):
     assert [c.status for c in attempts[-2:]] == [429, 200]
 
 
-async def test_send_message_5xx_gets_an_apology_and_the_bot_keeps_serving(api, bot):
+async def test_send_message_5xx_is_retried_and_the_answer_arrives(api, bot):
     jack = api.resident(2001, language_code="zh-hant")
     await jack.exchange(jack.command("help"))
     api.fail("sendMessage", status=500)
-    [apology] = await jack.exchange(jack.say("沿河社區圖書室幾點開門"))
+    replies = await jack.exchange(jack.say("沿河社區圖書室幾點開門"), replies=2)
+    assert "圖書室" in texts(replies)
+    assert bot.assistant.error_text("zh-Hant") not in texts(jack.inbox)
+
+
+async def test_a_send_failing_past_the_retry_budget_gets_an_apology_and_the_bot_keeps_serving(api, bot):
+    jack = api.resident(2002, language_code="zh-hant")
+    await jack.exchange(jack.command("help"))
+    api.fail("sendMessage", status=500, times=4)  # FAST's 2 s budget: 0.5 + 1 s of back-off, then it gives up
+    [apology] = await jack.exchange(jack.say("沿河社區圖書室幾點開門"), timeout=10)
     assert apology.text == bot.assistant.error_text("zh-Hant")
     replies = await jack.exchange(jack.say("沿河社區圖書室幾點開門"), replies=2)
     assert "圖書室" in texts(replies)
@@ -257,7 +267,7 @@ async def test_the_httpx_transport_serves_too(api, tmp_path):
     """PTB's own HTTP client remains a working choice (used when aiohttp is not installed)."""
     services = build_services(settings_for(api, tmp_path / "bot.sqlite3"))
     application = build_application(services, replace(FAST, transport="httpx"))
-    assert type(application.bot.request).__name__ == "HTTPXRequest"
+    assert type(application.bot.request.inner).__name__ == "HTTPXRequest"
     async with serving(application):
         olive = api.resident(2301, language_code="zh-hant")
         api.fail("getUpdates", status=500)

@@ -6,24 +6,35 @@ piece of knowledge-base text escaped by the core; the console adapter turns it i
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Literal
 
 #: Telegram's limit for callback data, in bytes. Every ``Button.action`` must fit.
 MAX_ACTION_BYTES = 64
+#: What a private-chat link may carry to the bot's ``/start`` (Telegram's deep-link rule).
+PRIVATE_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{0,64}")
+#: Where a message was written: a private chat with the bot, or a chat others read (group, supergroup, channel).
+ChatKind = Literal["private", "group"]
 
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button: ``label`` is shown, ``action`` comes back to the core when pressed (ASCII, ≤ 64 bytes)."""
+    """An inline button: ``label`` is shown, ``action`` comes back to the core when pressed (ASCII, ≤ 64 bytes).
+
+    ``url`` opens a link instead; ``private`` opens the person's private chat with the bot, which then receives
+    ``/start <private>`` ("" for a plain ``/start``): the adapter knows the bot's address, the core does not."""
 
     label: str
     action: str = ""
     url: str | None = None
+    private: str | None = None
 
     def __post_init__(self) -> None:
         if self.url is None and len(self.action.encode()) > MAX_ACTION_BYTES:
             raise ValueError(f"button action longer than {MAX_ACTION_BYTES} bytes: {self.action!r}")
+        if self.private is not None and not PRIVATE_PAYLOAD.fullmatch(self.private):
+            raise ValueError(f"private-chat payload must be 0-64 of A-Z a-z 0-9 _ -: {self.private!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +109,8 @@ class Incoming:
     """One thing a person did: typed text or a command, pressed a button, shared a location, or sent something else.
 
     ``user`` is a stable, transport-scoped key (``"tg:12345"``, ``"console:local"``). ``unsupported`` names what the
-    person sent when the core cannot read it (``"sticker"``, ``"photo"``, …).
+    person sent when the core cannot read it (``"sticker"``, ``"photo"``, …). ``chat`` is where it was written:
+    in a ``"group"`` others read along, so the core answers knowledge questions there and nothing personal.
     """
 
     user: str
@@ -109,6 +121,7 @@ class Incoming:
     is_staff: bool = False
     unsupported: str | None = None
     display_name: str | None = field(default=None, compare=False)
+    chat: ChatKind = "private"
 
     @property
     def command(self) -> tuple[str, str] | None:

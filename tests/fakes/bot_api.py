@@ -19,7 +19,8 @@ text, 1-64 bytes of callback data, known callback query ids answered once, editi
 Every call is recorded (``calls``; 4xx answers also in ``bad_requests``) and the bot's messages per chat are kept
 in their current (edited) state (``messages_in``), so tests press buttons the bot really sent. Faults are injected
 per method: ``fail("getUpdates", status=429, retry_after=1)``, ``status=500``, ``drop=True`` (connection closed
-without an answer) or ``delay=`` seconds (slow server), for the next ``times`` calls.
+without an answer) or ``delay=`` seconds (slow server; with ``late=True`` the call is carried out and only the
+answer is late), for the next ``times`` calls; ``description=`` replaces the error text.
 """
 from __future__ import annotations
 
@@ -221,9 +222,9 @@ class BotMessage:
 
     def to_api(self) -> dict[str, Any]:
         """The ``Message`` object Telegram would return for this message."""
-        msg: dict[str, Any] = {"message_id": self.message_id, "date": int(time.time()),
-                               "chat": {"id": self.chat_id, "type": "private" if self.chat_id > 0 else "group",
-                                        "first_name": "Resident"},
+        chat = ({"id": self.chat_id, "type": "private", "first_name": "Resident"} if self.chat_id > 0
+                else {"id": self.chat_id, "type": "supergroup", "title": "Residents' group"})
+        msg: dict[str, Any] = {"message_id": self.message_id, "date": int(time.time()), "chat": chat,
                                "from": BOT_USER}
         if self.kind == "text":
             msg["text"] = self.text
@@ -250,6 +251,9 @@ class Fault:
     retry_after: int = 1
     drop: bool = False
     delay: float = 0.0
+    description: str | None = None
+    late: bool = False
+    chat_id: int | None = None
 
 
 class FakeBotApi:
@@ -312,20 +316,37 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------------------------------ fault injection
     def fail(self, method: str, *, times: int = 1, status: int = 0, retry_after: int = 1, drop: bool = False,
-             delay: float = 0.0) -> None:
-        """Make the next ``times`` calls of ``method`` misbehave: an HTTP ``status`` (429 carries ``retry_after``),
-        a dropped connection, or an answer after ``delay`` seconds."""
+             delay: float = 0.0, description: str | None = None, late: bool = False,
+             chat_id: int | None = None) -> None:
+        """Make the next ``times`` calls of ``method`` misbehave: an HTTP ``status`` (429 carries ``retry_after``;
+        ``description`` replaces the error text), a dropped connection, or an answer after ``delay`` seconds.
+        ``late=True`` with ``delay``: the call is carried out (the message is delivered) and only its answer comes
+        late, as when Telegram accepted a message but the client stopped waiting. With ``chat_id`` only calls for
+        that chat meet the fault (scenarios played side by side)."""
         for _ in range(times):
-            self._faults[method].append(Fault(status=status, retry_after=retry_after, drop=drop, delay=delay))
+            self._faults[method].append(Fault(status=status, retry_after=retry_after, drop=drop, delay=delay,
+                                              description=description, late=late, chat_id=chat_id))
 
-    def pending_faults(self, method: str) -> int:
-        """Injected faults of ``method`` not yet triggered by a call."""
-        return len(self._faults.get(method, ()))
+    def pending_faults(self, method: str | None = None, *, chat_id: int | None = None) -> int:
+        """Injected faults (of ``method``, or of any; for ``chat_id``, or for any chat) not yet met by a call."""
+        queues = [self._faults.get(method, deque())] if method else list(self._faults.values())
+        return sum(1 for queue in queues for f in queue if chat_id is None or f.chat_id == chat_id)
+
+    def clear_faults(self, *, chat_id: int) -> None:
+        """Forget the faults injected for ``chat_id`` that no call has met."""
+        for queue in self._faults.values():
+            for fault in [f for f in queue if f.chat_id == chat_id]:
+                queue.remove(fault)
 
     # ------------------------------------------------------------------------------------------ update injection
     def resident(self, user_id: int, *, first_name: str = "Resident", language_code: str | None = "zh-hant",
-                 username: str | None = None) -> "Resident":
-        return Resident(self, user_id, first_name=first_name, language_code=language_code, username=username)
+                 username: str | None = None, group: int | None = None, chat_type: str = "supergroup"
+                 ) -> "Resident":
+        """A user writing to the bot in their private chat, or with ``group`` (a negative chat id) in that group
+        (``chat_type`` "group", "supergroup" or "channel"), where the bot's replies then go."""
+        chat = None if group is None else {"id": group, "type": chat_type, "title": "Residents' group"}
+        return Resident(self, user_id, first_name=first_name, language_code=language_code, username=username,
+                        chat=chat)
 
     async def inject(self, update: dict[str, Any]) -> int:
         """Queue one update (its ``update_id`` is assigned here) for ``getUpdates``; returns the id."""
@@ -392,8 +413,9 @@ class FakeBotApi:
         call = Call(method=method, params=params, at=time.monotonic())
         if request.match_info["token"] != self.token:
             return await self._answer(call, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-        queue = self._faults.get(method)
-        fault = queue.popleft() if queue else None
+        fault = self._take_fault(method, params)
+        if fault and fault.late:
+            return await self._late(request, call, method, params, fault.delay)
         if fault and fault.delay:
             await asyncio.sleep(fault.delay)
             if request.transport is None or request.transport.is_closing():
@@ -414,6 +436,8 @@ class FakeBotApi:
                 body["parameters"] = {"retry_after": fault.retry_after}
             else:
                 body["description"] = "Internal Server Error" if fault.status == 500 else f"Error {fault.status}"
+            if fault.description is not None:
+                body["description"] = fault.description
             call.description = body["description"] + " (injected)"
             return await self._answer(call, fault.status, body)
         if method in MESSAGE_METHODS and _int_or_none(params.get("chat_id")) in self.blocked:
@@ -430,6 +454,27 @@ class FakeBotApi:
                                                        "description": exc.description})
         call.result = result
         return await self._answer(call, 200, {"ok": True, "result": result})
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        chat_id = _int_or_none(params.get("chat_id"))
+        for fault in queue:
+            if fault.chat_id is None or fault.chat_id == chat_id:
+                queue.remove(fault)
+                return fault
+        return None
+
+    async def _late(self, request: web.Request, call: Call, method: str, params: dict[str, Any],
+                    delay: float) -> web.StreamResponse:
+        """Carry the call out now (recorded, delivered), answer only after ``delay`` seconds."""
+        handler = getattr(self, "_m_" + method[:1].lower() + method[1:])
+        call.result = await handler(params)
+        call.description = f"carried out, answered after {delay} s"
+        await self._answer(call, 200, {})
+        await asyncio.sleep(delay)
+        return web.json_response({"ok": True, "result": call.result})
 
     async def _answer(self, call: Call, status: int, body: dict[str, Any]) -> web.Response:
         call.status = status
@@ -631,30 +676,34 @@ class Resident:
     _their_message_ids = itertools.count(10_000)
 
     def __init__(self, api: FakeBotApi, user_id: int, *, first_name: str, language_code: str | None,
-                 username: str | None):
+                 username: str | None, chat: dict[str, Any] | None = None):
         self.api = api
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
         if language_code:
             self.user["language_code"] = language_code
         if username:
             self.user["username"] = username
-        self.chat = {"id": user_id, "type": "private", "first_name": first_name}
+        self.chat = chat or {"id": user_id, "type": "private", "first_name": first_name}
 
     @property
     def id(self) -> int:
         return self.user["id"]
 
     @property
+    def chat_id(self) -> int:
+        return self.chat["id"]
+
+    @property
     def inbox(self) -> list[BotMessage]:
         """The bot's messages in this chat, oldest first, as they look now."""
-        return self.api.messages_in(self.id)
+        return self.api.messages_in(self.chat_id)
 
     def last(self, kind: str = "text") -> BotMessage:
         return next(m for m in reversed(self.inbox) if m.kind == kind)
 
     @property
     def deliveries(self) -> list[Call]:
-        return self.api.deliveries(self.id)
+        return self.api.deliveries(self.chat_id)
 
     async def exchange(self, action: Awaitable[Any], *, replies: int = 1, timeout: float = 5.0) -> list[BotMessage]:
         """Do ``action`` (``alice.say("…")``, ``alice.press("…")``, …) and wait until the bot has sent or edited at
@@ -662,9 +711,9 @@ class Resident:
         before = len(self.deliveries)
         await action
         await self.api.wait_until(lambda: len(self.deliveries) >= before + replies, timeout=timeout,
-                                  what=f"{replies} repl{'y' if replies == 1 else 'ies'} to {self.id}")
+                                  what=f"{replies} repl{'y' if replies == 1 else 'ies'} to {self.chat_id}")
         ids = dict.fromkeys(c.result["message_id"] for c in self.deliveries[before:])
-        return [self.api.message(self.id, message_id) for message_id in ids]
+        return [self.api.message(self.chat_id, message_id) for message_id in ids]
 
     def message_update(self, **content: Any) -> dict[str, Any]:
         return {"message": {"message_id": next(self._their_message_ids), "date": int(time.time()),

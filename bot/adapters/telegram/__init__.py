@@ -7,6 +7,10 @@ Modules, in the order an update travels:
 - ``render`` and ``html_split``: ``Reply`` → Bot API calls, long HTML split below Telegram's limits;
 - ``application``: builds the Application (rate limiter, defaults, lifecycle hooks);
 - ``transport``: the aiohttp HTTP client for the Bot API (much cheaper per call than PTB's httpx default);
+- ``retry``: Bot API calls retried on connection errors, 5xx and 429, within a time budget;
+- ``polling``: the bot object, which skips updates python-telegram-bot cannot parse instead of stalling;
+- ``webhook``: the webhook server (400/413 for bad bodies, never 500);
+- ``logs``: secrets redacted from every log record, residents' words kept out above DEBUG, repeats limited;
 - ``runner``: polling or webhook, started and stopped cleanly (``run`` for ``run_bot.py``).
 """
 from bot.adapters.telegram.application import Tuning, build_application

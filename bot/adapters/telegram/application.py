@@ -3,10 +3,12 @@
 Choices made here, and why:
 - HTML parse mode by default: the core writes Telegram-HTML with knowledge-base text escaped.
 - Link previews off: contact lines with a URL would otherwise push the answer off screen.
-- ``AIORateLimiter`` keeps the bot under Telegram's flood limits (30 messages/s overall, 20/min per group) and,
-  with ``max_retries=1``, answers a 429 on any send by waiting ``retry_after`` and trying once more (PTB pauses
-  every other request meanwhile). A 5xx or a timeout on a send is *not* retried: the message may have been
-  delivered, and a duplicate answer is worse than the apology the error handler sends instead.
+- ``AIORateLimiter`` keeps the bot under Telegram's flood limits (30 messages/s overall, 20/min per group).
+- Every call but getUpdates is retried for up to ``Tuning.send_retry_budget`` seconds on connection errors, 5xx
+  and every 429 (``retry.RetryingRequest``); a read timeout is not retried (the message may have been delivered,
+  and a duplicate answer is worse than the apology the error handler sends instead).
+- Updates python-telegram-bot cannot parse are skipped, not re-fetched forever (``polling.ParsingBot``).
+- Secrets never reach the log; residents' words only at DEBUG (``logs``).
 - ``getUpdates`` is retried by PTB's polling loop itself (back-off on 5xx, ``retry_after`` on 429).
 - Updates are processed concurrently across residents and in order per resident (``PerUserOrderedProcessor``).
 - The database is opened in ``post_init`` and closed in ``post_shutdown``; no PTB persistence and no
@@ -23,14 +25,19 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, Defaults,
                           MessageHandler, filters)
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.adapters.telegram.broadcast import stop_broadcasts
+from bot.adapters.telegram.logs import protect_logs
+from bot.adapters.telegram.polling import ParsingBot
+from bot.adapters.telegram.retry import RetryingRequest
 from bot.adapters.telegram.handlers import on_button, on_error, on_message, send_reminders_forever
 from bot.adapters.telegram.render import deliver
 from bot.adapters.telegram.ordering import PerUserOrderedProcessor
 from bot.adapters.telegram.services import SERVICES_KEY, AssistantPort, ServicesPort, services_of
 from bot.adapters.telegram.staff_jobs import start_staff_jobs
 from bot.core.language import DEFAULT_LANG, lang_from_code
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +65,8 @@ class Tuning:
     #: Seconds to wait for the Bot API's answer to an ordinary call (getUpdates gets ``poll_timeout`` on top).
     read_timeout: float = 10
     connect_timeout: float = 5
+    #: Seconds a Bot API call (not getUpdates) may spend on retries after connection errors, 5xx and 429.
+    send_retry_budget: float = 30
     reminder_interval: float = 60
     #: Seconds between looks at the knowledge directory for the automatic reload.
     knowledge_watch_interval: float = 5
@@ -69,53 +78,22 @@ def file_url_for(api_url: str) -> str:
     return f"{head}/file/bot" if sep else api_url.rstrip("/") + "/file/bot"
 
 
-def hide_token_in_logs(token: str) -> None:
-    """Keep the bot token out of every log line. Request URLs contain it: httpx logs them at INFO (so its loggers
-    go to WARNING) and PTB logs its API URLs at DEBUG, so every record's text is also checked and the token
-    replaced by ``<token>``, whatever logger or handler is involved."""
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    if token in _REDACTED_TOKENS:
-        return
-    _REDACTED_TOKENS.add(token)
-    make_record = logging.getLogRecordFactory()
-
-    def redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = make_record(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed log call is the handler's to report, as usual
-            return record
-        if token in message:
-            record.msg, record.args = message.replace(token, "<token>"), None
-        return record
-
-    logging.setLogRecordFactory(redacting_factory)
-
-
-_REDACTED_TOKENS: set[str] = set()
-
-
 def build_application(services: ServicesPort, tuning: Tuning = Tuning()) -> Application:
     """The Application for ``services.settings``: token, Bot API server, handlers, lifecycle hooks."""
     settings = services.settings
     if not settings.telegram_token:
         raise ValueError("build_application needs settings.telegram_token")
-    hide_token_in_logs(settings.telegram_token)
+    protect_logs([settings.telegram_token, settings.webhook_secret, settings.export_salt])
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_token)
-        .base_url(settings.telegram_api_url)
-        .base_file_url(file_url_for(settings.telegram_api_url))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(overall_max_rate=tuning.max_messages_per_second, max_retries=1))
+        .bot(_bot(settings, tuning))
         .concurrent_updates(PerUserOrderedProcessor(tuning.max_working_updates))
         .job_queue(None)  # reminders run in a plain asyncio task (APScheduler is not a dependency)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
-    application = _with_transport(builder, tuning).build()
+    application = builder.build()
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[TUNING_KEY] = tuning
     application.add_handler(CallbackQueryHandler(on_button))
@@ -124,25 +102,36 @@ def build_application(services: ServicesPort, tuning: Tuning = Tuning()) -> Appl
     return application
 
 
-def _with_transport(builder: ApplicationBuilder, tuning: Tuning) -> ApplicationBuilder:
-    """HTTP for the Bot API: aiohttp when chosen and installed, else PTB's httpx. getUpdates gets its own single
-    connection, as in PTB's default, so long polling never waits behind sends."""
+def _bot(settings: Settings, tuning: Tuning) -> ParsingBot:
+    """The bot object: ``ParsingBot`` (skips updates PTB cannot parse), with every call but ``getUpdates``
+    retried (``RetryingRequest``) and rate-limited; a 429 is retried below the limiter, so it retries none."""
+    send, poll = _transports(tuning)
+    return ParsingBot(
+        settings.telegram_token or "",
+        base_url=settings.telegram_api_url,
+        base_file_url=file_url_for(settings.telegram_api_url),
+        request=RetryingRequest(send, tuning.send_retry_budget),
+        get_updates_request=poll,
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=AIORateLimiter(overall_max_rate=tuning.max_messages_per_second, max_retries=0),
+    )
+
+
+def _transports(tuning: Tuning) -> tuple[BaseRequest, BaseRequest]:
+    """HTTP for the Bot API (for calls, for getUpdates): aiohttp when chosen and installed, else PTB's httpx.
+    getUpdates gets its own single connection, as in PTB's default, so long polling never waits behind sends."""
     if tuning.transport == "aiohttp":
         try:
             from bot.adapters.telegram.transport import AiohttpRequest  # noqa: PLC0415 - optional dependency
         except ImportError:
             logger.warning("aiohttp is not installed; using httpx for the Bot API (slower under load)")
         else:
-            return (builder
-                    .request(AiohttpRequest(tuning.connection_pool_size, tuning.read_timeout,
-                                            tuning.connect_timeout))
-                    .get_updates_request(AiohttpRequest(1, tuning.read_timeout, tuning.connect_timeout)))
-    return (builder
-            .connection_pool_size(tuning.connection_pool_size)
-            .connect_timeout(tuning.connect_timeout)
-            .read_timeout(tuning.read_timeout)
-            .get_updates_connect_timeout(tuning.connect_timeout)
-            .get_updates_read_timeout(tuning.read_timeout))
+            return (AiohttpRequest(tuning.connection_pool_size, tuning.read_timeout, tuning.connect_timeout),
+                    AiohttpRequest(1, tuning.read_timeout, tuning.connect_timeout))
+    return (HTTPXRequest(connection_pool_size=tuning.connection_pool_size, read_timeout=tuning.read_timeout,
+                         connect_timeout=tuning.connect_timeout),
+            HTTPXRequest(connection_pool_size=1, read_timeout=tuning.read_timeout,
+                         connect_timeout=tuning.connect_timeout))
 
 
 async def register_commands(application: Application, assistant: AssistantPort) -> None:

@@ -15,6 +15,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.adapters.telegram.incoming import incoming_from_update
+from bot.adapters.telegram.logs import exception_outline
 from bot.adapters.telegram.render import Origin, deliver
 from bot.adapters.telegram.services import services_of
 from bot.core.language import choose_lang
@@ -33,7 +34,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     the buttons of the reply, which ``on_button`` handles.
     """
     services = services_of(context)
-    incoming = incoming_from_update(update, services.settings.staff_ids)
+    incoming = incoming_from_update(update, services.settings.staff_ids, bot_username(context.bot))
     if incoming is None:  # a service message ("X joined the group"): nothing to answer
         return
     replies = await services.assistant.handle(incoming)
@@ -54,7 +55,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Too old (e.g. pressed while the bot was down) or Telegram is unwell: the press still deserves a reply.
         logger.info("could not answer callback query: %s", exc)
     services = services_of(context)
-    incoming = incoming_from_update(update, services.settings.staff_ids)
+    incoming = incoming_from_update(update, services.settings.staff_ids, bot_username(context.bot))
     if incoming is None:
         return
     # An inaccessible message (older than 48 h) cannot be edited; the reply then arrives as a new message.
@@ -75,13 +76,18 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("error outside an update", exc_info=error)
         return
     services = services_of(context)
-    incoming = incoming_from_update(update, services.settings.staff_ids)
+    incoming = incoming_from_update(update, services.settings.staff_ids, bot_username(context.bot))
     chat = update.effective_chat
     if isinstance(error, Forbidden):
         logger.info("update %s: the resident has blocked the bot (%s)", update.update_id, error)
         return
-    logger.error("update %s from %s in chat %s (%s) failed", update.update_id,
-                 incoming.user if incoming else "?", chat.id if chat else "?", describe(update), exc_info=error)
+    if logger.isEnabledFor(logging.DEBUG) or error is None:
+        logger.error("update %s from %s in chat %s (%s) failed", update.update_id,
+                     incoming.user if incoming else "?", chat.id if chat else "?", describe(update), exc_info=error)
+    else:  # the exception's message may quote the resident's words: only its type and where, above DEBUG
+        logger.error("update %s from %s in chat %s (%s) failed:\n%s", update.update_id,
+                     incoming.user if incoming else "?", chat.id if chat else "?", describe(update),
+                     exception_outline(error))
     if chat is None:
         return
     lang = choose_lang(incoming.text if incoming else None, incoming.language_code if incoming else None, None)
@@ -93,6 +99,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(chat.id, text)
     except Exception as exc:  # an error handler must not fail in turn
         logger.warning("could not send the apology for update %s either: %s", update.update_id, exc)
+
+
+def bot_username(bot: object) -> str | None:
+    """The bot's @username (known once ``getMe`` has answered), for group mentions and private-chat links."""
+    try:
+        return bot.username  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - not initialised yet: no username
+        return None
 
 
 def describe(update: Update) -> str:

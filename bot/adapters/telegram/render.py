@@ -32,12 +32,25 @@ class Origin:
     pressed: Message | None = None
 
 
-def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
-    """Inline keyboard for the core's button rows (URL buttons open a link; the others send their action back)."""
-    markup = [[InlineKeyboardButton(b.label, url=b.url) if b.url
-                else InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
-              for row in rows if row]
+def keyboard(rows: Sequence[Sequence[Button]], username: str | None = None) -> InlineKeyboardMarkup | None:
+    """Inline keyboard for the core's button rows (URL buttons open a link; ``private`` ones the private chat with
+    the bot ``username``, dropped while it is unknown; the others send their action back)."""
+    markup = [[_button(b, username) for b in row if b.private is None or username] for row in rows]
+    markup = [row for row in markup if row]
     return InlineKeyboardMarkup(markup) if markup else None
+
+
+def private_link(username: str, payload: str) -> str:
+    """Telegram's deep link: opens the private chat with the bot, which receives ``/start <payload>``."""
+    return f"https://t.me/{username}" + (f"?start={payload}" if payload else "")
+
+
+def _button(button: Button, username: str | None) -> InlineKeyboardButton:
+    if button.url:
+        return InlineKeyboardButton(button.label, url=button.url)
+    if button.private is not None and username:
+        return InlineKeyboardButton(button.label, url=private_link(username, button.private))
+    return InlineKeyboardButton(button.label, callback_data=button.action)
 
 
 async def deliver(bot: Bot, replies: Sequence[Reply], origin: Origin | None) -> None:
@@ -71,7 +84,8 @@ async def deliver(bot: Bot, replies: Sequence[Reply], origin: Origin | None) -> 
 
 async def send_reply(bot: Bot, reply: Reply, chat_id: int, editable: Message | None) -> bool:
     """Show one reply in ``chat_id``; returns True when it was shown by editing ``editable``."""
-    markup = keyboard(reply.buttons)
+    markup = keyboard(reply.buttons, _username(bot) if any(b.private is not None for r in reply.buttons for b in r)
+                      else None)
     parts = split_html(reply.html)
     # The keyboard rides on the last message of the reply, whatever kind that is.
     last_kind = "venue" if reply.venue else "document" if reply.document else "image" if reply.image else "text"
@@ -95,6 +109,13 @@ async def send_reply(bot: Bot, reply: Reply, chat_id: int, editable: Message | N
     if not parts and last_kind == "text" and markup is not None:
         logger.warning("reply with buttons but no text cannot be shown in Telegram; dropped")
     return edited
+
+
+def _username(bot: Bot) -> str | None:
+    try:
+        return bot.username
+    except RuntimeError:  # not initialised (no getMe answer yet)
+        return None
 
 
 async def _edit(bot: Bot, message: Message, html: str, markup: InlineKeyboardMarkup | None) -> bool:

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from bot.core.dialog import table
+from bot.core.dialog import groups, table
 from bot.core.dialog.context import Context, Dependencies, snapshot, stamp
 from bot.core.errors import StorageUnavailable
 from bot.core.i18n import texts_for
@@ -66,9 +66,14 @@ class Assistant:
             state = ResidentState(user=incoming.user)
         before = snapshot(state, state.loaded_data)  # the text the store parsed ``data`` from, if it has one
         trigger, arg = trigger_of(incoming)
+        if incoming.chat == "private":
+            trigger, arg = groups.resumed(trigger, arg)  # a group's link to the private chat: what was asked
         lang = self._language(incoming, state)
         if incoming.text and trigger == "text" and (script := detect_script(incoming.text)):
             state.last_language = script
+        if incoming.chat != "private":  # others read along: knowledge at most, and nothing saved (groups.py)
+            return await groups.answer(Context(incoming=incoming, state=state, lang=lang, t=texts_for(lang),
+                                               knowledge=self.knowledge.current, deps=self.deps, arg=arg), trigger)
         row = table.find(state.state, trigger)
         if row is None and trigger.startswith("command:"):
             row = table.find(state.state, "command:*")

@@ -251,4 +251,7 @@ TEXTS: dict[str, str] = {
     "storage_unavailable": "Sorry, we cannot store anything at the moment, so this was not saved. Please try again later. You can still ask questions: answers keep working.",
     "none_not_recorded": "Thanks for telling us. We could not note your question just now; please try other words, or try again later.",
     "fb.lookup_limit": "You have looked up too many reference numbers that do not exist. Please try again in {minutes} minute(s).",
+    # --- group chats (bot/core/dialog/groups.py): only knowledge questions are answered where others read ---
+    "group.private_only": "Let's do this in a private chat with me, where nobody else in the group can read it. Tap the button below.",
+    "group.open_private": "💬 Chat with me privately",
 }

@@ -251,4 +251,7 @@ TEXTS: dict[str, str] = {
     "storage_unavailable": "抱歉，系统暂时无法保存数据，这次的操作没有保存。请稍后再试。您仍然可以提问，问答照常可用。",
     "none_not_recorded": "谢谢告诉我们。系统暂时无法记录这个问题，请换个说法再问，或稍后再试。",
     "fb.lookup_limit": "您查询了太多不存在的编号。请在 {minutes} 分钟后再试。",
+    # --- group chats (bot/core/dialog/groups.py): only knowledge questions are answered where others read ---
+    "group.private_only": "这件事请在与我的私人对话中办理，群组里的其他人看不到。请按下方按钮。",
+    "group.open_private": "💬 私信我",
 }

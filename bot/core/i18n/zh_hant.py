@@ -251,4 +251,7 @@ TEXTS: dict[str, str] = {
     "storage_unavailable": "抱歉，系統暫時無法儲存資料，這次的操作沒有保存。請稍後再試。您仍然可以提問，問答照常可用。",
     "none_not_recorded": "謝謝告訴我們。系統暫時無法記錄這個問題，請換個說法再問，或稍後再試。",
     "fb.lookup_limit": "您查詢了太多不存在的編號。請在 {minutes} 分鐘後再試。",
+    # --- group chats (bot/core/dialog/groups.py): only knowledge questions are answered where others read ---
+    "group.private_only": "這件事請在與我的私人對話中辦理，群組裡的其他人看不到。請按下方按鈕。",
+    "group.open_private": "💬 私訊我",
 }
