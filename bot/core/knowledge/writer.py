@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -94,13 +95,18 @@ def _round_trip(text: str, name: str) -> tuple[YAML, Any]:
     raise TeachRefused("teach.refused.layout", file=name)
 
 
-def _only_added(before: str, after: str) -> tuple[str, ...] | None:
-    """The added lines when ``after`` is ``before`` with lines inserted and nothing else; else None."""
+def _only_added(before: str, after: str, may_grow: int | None = None) -> tuple[str, ...] | None:
+    """The added (or grown) lines when ``after`` is ``before`` with lines inserted and nothing else — except that
+    line ``may_grow`` (0-based: a flow list ``[a, b]``, which can only grow on its own line) may become one longer
+    line starting the same way; else None."""
     old, new = before.splitlines(), after.splitlines()
     added: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if op == "insert":
             added.extend(new[j1:j2])
+        elif op == "replace" and (i1, i2, j2 - j1) == (may_grow, (may_grow or 0) + 1, 1) \
+                and new[j1].startswith(old[i1].rstrip().rstrip("]")):
+            added.append(new[j1])
         elif op != "equal":
             return None
     return tuple(added)
@@ -119,9 +125,10 @@ def _read(path: Path, expected_digest: str | None) -> tuple[bytes, str]:
         raise TeachRefused("teach.refused.unreadable", file=path.name) from None
 
 
-def _finish(path: Path, raw: bytes, text: str, yaml: YAML, data: Any, summary: str) -> FileEdit:
+def _finish(path: Path, raw: bytes, text: str, yaml: YAML, data: Any, summary: str,
+            may_grow: int | None = None) -> FileEdit:
     new_text = _dump(yaml, data)
-    added = _only_added(text, new_text)
+    added = _only_added(text, new_text, may_grow)
     if not added:
         raise TeachRefused("teach.refused.layout", file=path.name)
     return FileEdit(path, raw, new_text.encode("utf-8"), summary, added)
@@ -146,8 +153,10 @@ def plan_phrasing(path: Path, entry_id: str, phrasings: Iterable[str], expected_
     new = [p for p in dict.fromkeys(p.strip() for p in phrasings) if p and p not in questions]
     if not new:
         raise TeachRefused("teach.refused.known", entry=entry_id)
+    flow = questions.fa.flow_style() if isinstance(questions, CommentedSeq) else False
+    may_grow = entry.lc.value("questions")[0] if flow else None
     questions.extend(new)
-    return _finish(path, raw, text, yaml, data, f"{entry_id} += {' | '.join(new)}")
+    return _finish(path, raw, text, yaml, data, f"{entry_id} += {' | '.join(new)}", may_grow)
 
 
 @dataclass(frozen=True)
@@ -240,7 +249,7 @@ class UndoJournal:
         """Keep the previous version, then write the edit (temporary file + rename)."""
         steps = self.steps()
         self.folder.mkdir(exist_ok=True)
-        backup = f"{at:%Y%m%dT%H%M%S%f}-{edit.path.name}"
+        backup = f"{at:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}-{edit.path.name}"
         write_atomically(self.folder / backup, edit.before)
         step = UndoStep(edit.path.name, backup, file_digest(edit.before), file_digest(edit.after), staff_user,
                         edit.summary, at.isoformat(), created=not edit.path.exists(), entry_id=entry_id)
