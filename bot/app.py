@@ -100,6 +100,7 @@ def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
         feedback_store = MemoryFeedbackStore()
         staff_stores = (staff_memory.MemoryAuditStore(), staff_memory.MemorySubscriptionStore(),
                         staff_memory.MemoryDigestStore(), staff_memory.MemoryAnnouncementStore())
+        taught = staff_memory.MemoryTaughtStore()
     else:
         from bot.storage.database import Database  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
         from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
@@ -109,12 +110,13 @@ def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
         database = Database(settings.db_path)
         residents = SqliteResidentStore(database)
         feedback_store = SqliteFeedbackStore(database)
-        from bot.storage.audit import SqliteAuditStore  # noqa: PLC0415
+        from bot.storage.audit import SqliteAuditStore, SqliteTaughtStore  # noqa: PLC0415
         from bot.storage.announcements import SqliteAnnouncementStore  # noqa: PLC0415
         from bot.storage.subscriptions import SqliteDigestStore, SqliteSubscriptionStore  # noqa: PLC0415
 
         staff_stores = (SqliteAuditStore(database), SqliteSubscriptionStore(database), SqliteDigestStore(database),
                         SqliteAnnouncementStore(database))
+        taught = SqliteTaughtStore(database)
     audit, subscriptions, digests, announcement_store = staff_stores
     # /forget_me also ends announcement subscriptions (the other way the bot reaches a resident) and drops the
     # resident from announcements still being delivered.
@@ -123,7 +125,7 @@ def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
     staff = StaffTools(knowledge=knowledge, residents=residents, audit=audit, subscriptions=subscriptions,
                        digests=digests, announcement_store=announcement_store, clock=utc_now,
                        staff_users=staff_user_keys(settings.staff_ids),
-                       charts=MatplotlibCharts())
+                       charts=MatplotlibCharts(), taught=taught)
     # "You said, we did": announcements to everyone who answered a consultation.
     staff.audiences.append(RespondentAudiences(feedback_store))
     assistant = Assistant(knowledge, residents, extras={feedback_buttons.EXTRA: feedback, STAFF: staff})

@@ -10,7 +10,7 @@ import importlib
 import sys
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat", "bot.cli.unanswered", "bot.cli.feedback",
+COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat", "bot.cli.unanswered", "bot.cli.teach", "bot.cli.feedback",
                    "bot.cli.report")
 
 

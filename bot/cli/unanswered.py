@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,10 +46,14 @@ async def _read(db_path: Path, since: datetime | None):
     from bot.storage.database import Database  # noqa: PLC0415
     from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
 
+    from bot.storage.audit import SqliteTaughtStore  # noqa: PLC0415
+
     database = Database(db_path)
     await database.open()
     try:
-        return await SqliteResidentStore(database).unanswered(since)
+        week = datetime.now(timezone.utc) - timedelta(days=7)
+        taught = sum(1 for r in await SqliteTaughtStore(database).taught(week) if r.kind != "undo")
+        return await SqliteResidentStore(database).unanswered(since), taught
     finally:
         await database.close()
 
@@ -61,16 +65,20 @@ def run(args: argparse.Namespace) -> int:
 
     settings, kb = settings_and_knowledge(args, need_database=True)
     since = datetime.combine(args.since, time.min, timezone.utc) if args.since else None
-    questions = asyncio.run(_read(settings.db_path, since))
+    questions, taught = asyncio.run(_read(settings.db_path, since))
     groups = group_unanswered(questions, matcher_for(kb)[0], args.threshold)
     period = f" since {args.since.isoformat()}" if args.since else ""
+    taught_line = f"taught this week: {taught} phrasing(s) (python -m bot teach, /teach); what they resolved is not listed"
     if not groups:
         print(f"no unanswered questions{period}")
+        print(taught_line)
         return 0
     print(f"{len(questions)} unanswered questions{period} in {len(groups)} groups, most asked first:")
     for group in groups[: args.limit or None]:
         print()
         print(format_group(group, kb))
+    print()
+    print(taught_line)
     return 0
 
 

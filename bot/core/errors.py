@@ -51,3 +51,13 @@ class LimitExceeded(CoreError):
 class StorageUnavailable(CoreError):
     """The store cannot read or write right now (disk full, read-only or damaged database file, I/O error). The
     write that raised it stored nothing; the message is the storage's own words, for the log."""
+
+
+class TeachRefused(CoreError):
+    """Something staff taught was not written (a hand edit meanwhile, a layout that cannot be kept, a regression
+    question it would break, …); ``text_key`` and ``params`` say why in the staff member's words, nothing changed."""
+
+    def __init__(self, text_key: str, **params: object):
+        self.text_key = text_key
+        self.params = params
+        super().__init__(f"{text_key} {params}")

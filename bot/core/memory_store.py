@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from datetime import datetime
+from typing import Iterable
 
 from bot.core.ports import ERASED, ResidentState, UnansweredQuestion
 
@@ -16,6 +17,8 @@ class MemoryResidentStore:
     def __init__(self) -> None:
         self._states: dict[str, ResidentState] = {}
         self._unanswered: list[UnansweredQuestion] = []
+        self._resolved: dict[int, str] = {}  # index in _unanswered → 'taught:ENTRY' | 'ignored'
+        self._notify: set[int] = set()  # indices whose asker wants to hear when it is taught
 
     async def load_state(self, user: str) -> ResidentState:
         state = self._states.get(user)
@@ -37,4 +40,24 @@ class MemoryResidentStore:
         self._unanswered.append(question)
 
     async def unanswered(self, since: datetime | None = None) -> list[UnansweredQuestion]:
-        return [dataclasses.replace(q, user=None) for q in self._unanswered if since is None or q.asked_at >= since]
+        return [dataclasses.replace(q, user=None) for i, q in enumerate(self._unanswered)
+                if (since is None or q.asked_at >= since) and i not in self._resolved]
+
+    async def want_notice(self, user: str, question: str) -> bool:
+        for i in range(len(self._unanswered) - 1, -1, -1):
+            q = self._unanswered[i]
+            if q.user == user and q.question == question and i not in self._resolved:
+                self._notify.add(i)
+                return True
+        return False
+
+    async def resolve_unanswered(self, questions: Iterable[str], resolution: str,
+                                 at: datetime) -> list[tuple[str, str]]:
+        wanted, notices = set(questions), []
+        for i, q in enumerate(self._unanswered):
+            if i not in self._resolved and q.question in wanted:
+                self._resolved[i] = resolution
+                if i in self._notify and q.user:
+                    notices.append((q.user, q.question))
+                self._notify.discard(i)
+        return notices

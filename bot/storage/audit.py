@@ -1,9 +1,12 @@
-"""SQLite implementation of ``AuditStore``: staff actions, append-only (no UPDATE or DELETE anywhere)."""
+"""SQLite implementations of ``AuditStore`` (staff actions) and ``TaughtStore`` (phrasings staff taught), both
+append-only (no UPDATE or DELETE anywhere)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.staff.ports import AuditRecord
+from typing import Sequence
+
+from bot.core.staff.ports import AuditRecord, TaughtRecord
 from bot.storage.database import Database
 
 
@@ -24,3 +27,20 @@ class SqliteAuditStore:
         )
         return [AuditRecord(datetime.fromisoformat(r["at"]), r["staff_user"], r["action"], r["detail"])
                 for r in reversed(rows)]
+
+
+class SqliteTaughtStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def record_taught(self, records: Sequence[TaughtRecord]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO taught_phrasing (at, staff_user, entry_id, phrasing, kind, file) VALUES (?, ?, ?, ?, ?, ?)",
+                [(r.at.isoformat(), r.staff_user, r.entry_id, r.phrasing, r.kind, r.file) for r in records])
+
+    async def taught(self, since: datetime | None = None) -> list[TaughtRecord]:
+        rows = await self.db.fetchall("SELECT * FROM taught_phrasing WHERE at >= ? ORDER BY id",
+                                      (since.isoformat() if since else "",))
+        return [TaughtRecord(datetime.fromisoformat(r["at"]), r["staff_user"], r["entry_id"], r["phrasing"],
+                             r["kind"], r["file"]) for r in rows]

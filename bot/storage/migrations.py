@@ -157,6 +157,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE unanswered_question ADD COLUMN user TEXT",
         "CREATE INDEX unanswered_question_user ON unanswered_question (user) WHERE user IS NOT NULL",
     ),
+    # 7: staff teach the bot (bot/core/staff/teach.py). An unanswered question staff attached to an entry or
+    # ignored leaves the list (resolved 'taught:ENTRY' | 'ignored'); notify = 1 while its asker wants to hear once
+    # it is taught. taught_phrasing: who taught which phrasing to which entry, when (append-only).
+    (
+        "ALTER TABLE unanswered_question ADD COLUMN resolved TEXT",
+        "ALTER TABLE unanswered_question ADD COLUMN resolved_at TEXT",
+        "ALTER TABLE unanswered_question ADD COLUMN notify INTEGER NOT NULL DEFAULT 0",
+        """CREATE TABLE taught_phrasing (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            staff_user TEXT NOT NULL,
+            entry_id TEXT NOT NULL,
+            phrasing TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('phrasing', 'entry', 'undo')),
+            file TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX taught_phrasing_time ON taught_phrasing (at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from datetime import datetime
+from typing import Iterable
 
 from bot.core.ports import ERASED, ResidentState, UnansweredQuestion, clean_text, encode_data
 from bot.storage.database import Database, Statement
@@ -166,9 +167,32 @@ class SqliteResidentStore:
 
     async def unanswered(self, since: datetime | None = None) -> list[UnansweredQuestion]:
         rows = await self.db.fetchall(
-            "SELECT * FROM unanswered_question WHERE asked_at >= ? ORDER BY id",
+            "SELECT * FROM unanswered_question WHERE asked_at >= ? AND resolved IS NULL ORDER BY id",
             (_ts(since) or "",),
         )
         # Without the asker: staff tools never need it (it is kept only for /forget_me).
         return [UnansweredQuestion(question=r["question"], reason=r["reason"], language=r["language"],
                                    nearest_id=r["nearest_id"], asked_at=_dt(r["asked_at"])) for r in rows]
+
+    async def want_notice(self, user: str, question: str) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE unanswered_question SET notify = 1 WHERE id = (SELECT max(id) FROM unanswered_question"
+                " WHERE user = ? AND question = ? AND resolved IS NULL)", (user, clean_text(question)))
+            return cursor.rowcount > 0
+
+    async def resolve_unanswered(self, questions: Iterable[str], resolution: str,
+                                 at: datetime) -> list[tuple[str, str]]:
+        texts = sorted({clean_text(q) for q in questions})
+        if not texts:
+            return []
+        marks = ", ".join("?" * len(texts))
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                f"SELECT user, question FROM unanswered_question WHERE resolved IS NULL AND notify = 1"
+                f" AND user IS NOT NULL AND question IN ({marks}) ORDER BY id", texts)
+            notices = [(r[0], r[1]) for r in await cursor.fetchall()]
+            await conn.execute(
+                f"UPDATE unanswered_question SET resolved = ?, resolved_at = ?, notify = 0"
+                f" WHERE resolved IS NULL AND question IN ({marks})", (resolution, _ts(at), *texts))
+        return list(dict.fromkeys(notices))

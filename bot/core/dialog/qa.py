@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from bot.core.dialog import render
+from bot.core.dialog import notify, render
 from bot.core.dialog.context import Context
 from bot.core.errors import StorageUnavailable
 from bot.core.feedback import buttons as feedback_buttons
@@ -109,9 +109,9 @@ async def question(ctx: Context) -> list[Reply]:
     nearest = result.candidates[0].entry_id if result.candidates else None
     await _record_unanswered(ctx, text, "not_found", nearest)
     # The question stays in flow data so the "send to staff" button can turn it into a case.
-    ctx.goto("idle", feedback_buttons.case_draft(text))
-    return [Reply(html=ctx.t("not_found"),
-                  buttons=feedback_buttons.case_rows(ctx) + ((Button(ctx.t("menu_button"), "menu"),),))]
+    ctx.goto("idle", {**feedback_buttons.case_draft(text), notify.ASKED: text[:UNANSWERED_MAX_CHARS]})
+    return [Reply(html=ctx.t("not_found"), buttons=feedback_buttons.case_rows(ctx) + notify.notify_rows(ctx)
+                  + ((Button(ctx.t("menu_button"), "menu"),),))]
 
 
 async def none_of_these(ctx: Context) -> list[Reply]:
@@ -120,10 +120,11 @@ async def none_of_these(ctx: Context) -> list[Reply]:
     if not asked:
         return stale(ctx)
     recorded = await _record_unanswered(ctx, asked, "none_of_these", ctx.data.get("nearest"))
-    ctx.goto("idle", feedback_buttons.case_draft(asked))
+    ctx.goto("idle", {**feedback_buttons.case_draft(asked), notify.ASKED: asked})
     # "Noted for staff" only when it was: with storage failing the resident is told it was not.
     return [Reply(html=ctx.t("none_recorded" if recorded else "none_not_recorded"),
-                  buttons=feedback_buttons.case_rows(ctx), replace=True)]
+                  buttons=feedback_buttons.case_rows(ctx) + (notify.notify_rows(ctx) if recorded else ()),
+                  replace=True)]
 
 
 async def _record_unanswered(ctx: Context, text: str, reason: str, nearest: str | None) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from bot.core.dialog import announce, near, qa, review, staff, stats, subscribe
+from bot.core.dialog import announce, near, notify, qa, review, staff, stats, subscribe, teach
 from bot.core.dialog.context import Context
 from bot.core.feedback import cases, pause, tracking
 from bot.core.feedback import flow as fb
@@ -112,6 +112,18 @@ TABLE: tuple[Transition, ...] = (
     Transition(review.REPLY_STATE, "text", review.reply_text, (IDLE,), staff=True,
                doc="the reply: sent to the resident under the reference, who is asked to rate it"),
     Transition(ANY, "command:stats", stats.show, staff=True, doc="figures and charts (images)"),
+    # --- staff: teach (unanswered questions → phrasings or new entries in the YAML files) ----------------------
+    Transition(ANY, "command:teach", teach.begin, (IDLE,), staff=True,
+               doc="one unanswered group at a time; /teach undo takes back the newest teach"),
+    Transition(ANY, "action:tc", teach.button, (IDLE, teach.ANSWER_STATE), staff=True,
+               doc="attach / pick / new entry / ignore / next; create or drop a drafted entry"),
+    Transition(teach.ANSWER_STATE, "text", teach.answer_text, (teach.CONFIRM_STATE,), staff=True,
+               doc="the new entry's answer: shown with ✅ create / ✖️ cancel"),
+    Transition(teach.CONFIRM_STATE, "text", teach.typed_on_confirm, (teach.CONFIRM_STATE, teach.ANSWER_STATE),
+               staff=True,
+               doc="a replacement answer"),
+    # --- residents: told once when their unanswered question is taught ----------------------------------------
+    Transition(ANY, "action:ntf", notify.notify_me, doc="🔔 tell me when there is an answer"),
 )
 
 

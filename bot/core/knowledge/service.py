@@ -9,9 +9,10 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
+from bot.core.knowledge.writer import directory_digests
 from bot.core.matching.matcher import Matcher
 
 T = TypeVar("T")
@@ -29,12 +30,16 @@ class KnowledgeSnapshot:
     loaded_at: datetime
     _by_token: dict[str, str] = field(default_factory=dict, repr=False)
     _derived: dict[Callable[[KnowledgeBase], Any], Any] = field(default_factory=dict, repr=False, compare=False)
+    #: ``{file name: SHA-256}`` of the knowledge files as read for this snapshot (taken before reading, so a save
+    #: during the load shows as a change): what teaching compares with the disk to detect a hand edit meanwhile.
+    digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, matcher_factory: Callable[[KnowledgeBase], Matcher] = Matcher
-              ) -> "KnowledgeSnapshot":
+    def build(cls, kb: KnowledgeBase, matcher_factory: Callable[[KnowledgeBase], Matcher] = Matcher,
+              digests: Mapping[str, str] | None = None) -> "KnowledgeSnapshot":
         by_token = {entry_token(e.id): e.id for e in kb.entries}
-        return cls(kb=kb, matcher=matcher_factory(kb), loaded_at=datetime.now(timezone.utc), _by_token=by_token)
+        return cls(kb=kb, matcher=matcher_factory(kb), loaded_at=datetime.now(timezone.utc), _by_token=by_token,
+                   digests=dict(digests or {}))
 
     def derived(self, build: Callable[[KnowledgeBase], T]) -> T:
         """``build(kb)``, made once per snapshot: an index or memo a feature keeps of this knowledge base instead
@@ -78,6 +83,17 @@ def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> ReloadReport:
     return ReloadReport(tuple(added), tuple(removed), tuple(edited))
 
 
+def relocate(kb: KnowledgeBase, source: Path, target: Path) -> KnowledgeBase:
+    """``kb`` read from ``source`` with every file path moved to ``target``."""
+    def moved(file: str) -> str:
+        path = Path(file)
+        return str(target / path.name) if path.parent == source else file
+
+    return replace(kb, directory=str(target),
+                   entries=tuple(replace(e, file=moved(e.file)) for e in kb.entries),
+                   regression=tuple(replace(c, file=moved(c.file)) for c in kb.regression))
+
+
 class KnowledgeService:
     """Loads a knowledge directory and serves the latest valid snapshot."""
 
@@ -88,11 +104,18 @@ class KnowledgeService:
         self.directory = Path(directory)
         self._loader = loader
         self._matcher_factory = matcher_factory
-        self.current = KnowledgeSnapshot.build(self._loader(self.directory), matcher_factory)
+        self.current = self.load_candidate()
 
-    def load_candidate(self) -> KnowledgeSnapshot:
-        """Load and index the directory as it is now, without serving it (raises ``KnowledgeBaseInvalid``)."""
-        return KnowledgeSnapshot.build(self._loader(self.directory), self._matcher_factory)
+    def load_candidate(self, source: Path | None = None) -> KnowledgeSnapshot:
+        """Load and index the directory as it is now, without serving it (raises ``KnowledgeBaseInvalid``).
+        ``source``: read that directory instead (a copy holding an edit not yet written here), as if it were this
+        one: entries and regression questions name this directory's files."""
+        source = Path(source or self.directory)
+        digests = directory_digests(source)
+        kb = self._loader(source)
+        if source != self.directory:
+            kb = relocate(kb, source, self.directory)
+        return KnowledgeSnapshot.build(kb, self._matcher_factory, digests)
 
     def swap(self, candidate: KnowledgeSnapshot) -> ReloadReport:
         """Serve ``candidate`` from now on; one reference assignment, so readers see old or new, never a mix."""

@@ -11,7 +11,7 @@ from bot.core.i18n import Texts, texts_for
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.language import Lang
-from bot.core.messages import Reply
+from bot.core.messages import Button, Reply
 from bot.core.ports import ResidentStore
 from bot.core.staff.ports import DigestStore
 from bot.core.staff.text import quote
@@ -58,7 +58,10 @@ class WeeklyDigest:
         replies = []
         for user in recipients:
             lang = await staff_language(self.residents, user)
-            replies.append(Reply(html=digest_html(groups, snapshot.kb, since, texts_for(lang), lang), to=user))
+            t = texts_for(lang)
+            # One tap from the digest to /teach: the groups one at a time, with attach / new entry / ignore.
+            teach = ((Button(t("teach.button_start"), "tc:s"),),) if groups else ()
+            replies.append(Reply(html=digest_html(groups, snapshot.kb, since, t, lang), to=user, buttons=teach))
         return replies
 
 

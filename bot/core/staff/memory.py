@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from bot.core.staff.ports import ALL_COMMUNITIES, AnnouncementTally, AuditRecord, StoredAnnouncement
+from bot.core.staff.ports import ALL_COMMUNITIES, AnnouncementTally, AuditRecord, StoredAnnouncement, TaughtRecord
 
 
 class MemoryAuditStore:
@@ -18,6 +18,17 @@ class MemoryAuditStore:
     async def records(self, since: datetime | None = None, limit: int | None = None) -> list[AuditRecord]:
         found = [r for r in self._records if since is None or r.at >= since]
         return found[-limit:] if limit else found
+
+
+class MemoryTaughtStore:
+    def __init__(self) -> None:
+        self._records: list[TaughtRecord] = []
+
+    async def record_taught(self, records: Sequence[TaughtRecord]) -> None:
+        self._records.extend(records)
+
+    async def taught(self, since: datetime | None = None) -> list[TaughtRecord]:
+        return [r for r in self._records if since is None or r.at >= since]
 
 
 class MemorySubscriptionStore:

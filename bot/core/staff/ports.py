@@ -30,6 +30,7 @@ class AuditAction:
     ANNOUNCE = "announce"
     ANNOUNCE_DELIVERED = "announce.delivered"
     DIGEST = "digest"
+    TEACH = "teach"  # teach.attach, teach.new, teach.ignore, teach.undo
 
 
 class AuditStore(Protocol):
@@ -126,4 +127,41 @@ class AnnouncementStore(Protocol):
 
     async def forget(self, user: str) -> int:
         """``/forget_me``: drop ``user`` from every unfinished announcement; returns how many they were in."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TaughtRecord:
+    """A phrasing staff taught (``/teach``, ``python -m bot teach``): who, when, which entry, what, in which file;
+    ``kind`` is ``phrasing``, ``entry`` (a new entry's question) or ``undo`` (a phrasing taken back)."""
+
+    at: datetime
+    staff_user: str
+    entry_id: str
+    phrasing: str
+    kind: str = "phrasing"
+    file: str = ""
+
+
+class TaughtStore(Protocol):
+    async def record_taught(self, records: Sequence[TaughtRecord]) -> None:
+        """Append records (never changed)."""
+        ...
+
+    async def taught(self, since: datetime | None = None) -> list[TaughtRecord]:
+        """Records at or after ``since``, oldest first."""
+        ...
+
+
+class UnansweredResolver(Protocol):
+    """Unanswered questions staff dealt with leave the list (the resident stores implement this)."""
+
+    async def want_notice(self, user: str, question: str) -> bool:
+        """The asker of ``question`` (their latest such unanswered one) wants to hear once it is taught."""
+        ...
+
+    async def resolve_unanswered(self, questions: Iterable[str], resolution: str,
+                                 at: datetime) -> list[tuple[str, str]]:
+        """Mark every open unanswered question with exactly one of these texts resolved (``taught:ENTRY`` or
+        ``ignored``); returns (user, question) of those whose asker asked to be told, each once."""
         ...

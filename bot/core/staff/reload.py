@@ -82,6 +82,11 @@ class KnowledgeReloader:
         #: The directory as last loaded (at start-up or by the latest reload attempt, good or bad).
         self.fingerprint = fingerprint(knowledge.directory)
 
+    @property
+    def lock(self) -> asyncio.Lock:
+        """Held by every change of the serving knowledge base (reloads, teaching), so none overlap."""
+        return self._lock
+
     async def reload(self, staff_user: str) -> ReloadOutcome:
         """Reload now on behalf of ``staff_user`` (``WATCHER`` for automatic reloads)."""
         async with self._lock:

@@ -15,10 +15,13 @@ from bot.core.ports import ResidentStore
 from bot.core.staff.audience import AudienceSource, SubscriberAudiences
 from bot.core.staff.broadcast import Announcements
 from bot.core.staff.digest import WeeklyDigest
-from bot.core.staff.memory import MemoryAnnouncementStore
-from bot.core.staff.ports import AnnouncementStore, AuditRecord, AuditStore, DigestStore, SubscriptionStore
+from bot.core.staff.memory import MemoryAnnouncementStore, MemoryTaughtStore
+from bot.core.staff.ports import (
+    AnnouncementStore, AuditRecord, AuditStore, DigestStore, SubscriptionStore, TaughtStore,
+)
 from bot.core.staff.reload import KnowledgeReloader
 from bot.core.staff.stats import ChartRenderer
+from bot.core.staff.teach import Teacher
 from bot.core.staff.watcher import KnowledgeWatcher
 
 EXTRAS_KEY = "staff"
@@ -50,16 +53,20 @@ class StaffTools:
     #: Draws the /stats charts (``bot.reports.charts.MatplotlibCharts``); None: /stats sends only the figures.
     charts: ChartRenderer | None = None
     settle_watcher: bool = True
+    #: Phrasings staff taught (``/teach``); in memory unless the composition root gives one.
+    taught: TaughtStore = field(default_factory=MemoryTaughtStore)
     reloader: KnowledgeReloader = field(init=False)
     watcher: KnowledgeWatcher = field(init=False)
     digest: WeeklyDigest = field(init=False)
     announcements: Announcements = field(init=False)
+    teacher: Teacher = field(init=False)
 
     def __post_init__(self) -> None:
         self.reloader = KnowledgeReloader(self.knowledge, self.audit, self.clock)
         self.watcher = KnowledgeWatcher(self.reloader, self.staff_users, self.residents, settle=self.settle_watcher)
         self.digest = WeeklyDigest(self.residents, self.digests, self.knowledge, self.staff_users, self.clock)
         self.announcements = Announcements(self.subscriptions, self.audit, self.announcement_store, self.clock)
+        self.teacher = Teacher(self.knowledge, self.reloader, self.residents, self.audit, self.taught, self.clock)
         if not self.audiences:
             self.audiences.append(SubscriberAudiences(self.subscriptions))
 
