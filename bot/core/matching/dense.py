@@ -14,7 +14,7 @@ answers are left out for the same reason as in the lexical index (they translate
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,15 +22,45 @@ from bot.core.knowledge.model import Entry
 from bot.core.matching.embedding import Progress, Semantic
 
 
-class Cosines(NamedTuple):
-    """Each entry's score in the two views for one question (knowledge-base order)."""
+def _top_two(scores: np.ndarray) -> tuple[int, float, float]:
+    """(index of the best, the best, the second best) of ``scores`` (0 for a missing second)."""
+    if len(scores) == 0:
+        return -1, 0.0, 0.0
+    best = int(np.argmax(scores))
+    second = float(np.partition(scores, -2)[-2]) if len(scores) > 1 else 0.0
+    return best, float(scores[best]), second
+
+
+@dataclass(frozen=True)
+class Cosines:
+    """Each entry's score in the two views for one question (knowledge-base order), with what the decision asks of
+    them for every candidate computed once: each view's best and second best, the combined scores' mean and spread."""
 
     phrasings: np.ndarray
     answers: np.ndarray
+    total: np.ndarray = field(init=False)
+    mean: float = field(init=False)
+    spread: float = field(init=False)
+    _tops: tuple[tuple[int, float, float], tuple[int, float, float]] = field(init=False, repr=False)
 
-    @property
-    def total(self) -> np.ndarray:
-        return self.phrasings + self.answers
+    def __post_init__(self) -> None:
+        total = self.phrasings + self.answers
+        object.__setattr__(self, "total", total)
+        object.__setattr__(self, "mean", float(total.mean()) if len(total) else 0.0)
+        object.__setattr__(self, "spread", (float(total.std()) if len(total) else 0.0) or 1.0)
+        object.__setattr__(self, "_tops", (_top_two(self.phrasings), _top_two(self.answers)))
+
+    def phrasing_lead(self, entry: int) -> float:
+        """How far ``entry``'s best phrasing cosine is above every other entry's."""
+        return self._lead(0, self.phrasings, entry)
+
+    def answer_lead(self, entry: int) -> float:
+        """How far ``entry``'s answer cosine is above every other entry's."""
+        return self._lead(1, self.answers, entry)
+
+    def _lead(self, view: int, scores: np.ndarray, entry: int) -> float:
+        best_entry, best, second = self._tops[view]
+        return float(scores[entry]) - (second if entry == best_entry else best)
 
 
 def answer_text(entry: Entry, answers: Sequence[str]) -> str:

@@ -433,15 +433,13 @@ class Matcher:
         ranked, cosines = evidence.ranked, evidence.cosines
         this = ranked[position]
         lexical_others = max((r.lexical for r in ranked if r.entry != this.entry), default=0.0)
-        total = cosines.total
-        spread = float(total.std()) or 1.0
         return (
             (this.lexical - lexical_others) / 100.0,
             this.cosine,
-            this.cosine - _best_other(cosines.phrasings, this.entry),
+            cosines.phrasing_lead(this.entry),
             this.answer_cosine,
-            this.answer_cosine - _best_other(cosines.answers, this.entry),
-            (total[this.entry] - float(total.mean())) / spread / Z_SCALE,
+            cosines.answer_lead(this.entry),
+            (float(cosines.total[this.entry]) - cosines.mean) / cosines.spread / Z_SCALE,
             this.coverage,
             evidence.unknown_share,
             min(len(evidence.folded), LENGTH_CAP) / LENGTH_CAP,
@@ -467,13 +465,6 @@ class Matcher:
             else:
                 missing = max(missing, idf)
         return (found / mass if mass else 0.0), missing / index.unknown_idf
-
-
-def _best_other(scores: np.ndarray, entry: int) -> float:
-    """The best score of any entry but ``entry`` (0 when it is the only one)."""
-    if len(scores) < 2:
-        return 0.0
-    return float(np.delete(scores, entry).max())
 
 
 def _shown(score: float) -> float:
