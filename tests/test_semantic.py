@@ -38,7 +38,7 @@ class CountingEmbedder:
 
 @pytest.fixture(scope="module")
 def model():
-    status = load_embedder(threads=1)
+    status = load_embedder(threads=2)
     if status.embedder is None:
         pytest.skip(status.problem)
     return status.embedder
