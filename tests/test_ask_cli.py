@@ -134,3 +134,9 @@ def test_python_m_bot_ask_json_over_stdin(kb_dir) -> None:
     assert proc.returncode == 0, proc.stderr
     objects = json_lines(proc.stdout)
     assert [o["answer_id"] for o in objects] == ["policy-minimum-allowance", "facility-gym"]
+
+
+def test_a_greeting_gets_a_greeting_not_not_found() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "你好", "thanks!"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120).stdout
+    assert "您好" in out and "welcome" in out and "找不到" not in out and "couldn't find" not in out

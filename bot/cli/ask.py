@@ -95,9 +95,13 @@ def for_resident(result: MatchResult, kb: KnowledgeBase) -> str:
     chat reply with buttons, contacts and maps)."""
     from bot.core.i18n import texts_for  # noqa: PLC0415
     from bot.core.language import choose_lang  # noqa: PLC0415
+    from bot.core.matching.smalltalk import small_talk  # noqa: PLC0415
 
     lang = choose_lang(result.query, None, None)
     texts = texts_for(lang)
+    talk = small_talk(result.query)
+    if talk is not None:  # 你好 / thanks: what the chat says to them, not "not found"
+        return texts(f"smalltalk.{talk}")
     if result.answer_id is not None:
         entry = kb.get(result.answer_id)
         if entry is not None:
