@@ -24,6 +24,7 @@ def plan(full: bool) -> list[list[str]]:
         ["bench_telegram.py"],
         ["bench_feedback.py"],
         ["bench_export.py"],
+        ["bench_booking.py"],
         announce,
     ]
 

@@ -8,11 +8,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+#: The district's time zone: venue hours, booking slots, reminders and exports are in its wall-clock time.
+DEFAULT_DISTRICT_TZ = "Asia/Shanghai"
 
 
 def bundled_knowledge_dir() -> Path:
@@ -71,6 +74,16 @@ def _parse_threads(raw: str) -> int:
     return int(raw)
 
 
+def parse_time_zone(raw: str) -> ZoneInfo:
+    """An IANA time zone name (``Asia/Shanghai``) as a ``ZoneInfo``; ``ConfigurationError`` for anything else."""
+    try:
+        if not raw or raw.startswith(("/", ".")) or ".." in raw:
+            raise ValueError(raw)
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(f"DISTRICT_TZ must be a time zone name like Asia/Shanghai, not {raw!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None = field(default=None, repr=False)
@@ -89,6 +102,7 @@ class Settings:
     semantic_matching: bool = False
     embedding_cache: Path = Path("data/embeddings.sqlite3")
     embedding_threads: int = 2
+    district_tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_DISTRICT_TZ))
 
     @property
     def telegram_enabled(self) -> bool:
@@ -132,6 +146,7 @@ class Settings:
             semantic_matching=_parse_switch(get("SEMANTIC_MATCHING") or "on", "SEMANTIC_MATCHING"),
             embedding_cache=Path(get("EMBEDDING_CACHE") or "data/embeddings.sqlite3"),
             embedding_threads=_parse_threads(get("EMBEDDING_THREADS") or "2"),
+            district_tz=parse_time_zone(get("DISTRICT_TZ") or DEFAULT_DISTRICT_TZ),
         )
 
     def knowledge_dir_for(self, cli_value: str | None) -> Path:

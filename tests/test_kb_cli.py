@@ -111,7 +111,8 @@ def test_schema_prints_json_schema(capsys: pytest.CaptureFixture) -> None:
     out = capsys.readouterr().out
     schema = json.loads(out)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert set(schema["properties"]) == {"entries", "categories", "synonyms", "regression", "consultations"}
+    assert set(schema["properties"]) == {"entries", "categories", "synonyms", "regression", "consultations",
+                                         "venues"}
     assert out.startswith('{\n  "$schema"')  # indented by 2
 
 

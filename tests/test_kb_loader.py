@@ -232,7 +232,7 @@ def test_second_yaml_document_in_one_file(tmp_path: Path) -> None:
 def test_file_whose_top_level_is_not_a_mapping(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "- id: x\n- id: y\n")
     assert problems(tmp_path) == [f"{tmp_path / 'a.yaml'}:1: the top level must be a map with one or more of the keys "
-                                  "entries, categories, synonyms, regression, consultations, not a list"]
+                                  "entries, categories, synonyms, regression, consultations, venues, not a list"]
 
 
 def test_unknown_top_level_key_suggests_the_right_one(tmp_path: Path) -> None:

@@ -29,6 +29,15 @@ SEEDS: dict[str, tuple[str, tuple]] = {
     "feedback_link": ("INSERT INTO feedback_link (submission_id, user) VALUES (1, ?)", ("tg:1",)),
     "helpful_vote": ("INSERT INTO helpful_vote (entry_id, helpful, language, voted_at) VALUES (?, 1, ?, ?)",
                      ("policy-a", "en", "2026-11-26T09:00:00+00:00")),
+    "booking": ("INSERT INTO booking (id, reference, venue_id, user, starts_at, ends_at, status, applicant, purpose, "
+                "people, price_cents, language, created_at, updated_at) VALUES (1, ?, 'hall', 'tg:1', ?, ?, "
+                "'pending', 'resident', '排練', 10, 0, 'zh-Hant', ?, ?)",
+                ("BK-0000-0000-0000-0001", "2026-11-27T00:30:00+00:00", "2026-11-27T03:00:00+00:00",
+                 "2026-11-26T09:00:00+00:00", "2026-11-26T09:00:00+00:00")),
+    "booking_contact": ("INSERT INTO booking_contact (booking_id, contact, consented_at) VALUES (1, ?, ?)",
+                        ("138", "2026-11-26T09:00:00+00:00")),
+    "booked_slot": ("INSERT INTO booked_slot (venue_id, slot_start, booking_id) VALUES ('hall', ?, 1)",
+                    (29405790,)),
 }
 
 

@@ -42,7 +42,8 @@ def summary(kb: KnowledgeBase) -> str:
     order = list(BUILTIN_CATEGORIES) + [c for c in counts if c not in BUILTIN_CATEGORIES]
     by_category = ", ".join(f"{category} {counts.get(category, 0)}" for category in order)
     return (f"OK: {_plural(len(kb.entries), 'entry', 'entries')} ({by_category}), "
-            f"{_plural(len(kb.synonyms), 'synonym group')}, {_plural(len(kb.consultations), 'consultation')}")
+            f"{_plural(len(kb.synonyms), 'synonym group')}, {_plural(len(kb.consultations), 'consultation')}"
+            + (f", {_plural(len(kb.venues), 'venue')}" if kb.venues else ""))
 
 
 def validate(args: argparse.Namespace) -> int:

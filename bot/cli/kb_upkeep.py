@@ -82,10 +82,12 @@ def add_test(commands: argparse._SubParsersAction) -> None:
 
 def add_lint(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "lint", help="warn about colliding phrasings, stale entries, incomplete facilities, over-long answers",
+        "lint", help="warn about colliding phrasings, stale entries, incomplete facilities, over-long answers, "
+                     "venues no entry links to",
         description="Warnings beyond validation: a phrasing the matcher routes to another entry, entries not "
                     "verified (`updated`) for too long, facilities without hours or coordinates, answers longer "
-                    "than one Telegram message. Exits 0 unless --strict and there are warnings.")
+                    "than one Telegram message, venues no entry links to. Exits 0 unless --strict and there are "
+                    "warnings.")
     add_kb_option(parser)
     parser.add_argument("--max-age-days", type=int, default=365, metavar="N",
                         help="warn about entries verified more than N days ago (default 365)")

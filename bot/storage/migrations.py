@@ -175,6 +175,46 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX taught_phrasing_time ON taught_phrasing (at)",
     ),
+    # 8: bookings of community venues (bot.storage.bookings). No two bookings of a venue overlap, and the database
+    # guarantees it: a booking holds one booked_slot row per 5-minute grid step of its slot, and the primary key
+    # (venue_id, slot_start) refuses a second holder; the rows are written in the booking's own transaction and
+    # deleted in the one that declines or cancels it. The resident's contact lives apart (booking_contact).
+    (
+        """CREATE TABLE booking (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL UNIQUE,
+            venue_id TEXT NOT NULL,
+            user TEXT,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'declined', 'cancelled', 'no_show')),
+            applicant TEXT NOT NULL CHECK (applicant IN ('resident', 'group', 'unit')),
+            unit_name TEXT,
+            purpose TEXT NOT NULL,
+            people INTEGER NOT NULL CHECK (people >= 1),
+            price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+            language TEXT NOT NULL,
+            reason TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (ends_at > starts_at)
+        )""",
+        "CREATE INDEX booking_user ON booking (user, starts_at)",
+        "CREATE INDEX booking_venue_time ON booking (venue_id, starts_at)",
+        "CREATE INDEX booking_status ON booking (status, created_at)",
+        """CREATE TABLE booking_contact (
+            booking_id INTEGER PRIMARY KEY REFERENCES booking (id) ON DELETE CASCADE,
+            contact TEXT NOT NULL,
+            consented_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE booked_slot (
+            venue_id TEXT NOT NULL,
+            slot_start INTEGER NOT NULL,
+            booking_id INTEGER NOT NULL REFERENCES booking (id) ON DELETE CASCADE,
+            PRIMARY KEY (venue_id, slot_start)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX booked_slot_booking ON booked_slot (booking_id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

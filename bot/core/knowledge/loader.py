@@ -21,6 +21,7 @@ from bot.core.knowledge.limits import (
 from bot.core.knowledge.model import (
     BUILTIN_CATEGORIES, Category, Contact, Entry, KnowledgeBase, Location, RegressionCase, Text,
 )
+from bot.core.knowledge import venues as _venues
 from bot.core.knowledge.spec import (
     ID_HINT, ID_PATTERN, Date, Field, ListOf, LocalizedText, Mapping, Number, Record, Report, Spec, Str,
     check_list, compose, describe, did_you_mean, is_null, mapping_pairs, to_python,
@@ -139,6 +140,7 @@ SECTIONS: dict[str, SectionParser] = {
                                                                "`python -m bot kb test`."),
     "consultations": SectionParser(parse=keep_as_written, schema={
         "description": "Policy-feedback surveys.", "type": "array"}),
+    "venues": SectionParser(parse=_venues.parse_section, schema=_venues.SCHEMA, check=_venues.check_across_files),
 }
 
 

@@ -106,10 +106,21 @@ class KnowledgeBase:
     synonyms: tuple[tuple[str, ...], ...] = ()
     regression: tuple[RegressionCase, ...] = ()
     consultations: tuple = ()  # filled by bot.core.feedback (survey definitions)
+    #: Rooms residents can book (``bot.core.knowledge.venues.Venue``, the ``venues`` section).
+    venues: tuple = ()
     directory: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+        object.__setattr__(self, "_venues", {v.id: v for v in self.venues})
+
+    def venue(self, venue_id: str):
+        """The venue with this id (``bot.core.knowledge.venues.Venue``), or None."""
+        return self._venues.get(venue_id)  # type: ignore[attr-defined]
+
+    def venues_of(self, entry_id: str) -> list:
+        """The venues that belong to an entry (its answer offers to book them)."""
+        return [v for v in self.venues if v.entry == entry_id]
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)  # type: ignore[attr-defined]

@@ -293,6 +293,22 @@ class Date(Spec):
 
 
 @dataclass(frozen=True)
+class Bool(Spec):
+    """``true`` or ``false``."""
+
+    noun: str = "value"
+    label: ClassVar[str] = "true or false"
+
+    def check(self, node: yaml.Node, path: KeyPath, report: Report) -> Any:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL:
+            return self.wrong_type(node, path, report)
+        return to_python(node)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
 class Enum(Spec):
     """One of a fixed set of words."""
 

@@ -4,7 +4,8 @@
   residents asking it that way get the wrong answer;
 - **stale**: ``updated`` missing, or older than the allowed age (information nobody has verified lately);
 - **facility**: a facility without opening hours or without coordinates (no map, no "nearest" search);
-- **too long**: an answer that does not fit in one Telegram message once rendered (4096 characters).
+- **too long**: an answer that does not fit in one Telegram message once rendered (4096 characters);
+- **venue**: a bookable venue that no entry links to (no `entry`), so no answer offers to book it.
 """
 from __future__ import annotations
 
@@ -98,9 +99,16 @@ def _rendered_length(kb: KnowledgeBase, entry: Entry, lang: Lang) -> int:
     return max(visible_length(r.html) for r in entry_reply(kb, entry, texts_for(lang), lang))
 
 
+def unlinked_venues(kb: KnowledgeBase) -> list[LintWarning]:
+    """Venues without an ``entry``: residents reading about the room are never offered to book it."""
+    return [LintWarning(v.file, v.line, "venue", f"venue {v.id}: no entry links to it (give it `entry: ENTRY-ID`, "
+                                                 "so the entry's answer offers to book it)")
+            for v in kb.venues if v.entry is None]
+
+
 def lint(kb: KnowledgeBase, today: date, max_age_days: int = DEFAULT_MAX_AGE_DAYS,
          matcher: Matcher | None = None) -> list[LintWarning]:
     """Every warning, sorted by file and line."""
     warnings = [*collisions(kb, matcher or Matcher(kb)), *stale_entries(kb, today, max_age_days),
-                *incomplete_facilities(kb), *long_answers(kb)]
+                *incomplete_facilities(kb), *long_answers(kb), *unlinked_venues(kb)]
     return sorted(warnings, key=lambda w: (w.file, w.line, w.kind, w.message))

@@ -1,0 +1,96 @@
+"""``BookingStore`` in memory, for tests and the console. Each method runs without an ``await`` between its checks
+and its writes, so on one event loop it is as atomic as the SQLite store's transactions."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Sequence
+
+from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
+from bot.core.booking.model import HOLDING, Booking, NewBooking, Slot, Status, utc
+
+
+class MemoryBookingStore:
+    def __init__(self) -> None:
+        self._bookings: dict[str, Booking] = {}
+        self._contacts: dict[str, str] = {}
+        self._steps: dict[tuple[str, int], str] = {}  # (venue, step) → reference: the UNIQUE constraint
+        self._order: dict[str, int] = {}  # reference → insertion order
+
+    async def add(self, booking: NewBooking, max_open: int, now: datetime) -> Booking:
+        b = booking
+        if b.reference in self._bookings:
+            raise DuplicateReference(b.reference)
+        now = utc(now)
+        open_count = sum(1 for x in self._bookings.values()
+                         if x.user == b.user and x.status in HOLDING and x.slot.end > now)
+        if open_count >= max_open:
+            raise OpenLimitReached(b.user)
+        if any((b.venue_id, q) in self._steps for q in b.quanta):
+            raise SlotConflict(b.venue_id)
+        stored = Booking(reference=b.reference, user=b.user, venue_id=b.venue_id,
+                         slot=Slot(utc(b.slot.start), utc(b.slot.end)), status=b.status, applicant=b.applicant,
+                         purpose=b.purpose, people=b.people, price_cents=b.price_cents,
+                         created_at=utc(b.created_at), updated_at=utc(b.created_at), unit_name=b.unit_name,
+                         language=b.language, has_contact=True)
+        self._bookings[b.reference] = stored
+        self._contacts[b.reference] = b.contact
+        self._order[b.reference] = len(self._order)
+        for q in b.quanta:
+            self._steps[(b.venue_id, q)] = b.reference
+        return stored
+
+    async def get(self, reference: str) -> Booking | None:
+        return self._bookings.get(reference)
+
+    async def taken(self, venue_id: str, start: int, end: int) -> set[int]:
+        return {q for (v, q) in self._steps if v == venue_id and start <= q < end}
+
+    async def for_user(self, user: str, limit: int = 20) -> list[Booking]:
+        mine = [b for b in self._bookings.values() if b.user == user]
+        return sorted(mine, key=lambda b: (b.slot.start, b.reference), reverse=True)[:limit]
+
+    def _free(self, reference: str) -> None:
+        for key in [k for k, ref in self._steps.items() if ref == reference]:
+            del self._steps[key]
+
+    async def set_status(self, reference: str, expected: Sequence[Status], status: Status, at: datetime,
+                         reason: str | None = None) -> Booking | None:
+        current = self._bookings.get(reference)
+        if current is None or current.status not in expected:
+            return None
+        updated = dataclasses.replace(current, status=status, updated_at=utc(at),
+                                      reason=reason if reason is not None else current.reason)
+        self._bookings[reference] = updated
+        if status not in HOLDING:
+            self._free(reference)
+        return updated
+
+    async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],
+                   at: datetime) -> Booking | None:
+        current = self._bookings.get(reference)
+        if current is None or current.status not in expected:
+            return None
+        if any(self._steps.get((current.venue_id, q), reference) != reference for q in quanta):
+            raise SlotConflict(current.venue_id)
+        self._free(reference)
+        for q in quanta:
+            self._steps[(current.venue_id, q)] = reference
+        updated = dataclasses.replace(current, slot=Slot(utc(slot.start), utc(slot.end)), updated_at=utc(at))
+        self._bookings[reference] = updated
+        return updated
+
+    async def in_status(self, statuses: Sequence[Status], limit: int | None = None) -> list[Booking]:
+        found = sorted((b for b in self._bookings.values() if b.status in statuses),
+                       key=lambda b: (b.created_at, self._order[b.reference]))
+        return found if limit is None else found[:limit]
+
+    async def bookings(self, venue_id: str | None = None, since: datetime | None = None,
+                       until: datetime | None = None) -> list[Booking]:
+        found = [b for b in self._bookings.values()
+                 if (venue_id is None or b.venue_id == venue_id)
+                 and (since is None or b.slot.start >= utc(since)) and (until is None or b.slot.start < utc(until))]
+        return sorted(found, key=lambda b: (b.slot.start, b.reference))
+
+    async def contact(self, reference: str) -> str | None:
+        return self._contacts.get(reference)

@@ -1,0 +1,61 @@
+"""The store interface of bookings. ``bot.core.booking.memory_store`` and ``bot.storage.bookings`` implement it and
+pass the same contract tests (``tests/contracts/test_contract_booking_store.py``).
+
+No two bookings of a venue overlap, and the store — not a check before the insert — guarantees it: a booking holds
+one row per 5-minute grid step of its slot under UNIQUE (venue, step), written in the same transaction as the
+booking, and freed in the same transaction that declines or cancels it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol, Sequence
+
+from bot.core.booking.model import Booking, NewBooking, Slot, Status
+
+
+class BookingStore(Protocol):
+    async def add(self, booking: NewBooking, max_open: int, now: datetime) -> Booking:
+        """Store a booking with its contact and its grid steps (``booking.quanta``) in one transaction; returns after
+        the commit. Raises, writing nothing: ``SlotConflict`` when a step is held by another booking of the venue,
+        ``OpenLimitReached`` when the resident already has ``max_open`` bookings holding a slot that ends after
+        ``now`` (counted in the same transaction), ``DuplicateReference``."""
+        ...
+
+    async def get(self, reference: str) -> Booking | None: ...
+
+    async def taken(self, venue_id: str, start: int, end: int) -> set[int]:
+        """The grid steps of the venue held by bookings, from ``start`` (inclusive) to ``end`` (exclusive), in
+        minutes since the epoch."""
+        ...
+
+    async def for_user(self, user: str, limit: int = 20) -> list[Booking]:
+        """The resident's bookings, latest slot first."""
+        ...
+
+    async def set_status(self, reference: str, expected: Sequence[Status], status: Status, at: datetime,
+                         reason: str | None = None) -> Booking | None:
+        """Move a booking that is in one of ``expected`` to ``status`` (freeing its steps when the new status holds
+        no slot) in one transaction; None, changing nothing, when there is no such booking or it is in another
+        status (someone else acted first)."""
+        ...
+
+    async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],
+                   at: datetime) -> Booking | None:
+        """Give a booking in one of ``expected`` another slot of its venue: its old steps freed and the new ones
+        held in one transaction. Raises ``SlotConflict`` (nothing changed) when a new step is held by another
+        booking; None when there is no such booking or it is in another status."""
+        ...
+
+    async def in_status(self, statuses: Sequence[Status], limit: int | None = None) -> list[Booking]:
+        """Bookings in one of ``statuses``, oldest request first: staff review them one at a time."""
+        ...
+
+    async def bookings(self, venue_id: str | None = None, since: datetime | None = None,
+                       until: datetime | None = None) -> list[Booking]:
+        """Bookings (every status) whose slot starts in [``since``, ``until``), by slot start then reference: the
+        schedule, exports and usage figures."""
+        ...
+
+    async def contact(self, reference: str) -> str | None:
+        """The contact the resident consented to leave with a booking."""
+        ...

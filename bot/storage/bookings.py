@@ -1,0 +1,169 @@
+"""SQLite implementation of ``BookingStore`` (tables of migration 8, see ``migrations.py``).
+
+The guarantee that no two bookings of a venue overlap is the database's: a booking inserts one ``booked_slot`` row
+per 5-minute grid step of its slot, whose primary key (venue_id, slot_start) refuses a second holder, in the same
+block as the booking row — so of 50 residents pressing the same slot at once exactly one block commits and the
+others fail on the constraint and are rolled back whole. The limit of open bookings per resident is counted inside
+the insert statement itself (``INSERT … SELECT … WHERE (SELECT COUNT(*) …) < ?``), so it too holds under
+concurrency: every block runs inside ``BEGIN IMMEDIATE``, one writer at a time.
+
+Every write is one ``Database.run_block`` (all statements known beforehand, group committed, returns after the
+COMMIT); all SQL is parameterised; times are stored as UTC ISO text.
+"""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Sequence
+
+from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
+from bot.core.booking.model import HOLDING, Booking, NewBooking, Slot, Status, utc
+from bot.core.ports import clean_text
+from bot.storage.database import Database, Statement, StatementFailed
+
+_COLUMNS = """b.reference, b.venue_id, b.user, b.starts_at, b.ends_at, b.status, b.applicant, b.unit_name,
+    b.purpose, b.people, b.price_cents, b.language, b.reason, b.created_at, b.updated_at,
+    EXISTS (SELECT 1 FROM booking_contact c WHERE c.booking_id = b.id) AS has_contact"""
+
+
+def _ts(moment: datetime) -> str:
+    return utc(moment).isoformat()
+
+
+def _in(statuses: Sequence[str]) -> str:
+    return ", ".join("?" * len(statuses))
+
+
+def _row(row) -> Booking:
+    return Booking(
+        reference=row["reference"], user=row["user"], venue_id=row["venue_id"],
+        slot=Slot(datetime.fromisoformat(row["starts_at"]), datetime.fromisoformat(row["ends_at"])),
+        status=row["status"], applicant=row["applicant"], purpose=row["purpose"], people=row["people"],
+        price_cents=row["price_cents"], created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]), unit_name=row["unit_name"], language=row["language"],
+        reason=row["reason"], has_contact=bool(row["has_contact"]))
+
+
+def _hold(venue_id: str, quanta: Sequence[int], reference: str, condition: str = "",
+          params: tuple = ()) -> Statement:
+    """Insert the booked_slot rows of ``quanta`` for the booking ``reference``: one statement, a VALUES list."""
+    values = ", ".join(["(?)"] * len(quanta))
+    return Statement(f"""INSERT INTO booked_slot (venue_id, slot_start, booking_id)
+                         SELECT ?, v.column1, b.id FROM booking b, (VALUES {values}) v
+                         WHERE b.reference = ?{condition}""", (venue_id, *quanta, reference, *params))
+
+
+class SqliteBookingStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def add(self, booking: NewBooking, max_open: int, now: datetime) -> Booking:
+        b = booking
+        if not b.quanta:
+            raise ValueError("a booking holds at least one grid step")
+        statements = [
+            Statement(f"""INSERT INTO booking (reference, venue_id, user, starts_at, ends_at, status, applicant,
+                              unit_name, purpose, people, price_cents, language, created_at, updated_at)
+                          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                          WHERE (SELECT COUNT(*) FROM booking WHERE user = ? AND status IN ({_in(HOLDING)})
+                                 AND ends_at > ?) < ?""",
+                      (b.reference, b.venue_id, b.user, _ts(b.slot.start), _ts(b.slot.end), b.status, b.applicant,
+                       clean_text(b.unit_name) if b.unit_name else None, clean_text(b.purpose), b.people,
+                       b.price_cents, b.language, _ts(b.created_at), _ts(b.created_at),
+                       b.user, *HOLDING, _ts(now), max_open)),
+            Statement("""INSERT INTO booking_contact (booking_id, contact, consented_at)
+                         SELECT id, ?, ? FROM booking WHERE reference = ?""",
+                      (clean_text(b.contact), _ts(b.created_at), b.reference)),
+            _hold(b.venue_id, b.quanta, b.reference),
+        ]
+        try:
+            outcomes = await self.db.run_block(statements)
+        except StatementFailed as failed:
+            if isinstance(failed.error, sqlite3.IntegrityError):
+                if failed.index == 0:
+                    raise DuplicateReference(b.reference) from None
+                if failed.index == 2:
+                    raise SlotConflict(b.venue_id) from None
+            raise failed.error from None
+        if outcomes[0].rowcount == 0:
+            raise OpenLimitReached(b.user)
+        stored = await self.get(b.reference)
+        assert stored is not None
+        return stored
+
+    async def get(self, reference: str) -> Booking | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM booking b WHERE b.reference = ?", (reference,))
+        return None if row is None else _row(row)
+
+    async def taken(self, venue_id: str, start: int, end: int) -> set[int]:
+        rows = await self.db.fetchall("SELECT slot_start FROM booked_slot WHERE venue_id = ? AND slot_start >= ? "
+                                      "AND slot_start < ?", (venue_id, start, end))
+        return {row[0] for row in rows}
+
+    async def for_user(self, user: str, limit: int = 20) -> list[Booking]:
+        rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM booking b WHERE b.user = ? "
+                                      "ORDER BY b.starts_at DESC, b.reference DESC LIMIT ?", (user, limit))
+        return [_row(r) for r in rows]
+
+    async def set_status(self, reference: str, expected: Sequence[Status], status: Status, at: datetime,
+                         reason: str | None = None) -> Booking | None:
+        statements = [Statement(f"""UPDATE booking SET status = ?, reason = COALESCE(?, reason), updated_at = ?
+                                    WHERE reference = ? AND status IN ({_in(expected)})""",
+                                (status, clean_text(reason) if reason is not None else None, _ts(at), reference,
+                                 *expected))]
+        if status not in HOLDING:
+            statements.append(Statement("""DELETE FROM booked_slot WHERE booking_id =
+                                               (SELECT id FROM booking WHERE reference = ? AND status = ?)""",
+                                        (reference, status)))
+        outcomes = await self.db.run_block(statements)
+        return await self.get(reference) if outcomes[0].rowcount else None
+
+    async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],
+                   at: datetime) -> Booking | None:
+        current = await self.get(reference)
+        if current is None or current.status not in expected:
+            return None
+        condition = f" AND b.status IN ({_in(expected)})"
+        statements = [
+            Statement(f"""DELETE FROM booked_slot WHERE booking_id =
+                              (SELECT id FROM booking WHERE reference = ? AND status IN ({_in(expected)}))""",
+                      (reference, *expected)),
+            _hold(current.venue_id, quanta, reference, condition, tuple(expected)),
+            Statement(f"""UPDATE booking SET starts_at = ?, ends_at = ?, updated_at = ?
+                          WHERE reference = ? AND status IN ({_in(expected)})""",
+                      (_ts(slot.start), _ts(slot.end), _ts(at), reference, *expected)),
+        ]
+        try:
+            outcomes = await self.db.run_block(statements)
+        except StatementFailed as failed:
+            if isinstance(failed.error, sqlite3.IntegrityError) and failed.index == 1:
+                raise SlotConflict(current.venue_id) from None
+            raise failed.error from None
+        return await self.get(reference) if outcomes[2].rowcount else None
+
+    async def in_status(self, statuses: Sequence[Status], limit: int | None = None) -> list[Booking]:
+        rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM booking b WHERE b.status IN ({_in(statuses)}) "
+                                      "ORDER BY b.created_at, b.id LIMIT ?", (*statuses, -1 if limit is None else limit))
+        return [_row(r) for r in rows]
+
+    async def bookings(self, venue_id: str | None = None, since: datetime | None = None,
+                       until: datetime | None = None) -> list[Booking]:
+        where, params = [], []
+        if venue_id is not None:
+            where.append("b.venue_id = ?")
+            params.append(venue_id)
+        if since is not None:
+            where.append("b.starts_at >= ?")
+            params.append(_ts(since))
+        if until is not None:
+            where.append("b.starts_at < ?")
+            params.append(_ts(until))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM booking b {clause} ORDER BY b.starts_at, b.reference",
+                                      tuple(params))
+        return [_row(r) for r in rows]
+
+    async def contact(self, reference: str) -> str | None:
+        row = await self.db.fetchone("""SELECT c.contact FROM booking_contact c JOIN booking b ON b.id = c.booking_id
+                                        WHERE b.reference = ?""", (reference,))
+        return None if row is None else row[0]
