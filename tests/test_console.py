@@ -5,17 +5,16 @@ import subprocess
 import sys
 
 from bot.adapters.console import ConsoleChat, html_to_plain
-from bot.core.dialog.assistant import Assistant
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 
-from conftest import ROOT, small_knowledge_base
+from conftest import ROOT, small_knowledge_base, wired_assistant
 
 
 def make_chat():
     out = io.StringIO()
     knowledge = KnowledgeService("unused", loader=lambda _: small_knowledge_base())
-    return ConsoleChat(Assistant(knowledge, MemoryResidentStore()), output=out), out
+    return ConsoleChat(wired_assistant(knowledge), output=out), out
 
 
 def test_html_becomes_plain_text():

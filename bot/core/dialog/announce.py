@@ -10,7 +10,6 @@ from html import escape
 
 from bot.core.dialog import qa, render
 from bot.core.dialog.context import Context
-from bot.core.dialog.staff import tools_of
 from bot.core.messages import Button, Reply
 from bot.core.staff.ports import AuditAction
 from bot.core.staff.tools import StaffTools
@@ -31,9 +30,7 @@ def announcement_html(text: str) -> str:
 async def begin(ctx: Context) -> list[Reply]:
     """``/announce``: ask for the text (the next message); ``/announce TEXT`` goes straight to the preview.
     Next: the text, or ``/cancel``."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    tools = ctx.deps.staff
     if ctx.arg.strip():
         return await _preview(ctx, tools, ctx.arg.strip())
     ctx.goto(TEXT, {})
@@ -43,9 +40,7 @@ async def begin(ctx: Context) -> list[Reply]:
 async def compose(ctx: Context) -> list[Reply]:
     """The announcement text (or, at the preview, a replacement): show the preview and the audiences.
     Next: an ``annsend:N`` button, another text, ``anncancel`` or ``/cancel``."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    tools = ctx.deps.staff
     return await _preview(ctx, tools, ctx.arg.strip())
 
 
@@ -72,10 +67,10 @@ async def send(ctx: Context) -> list[Reply]:
     """``annsend:N``: resolve audience N to its recipients now, write the audit entry and hand the adapter the
     ``Broadcast``; its report (delivered/failed) follows when delivery ends. An audience with nobody in it keeps
     the preview open. Next: idle."""
-    tools = tools_of(ctx)
+    tools = ctx.deps.staff
     options = ctx.data.get("options") or []
     text = ctx.data.get("text")
-    if tools is None or not text or not ctx.arg.isdigit() or int(ctx.arg) >= len(options):
+    if not text or not ctx.arg.isdigit() or int(ctx.arg) >= len(options):
         return qa.stale(ctx)
     source_name, key, name = options[int(ctx.arg)]
     source = tools.audience_source(source_name)

@@ -5,8 +5,7 @@ Adapters call ``handle`` and send what it returns. Everything here is transport-
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import timedelta
 
 from bot.core.dialog import groups, table
 from bot.core.dialog.context import Context, Dependencies, snapshot, stamp
@@ -15,7 +14,7 @@ from bot.core.i18n import texts_for
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.language import Lang, choose_lang, detect_script, lang_from_code
 from bot.core.messages import Incoming, Reply
-from bot.core.ports import ResidentState, ResidentStore
+from bot.core.ports import ResidentState
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +46,10 @@ def trigger_of(incoming: Incoming) -> tuple[str, str]:
 class Assistant:
     """Runs the conversation for every person, one message at a time."""
 
-    def __init__(self, knowledge: KnowledgeService, residents: ResidentStore,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 extras: dict | None = None):
+    def __init__(self, knowledge: KnowledgeService, deps: Dependencies):
+        """``deps``: every service, built by the composition root (``bot.app.build_services``)."""
         self.knowledge = knowledge
-        self.deps = Dependencies(residents=residents, clock=clock, extras=extras or {})
+        self.deps = deps
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Everything the bot answers to one message (possibly also to other people, with ``Reply.to`` set).

@@ -11,12 +11,6 @@ from bot.core.i18n import CATALOGUES
 from bot.core.messages import Button, Reply
 from bot.core.staff.ports import AuditAction
 from bot.core.staff.reload import outcome_replies
-from bot.core.staff.tools import EXTRAS_KEY, StaffTools
-
-
-def tools_of(ctx: Context) -> StaffTools | None:
-    """The staff tools the composition root wired in (None in a bare assistant, e.g. some tests)."""
-    return ctx.deps.extras.get(EXTRAS_KEY)
 
 
 async def help_(ctx: Context) -> list[Reply]:
@@ -38,9 +32,7 @@ async def reload(ctx: Context) -> list[Reply]:
     """``/reload``: validate the knowledge directory, run its regression questions, and only then serve it.
     The staff member gets what changed, or every ``FILE:LINE`` problem / failing question while the previous
     knowledge base keeps serving. Next: fix the files and ``/reload`` again, or carry on."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    tools = ctx.deps.staff
     outcome = await tools.reloader.reload(ctx.incoming.user)
     return outcome_replies(outcome, ctx.t)
 
@@ -51,9 +43,7 @@ async def digest(ctx: Context) -> list[Reply]:
     choice = ctx.arg.strip().lower()
     if choice in ("on", "off"):
         return await _set_digest(ctx, choice == "on", replace=False)
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    tools = ctx.deps.staff
     enabled = await tools.digests.digest_enabled(ctx.incoming.user)
     buttons = ((Button(ctx.t("staff.button_on"), "digest:on"), Button(ctx.t("staff.button_off"), "digest:off")),)
     return [Reply(html=ctx.t("staff.digest_status_on" if enabled else "staff.digest_status_off"), buttons=buttons)]
@@ -68,9 +58,7 @@ async def digest_button(ctx: Context) -> list[Reply]:
 
 
 async def _set_digest(ctx: Context, enabled: bool, *, replace: bool) -> list[Reply]:
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    tools = ctx.deps.staff
     user = ctx.incoming.user
     await tools.digests.set_digest(user, enabled, ctx.deps.clock())
     await tools.record(user, AuditAction.DIGEST, "on" if enabled else "off")

@@ -6,7 +6,6 @@ from html import escape
 
 from bot.core.dialog import qa, render
 from bot.core.dialog.context import Context
-from bot.core.dialog.staff import tools_of
 from bot.core.messages import Button, Reply
 from bot.core.staff.audience import communities, community_token
 from bot.core.staff.ports import ALL_COMMUNITIES
@@ -23,13 +22,11 @@ async def subscribe(ctx: Context) -> list[Reply]:
     """``/subscribe``: offer the whole district and each community as buttons (what the resident already gets is
     said first); without communities in the knowledge base, subscribe to everything at once.
     Next: a ``sub:`` button."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    subscriptions = ctx.deps.subscriptions
     known = communities(ctx.knowledge.kb)
     if not known:
         return await _subscribe(ctx, ALL_COMMUNITIES, replace=False)
-    current = await tools.subscriptions.communities_of(ctx.incoming.user)
+    current = await subscriptions.communities_of(ctx.incoming.user)
     intro = ctx.t("sub.current", what=_names(ctx, current)) + "\n\n" if current else ""
     rows = [(Button(ctx.t("sub.all"), "sub:all"),)]
     buttons = [Button(render.label(name.get(ctx.lang)), f"sub:{community_token(key)}") for key, name in known.items()]
@@ -49,17 +46,13 @@ async def choose(ctx: Context) -> list[Reply]:
 
 
 async def _subscribe(ctx: Context, key: str, *, replace: bool) -> list[Reply]:
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
-    await tools.subscriptions.subscribe(ctx.incoming.user, key, ctx.deps.clock())
+    subscriptions = ctx.deps.subscriptions
+    await subscriptions.subscribe(ctx.incoming.user, key, ctx.deps.clock())
     return [Reply(html=ctx.t("sub.done", what=_names(ctx, [key])), replace=replace)]
 
 
 async def unsubscribe(ctx: Context) -> list[Reply]:
     """``/unsubscribe``: stop every announcement for this resident. Next: ``/subscribe`` to start again."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
-    removed = await tools.subscriptions.unsubscribe(ctx.incoming.user)
+    subscriptions = ctx.deps.subscriptions
+    removed = await subscriptions.unsubscribe(ctx.incoming.user)
     return [Reply(html=ctx.t("unsub.done" if removed else "unsub.none"))]

@@ -17,7 +17,6 @@ from html import escape
 
 from bot.core.dialog import qa, render
 from bot.core.dialog.context import Context
-from bot.core.dialog.staff import tools_of
 from bot.core.errors import TeachRefused
 from bot.core.knowledge.service import entry_token
 from bot.core.knowledge.writer import EntryDraft
@@ -102,12 +101,9 @@ def _refused(ctx: Context, refused: TeachRefused) -> str:
 async def begin(ctx: Context) -> list[Reply]:
     """``/teach``: the most asked open group as a card with its buttons (or "nothing left"); ``/teach undo``
     takes back the newest teach. Leaves a new entry being written. Next: a card button."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
     if ctx.state.state in (ANSWER_STATE, CONFIRM_STATE):
         ctx.goto(IDLE, {})
-    teacher = tools.teacher
+    teacher = ctx.deps.teach
     if ctx.arg.strip().lower() == "undo":
         try:
             taught = await teacher.undo(ctx.incoming.user)
@@ -126,12 +122,9 @@ async def button(ctx: Context) -> list[Reply]:
     (that category's entries as attach buttons), ``tc:n:KEY`` (draft a new entry: asks for the answer),
     ``tc:i:KEY`` (ignore), ``tc:x:KEY`` (next), ``tc:ok`` / ``tc:no`` (create / drop the drafted entry).
     A group already dealt with, or forged data, is a stale button. Next: another card, or the answer text."""
-    tools = tools_of(ctx)
     verb, _, rest = ctx.arg.partition(":")
     key, _, extra = rest.partition(":")
-    if tools is None:
-        return qa.stale(ctx)
-    teacher = tools.teacher
+    teacher = ctx.deps.teach
     if verb == "s":
         return [await _card(ctx, teacher, await teacher.groups(), 0)]
     if verb in ("ok", "no"):
