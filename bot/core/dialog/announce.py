@@ -10,12 +10,16 @@ from html import escape
 
 from bot.core.dialog import qa, render
 from bot.core.dialog.context import Context
+from bot.core.dialog.router import IDLE, Router
 from bot.core.messages import Button, Reply
 from bot.core.staff.ports import AuditAction
 from bot.core.staff.tools import StaffTools
 
 TEXT = "announce_text"
 CONFIRM = "announce_confirm"
+#: Button prefixes: ``annsend:AUDIENCE`` (send to that audience), ``anncancel``.
+SEND = "annsend"
+CANCEL = "anncancel"
 #: Longest announcement, in characters: with the header and footer it stays one Telegram message (4096).
 MAX_CHARS = 3500
 #: Characters of the announcement quoted in the audit log.
@@ -54,11 +58,11 @@ async def _preview(ctx: Context, tools: StaffTools, text: str) -> list[Reply]:
     for source in tools.audiences:
         options.extend(await source.options(ctx.knowledge.kb, ctx.t, ctx.lang))
     ctx.goto(CONFIRM, {"text": text, "options": [[o.source, o.key, o.name] for o in options]})
-    buttons = [Button(render.label(ctx.t("staff.announce_to", audience=o.name, count=o.count)), f"annsend:{i}")
+    buttons = [Button(render.label(ctx.t("staff.announce_to", audience=o.name, count=o.count)), f"{SEND}:{i}")
                for i, o in enumerate(options)]
     # The first audience (everyone) on a row of its own, the narrower ones two by two.
     rows = tuple((b,) for b in buttons[:1]) + tuple(tuple(buttons[i:i + 2]) for i in range(1, len(buttons), 2))
-    rows += ((Button(ctx.t("staff.announce_cancel_button"), "anncancel"),),)
+    rows += ((Button(ctx.t("staff.announce_cancel_button"), CANCEL),),)
     return [Reply(html=ctx.t("staff.announce_preview")), Reply(html=announcement_html(text)),
             Reply(html=ctx.t("staff.announce_choose"), buttons=rows)]
 
@@ -94,3 +98,11 @@ async def cancel(ctx: Context) -> list[Reply]:
         return qa.stale(ctx)
     ctx.goto("idle", {})
     return [Reply(html=ctx.t("staff.announce_cancelled"), replace=True)]
+
+
+router = Router("announcements")
+router.command("announce", begin, (TEXT, CONFIRM), staff=True, doc="compose an announcement to subscribers")
+router.text(TEXT, compose, (CONFIRM,), staff=True, doc="the announcement text: preview + audiences")
+router.text(CONFIRM, compose, (CONFIRM, TEXT), staff=True, doc="a replacement text: preview again")
+router.action(SEND, send, (IDLE,), state=CONFIRM, staff=True, doc="send to the chosen audience (a Broadcast)")
+router.action(CANCEL, cancel, (IDLE,), staff=True, doc="discard the announcement")

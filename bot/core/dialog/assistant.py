@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.core.dialog import groups, table
+from bot.core.dialog import groups, qa, table
 from bot.core.dialog.context import Context, Dependencies, snapshot, stamp
 from bot.core.errors import StorageUnavailable
 from bot.core.i18n import texts_for
@@ -76,13 +76,11 @@ class Assistant:
         if row is None and trigger.startswith("command:"):
             row = table.find(state.state, "command:*")
         ctx = Context(incoming=incoming, state=state, lang=lang, t=texts_for(lang),
-                      knowledge=self.knowledge.current, deps=self.deps, arg=arg)
+                      knowledge=self.knowledge.current, deps=self.deps, arg=arg, table=table.TABLE)
         if row is None:
-            from bot.core.dialog import qa  # noqa: PLC0415
             replies = qa.stale(ctx) if trigger.startswith("action:") else await qa.unsupported(ctx)
         elif row.staff and not incoming.is_staff:
             log.warning("non-staff %s tried staff trigger %s", incoming.user, trigger)
-            from bot.core.dialog import qa  # noqa: PLC0415
             replies = qa.stale(ctx) if trigger.startswith("action:") else await qa.unknown_command(ctx)
         else:
             try:

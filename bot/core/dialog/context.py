@@ -13,6 +13,7 @@ from bot.core.messages import Incoming
 from bot.core.ports import ResidentState, ResidentStore, encode_data
 
 if TYPE_CHECKING:  # the services import dialog helpers (render); only their types are needed here
+    from bot.core.dialog.router import Table
     from bot.core.feedback.service import FeedbackService
     from bot.core.staff.ports import SubscriptionStore
     from bot.core.staff.teach import Teacher
@@ -79,6 +80,8 @@ class Context:
     knowledge: KnowledgeSnapshot
     deps: Dependencies
     arg: str = ""
+    #: Every feature's routes (``table.TABLE``), for handlers that list them (``/staff``).
+    table: Table | None = None
     #: ``snapshot`` of the state as a handler's own write stored it (``saving_state``), or None.
     saved: tuple | None = None
 

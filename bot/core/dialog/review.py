@@ -12,6 +12,7 @@ from html import escape
 
 from bot.core.dialog import qa
 from bot.core.dialog.context import Context
+from bot.core.dialog.router import IDLE, Router
 from bot.core.errors import LimitExceeded
 from bot.core.feedback.model import Status, Submission
 from bot.core.feedback.service import REPLY_MAX_CHARS, FeedbackService, UnknownReference
@@ -23,7 +24,6 @@ from bot.core.staff.tools import StaffTools
 
 #: The staff member's next message is the reply to ``data["ref"]``.
 REPLY_STATE = "review_reply"
-IDLE = "idle"
 STATUS_ACTION = "feedback.status"
 REPLY_ACTION = "feedback.reply"
 VERBS = (R.IN_REVIEW, R.REPLY, R.CLOSE, R.NEXT, R.CANCEL_REPLY, R.CLOSE_CONFIRMED, R.BACK)
@@ -147,3 +147,12 @@ async def _next_or_end(ctx: Context, service: FeedbackService, current: Submissi
         return await _card(ctx, service, item, replace=replace)
     waiting = await service.store.count_in_status(R.WAITING)
     return Reply(html=ctx.t("review.end", count=waiting) if waiting else ctx.t("review.empty"), replace=replace)
+
+
+router = Router("review")
+router.command("review", begin, (IDLE,), staff=True,
+               doc="new submissions and cases one at a time; /review FB-… opens one")
+router.action(R.PREFIX, button, (IDLE, REPLY_STATE), staff=True,
+              doc="mark in review / reply / close / next / cancel the reply")
+router.text(REPLY_STATE, reply_text, (IDLE,), staff=True,
+            doc="the reply: sent to the resident under the reference, who is asked to rate it")

@@ -7,24 +7,25 @@ from __future__ import annotations
 
 from bot.core.dialog import qa
 from bot.core.dialog.context import Context
+from bot.core.dialog.router import Router
 from bot.core.i18n import CATALOGUES
 from bot.core.messages import Button, Reply
 from bot.core.staff.ports import AuditAction
 from bot.core.staff.reload import outcome_replies
 
+#: Button prefix: ``digest:on`` / ``digest:off``.
+DIGEST = "digest"
+
 
 async def help_(ctx: Context) -> list[Reply]:
     """``/staff``: every staff command of the transition table with what it does (so commands added later show
     up by themselves). Next: any of those commands."""
-    from bot.core.dialog.table import TABLE  # noqa: PLC0415 - the table imports this module
-
     lines = [ctx.t("staff.help")]
     catalogue = CATALOGUES.get(ctx.lang, {})
-    for row in TABLE:
-        if row.staff and row.trigger.startswith("command:"):
-            name = row.trigger.partition(":")[2]
-            key = f"staff.cmd.{name}"
-            lines.append(f"/{name} — {ctx.t(key) if key in catalogue else row.doc}")
+    for row in ctx.table.staff_commands():
+        name = row.trigger.partition(":")[2]
+        key = f"staff.cmd.{name}"
+        lines.append(f"/{name} — {ctx.t(key) if key in catalogue else row.doc}")
     return [Reply(html="\n".join(lines))]
 
 
@@ -45,7 +46,7 @@ async def digest(ctx: Context) -> list[Reply]:
         return await _set_digest(ctx, choice == "on", replace=False)
     tools = ctx.deps.staff
     enabled = await tools.digests.digest_enabled(ctx.incoming.user)
-    buttons = ((Button(ctx.t("staff.button_on"), "digest:on"), Button(ctx.t("staff.button_off"), "digest:off")),)
+    buttons = ((Button(ctx.t("staff.button_on"), f"{DIGEST}:on"), Button(ctx.t("staff.button_off"), f"{DIGEST}:off")),)
     return [Reply(html=ctx.t("staff.digest_status_on" if enabled else "staff.digest_status_off"), buttons=buttons)]
 
 
@@ -63,3 +64,10 @@ async def _set_digest(ctx: Context, enabled: bool, *, replace: bool) -> list[Rep
     await tools.digests.set_digest(user, enabled, ctx.deps.clock())
     await tools.record(user, AuditAction.DIGEST, "on" if enabled else "off")
     return [Reply(html=ctx.t("staff.digest_on" if enabled else "staff.digest_off"), replace=replace)]
+
+
+router = Router("staff")
+router.command("staff", help_, staff=True, doc="the staff commands")
+router.command("reload", reload, staff=True, doc="validate, regression-test and swap the knowledge base")
+router.command("digest", digest, staff=True, doc="weekly digest of unanswered questions on|off")
+router.action(DIGEST, digest_button, staff=True, doc="weekly digest on/off button")

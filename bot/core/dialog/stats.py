@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 
 from bot.core.dialog.context import Context
+from bot.core.dialog.router import Router
 from bot.core.i18n import Texts
 from bot.core.messages import Reply
 from bot.core.staff.digest import DISTRICT_TZ
@@ -83,3 +84,7 @@ def duration(hours: float | None, t: Texts) -> str:
     if hours is None:
         return t("stats.no_value")
     return t("stats.hours", hours=f"{hours:.1f}") if hours < 48 else t("stats.days", days=f"{hours / 24:.1f}")
+
+
+router = Router("stats")
+router.command("stats", show, staff=True, doc="figures and charts (images)")
