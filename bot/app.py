@@ -152,3 +152,4 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
                         teach=staff.teacher, subscriptions=stores.subscriptions, erasers=staff.erasers())
     return Services(settings=settings, knowledge=knowledge, residents=stores.residents,
                     assistant=Assistant(knowledge, deps), database=stores.database, feedback=feedback, staff=staff)
+
