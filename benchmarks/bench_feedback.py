@@ -63,16 +63,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import runtime  # noqa: E402
+from bot.app import build_services  # noqa: E402
 from bot.core.dialog.assistant import Assistant  # noqa: E402
-from bot.core.feedback.buttons import EXTRA  # noqa: E402
-from bot.core.feedback.memory_store import MemoryFeedbackStore  # noqa: E402
-from bot.core.feedback.service import FeedbackService  # noqa: E402
 from bot.core.knowledge.service import KnowledgeService  # noqa: E402
-from bot.core.memory_store import MemoryResidentStore  # noqa: E402
 from bot.core.messages import Incoming, Reply  # noqa: E402
+from bot.settings import Settings  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
-from bot.storage.feedback import SqliteFeedbackStore  # noqa: E402
-from bot.storage.residents import SqliteResidentStore  # noqa: E402
 
 SEED = 2026
 TARGET_RATE = 500.0  # submissions per second
@@ -209,11 +205,11 @@ class Bench:
                                            random.Random(rng.random())))
 
     async def __aenter__(self) -> "Bench":
-        self.db = Database(self.directory / f"bench-{id(self)}.sqlite3")
-        await self.db.open()
-        store = SqliteResidentStore(self.db)
-        self.assistant = Assistant(self.knowledge, store,
-                                   extras={EXTRA: FeedbackService(SqliteFeedbackStore(self.db), store)})
+        services = build_services(Settings(db_path=self.directory / f"bench-{id(self)}.sqlite3"),
+                                  knowledge=self.knowledge)
+        await services.open()
+        self.db: Database = services.database  # type: ignore[assignment]
+        self.assistant = services.assistant
         self.cpu, self.loop_cpu = time.process_time(), time.thread_time()
         return self
 
@@ -286,8 +282,7 @@ def summary(run: str, name: str, bench: Bench, start: float, end: float, offered
 async def messages_per_consultation(knowledge: KnowledgeService, residents: int) -> float:
     """Run 1's messages per consultation without timing it: its residents walked through in-memory stores."""
     bench = Bench(knowledge, Path(), residents, SEED)
-    store = MemoryResidentStore()
-    bench.assistant = Assistant(knowledge, store, extras={EXTRA: FeedbackService(MemoryFeedbackStore(), store)})
+    bench.assistant = build_services(Settings(), knowledge=knowledge, in_memory=True).assistant
     await asyncio.gather(*(r.whole(bench.assistant) for r in bench.residents))
     return sum(len(r.timings) for r in bench.residents) / residents
 

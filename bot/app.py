@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable
 
 from bot.core.dialog.assistant import Assistant
-from bot.core.feedback import buttons as feedback_buttons
+from bot.core.dialog.context import Dependencies
 from bot.core.feedback.memory_store import MemoryFeedbackStore
 from bot.core.feedback.ports import FeedbackStore
 from bot.core.feedback.service import FeedbackService
@@ -22,8 +23,9 @@ from bot.core.matching.matcher import Matcher
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.ports import ResidentStore
 from bot.core.staff import memory as staff_memory
+from bot.core.staff.ports import AnnouncementStore, AuditStore, DigestStore, SubscriptionStore, TaughtStore
 from bot.core.staff.respondents import RespondentAudiences
-from bot.core.staff.tools import EXTRAS_KEY as STAFF, StaffTools, staff_user_keys, utc_now
+from bot.core.staff.tools import StaffTools, staff_user_keys, utc_now
 from bot.reports.charts import MatplotlibCharts  # matplotlib itself loads on the first chart
 from bot.settings import Settings
 
@@ -87,47 +89,67 @@ def embedding_progress(done: int, total: int) -> None:
         log.info("embedding the knowledge base: %d of %d texts", done, total)
 
 
-def build_services(settings: Settings, *, in_memory: bool = False) -> Services:
+@dataclass(frozen=True)
+class Stores:
+    """Every store the services write to, on one SQLite file (``database``) or in memory."""
+
+    residents: ResidentStore
+    feedback: FeedbackStore
+    audit: AuditStore
+    subscriptions: SubscriptionStore
+    digests: DigestStore
+    announcements: AnnouncementStore
+    taught: TaughtStore
+    database: object | None = None  # bot.storage.database.Database when backed by SQLite
+
+
+def build_stores(settings: Settings, *, in_memory: bool = False) -> Stores:
+    """The in-memory stores (``in_memory``), or the SQLite stores on ``settings.db_path`` (opened by
+    ``Services.open``)."""
+    if in_memory:
+        return Stores(residents=MemoryResidentStore(), feedback=MemoryFeedbackStore(),
+                      audit=staff_memory.MemoryAuditStore(), subscriptions=staff_memory.MemorySubscriptionStore(),
+                      digests=staff_memory.MemoryDigestStore(), announcements=staff_memory.MemoryAnnouncementStore(),
+                      taught=staff_memory.MemoryTaughtStore())
+    from bot.storage.announcements import SqliteAnnouncementStore  # noqa: PLC0415
+    from bot.storage.audit import SqliteAuditStore, SqliteTaughtStore  # noqa: PLC0415
+    from bot.storage.database import Database  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
+    from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
+    from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
+    from bot.storage.subscriptions import SqliteDigestStore, SqliteSubscriptionStore  # noqa: PLC0415
+
+    database = Database(settings.db_path)
+    return Stores(residents=SqliteResidentStore(database), feedback=SqliteFeedbackStore(database),
+                  audit=SqliteAuditStore(database), subscriptions=SqliteSubscriptionStore(database),
+                  digests=SqliteDigestStore(database), announcements=SqliteAnnouncementStore(database),
+                  taught=SqliteTaughtStore(database), database=database)
+
+
+def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_now, in_memory: bool = False,
+                   knowledge: KnowledgeService | None = None, stores: Stores | None = None,
+                   settle_watcher: bool = True) -> Services:
     """Load and validate the knowledge base (raises ``KnowledgeBaseInvalid``) and wire the stores and assistant.
 
-    ``in_memory`` uses the in-memory stores instead of the SQLite file (tests, throwaway console sessions)."""
-    knowledge = KnowledgeService(settings.knowledge_dir, matcher_factory=matcher_factory(settings))
-    database = None
-    residents: ResidentStore
-    feedback_store: FeedbackStore
-    if in_memory:
-        residents = MemoryResidentStore()
-        feedback_store = MemoryFeedbackStore()
-        staff_stores = (staff_memory.MemoryAuditStore(), staff_memory.MemorySubscriptionStore(),
-                        staff_memory.MemoryDigestStore(), staff_memory.MemoryAnnouncementStore())
-        taught = staff_memory.MemoryTaughtStore()
-    else:
-        from bot.storage.database import Database  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
-        from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
-
-        from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
-
-        database = Database(settings.db_path)
-        residents = SqliteResidentStore(database)
-        feedback_store = SqliteFeedbackStore(database)
-        from bot.storage.audit import SqliteAuditStore, SqliteTaughtStore  # noqa: PLC0415
-        from bot.storage.announcements import SqliteAnnouncementStore  # noqa: PLC0415
-        from bot.storage.subscriptions import SqliteDigestStore, SqliteSubscriptionStore  # noqa: PLC0415
-
-        staff_stores = (SqliteAuditStore(database), SqliteSubscriptionStore(database), SqliteDigestStore(database),
-                        SqliteAnnouncementStore(database))
-        taught = SqliteTaughtStore(database)
-    audit, subscriptions, digests, announcement_store = staff_stores
-    # /forget_me also ends announcement subscriptions (the other way the bot reaches a resident) and drops the
-    # resident from announcements still being delivered.
-    feedback = FeedbackService(feedback_store, residents, salt=settings.export_salt,
-                               also_forget=(subscriptions.unsubscribe, announcement_store.forget))
-    staff = StaffTools(knowledge=knowledge, residents=residents, audit=audit, subscriptions=subscriptions,
-                       digests=digests, announcement_store=announcement_store, clock=utc_now,
-                       staff_users=staff_user_keys(settings.staff_ids),
-                       charts=MatplotlibCharts(), taught=taught)
+    ``in_memory`` uses the in-memory stores instead of the SQLite file (tests, throwaway console sessions);
+    ``clock`` is the time every service reads (tests move it). For tests: ``knowledge``, an already loaded
+    knowledge base to share; ``stores``, stores to use instead (e.g. one that fails on purpose);
+    ``settle_watcher=False`` lets the knowledge watcher reload an edit at once. A service left out raises
+    ``WiringError`` here, at start-up."""
+    if knowledge is None:
+        knowledge = KnowledgeService(settings.knowledge_dir, matcher_factory=matcher_factory(settings))
+    if stores is None:
+        stores = build_stores(settings, in_memory=in_memory)
+    feedback = FeedbackService(stores.feedback, stores.residents, salt=settings.export_salt, clock=clock)
+    staff = StaffTools(knowledge=knowledge, residents=stores.residents, audit=stores.audit,
+                       subscriptions=stores.subscriptions, digests=stores.digests,
+                       announcement_store=stores.announcements, clock=clock,
+                       staff_users=staff_user_keys(settings.staff_ids), settle_watcher=settle_watcher,
+                       charts=MatplotlibCharts(), taught=stores.taught)
     # "You said, we did": announcements to everyone who answered a consultation.
-    staff.audiences.append(RespondentAudiences(feedback_store))
-    assistant = Assistant(knowledge, residents, extras={feedback_buttons.EXTRA: feedback, STAFF: staff})
-    return Services(settings=settings, knowledge=knowledge, residents=residents, assistant=assistant,
-                    database=database, feedback=feedback, staff=staff)
+    staff.audiences.append(RespondentAudiences(stores.feedback))
+    # Each feature registers what /forget_me must erase besides the feedback it keeps and the dialog state.
+    deps = Dependencies(residents=stores.residents, clock=clock, feedback=feedback, staff=staff,
+                        teach=staff.teacher, subscriptions=stores.subscriptions, erasers=staff.erasers())
+    return Services(settings=settings, knowledge=knowledge, residents=stores.residents,
+                    assistant=Assistant(knowledge, deps), database=stores.database, feedback=feedback, staff=staff)
+

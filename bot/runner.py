@@ -56,13 +56,25 @@ def console_banner(settings: Settings, memory: bool, log_file: Path | None) -> s
     return f"Database: {where}" + (f"; log: {log_file}" if log_file is not None else "")
 
 
+def console_scheduler(services, chat, **intervals):
+    """The background jobs (reminders, knowledge watcher, weekly digest) for the console, as for Telegram: the
+    same ``bot.core.jobs`` list, printed in the terminal."""
+    from bot.core.jobs import Scheduler, background_jobs  # noqa: PLC0415
+
+    return Scheduler(background_jobs(services.assistant, services.staff, **intervals), chat.deliver)
+
+
 async def run_console(services, staff: bool = False) -> int:
     from bot.adapters.console import ConsoleChat  # noqa: PLC0415
 
     await services.open()
+    chat = ConsoleChat(services.assistant, is_staff=staff)
+    scheduler = console_scheduler(services, chat)
+    scheduler.start()
     try:
-        return await ConsoleChat(services.assistant, is_staff=staff).run(sys.stdin)
+        return await chat.run(sys.stdin)
     finally:
+        await scheduler.stop()
         await services.close()
 
 

@@ -24,6 +24,20 @@ def bundled_knowledge_dir() -> Path:
     return here if here.is_dir() else PROJECT_ROOT / "knowledge"
 
 
+def knowledge_dir_from(env: Mapping[str, str]) -> Path:
+    """The knowledge directory the environment names: ``KNOWLEDGE_DIR``, else the bundled one. The one place this
+    rule lives: ``Settings.from_env`` and ``python -m bot ask`` (which validates no other setting) both use it."""
+    configured = env.get("KNOWLEDGE_DIR", "").strip()
+    return Path(configured) if configured else bundled_knowledge_dir()
+
+
+def read_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> dict[str, str]:
+    """The ``.env`` file's values overridden by the environment's."""
+    env: dict[str, str] = read_dotenv(dotenv) if dotenv else {}
+    env.update(os.environ if environ is None else environ)
+    return env
+
+
 def read_dotenv(path: Path) -> dict[str, str]:
     """``KEY=value`` lines of a ``.env`` file; ``#`` comments and surrounding quotes are dropped."""
     values: dict[str, str] = {}
@@ -111,8 +125,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
         """Read and validate every setting; raise ``ConfigurationError`` with a fix-it message on a bad value."""
-        env: dict[str, str] = read_dotenv(dotenv) if dotenv else {}
-        env.update(os.environ if environ is None else environ)
+        env = read_env(environ, dotenv)
 
         def get(name: str) -> str:
             return env.get(name, "").strip()
@@ -130,7 +143,7 @@ class Settings:
                                      "(1-256 characters A-Z, a-z, 0-9, _ and -)")
         if webhook_secret and not all(c.isascii() and (c.isalnum() or c in "_-") for c in webhook_secret):
             raise ConfigurationError("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and -")
-        knowledge_dir = Path(get("KNOWLEDGE_DIR")) if get("KNOWLEDGE_DIR") else bundled_knowledge_dir()
+        knowledge_dir = knowledge_dir_from(env)
         return cls(
             telegram_token=token,
             telegram_api_url=api_url,

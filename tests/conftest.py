@@ -68,3 +68,19 @@ async def world(request, knowledge, tmp_path):
     w = await open_world(request.param, knowledge, tmp_path)
     yield w
     await close_world(w)
+
+
+def wired_assistant(knowledge, residents=None, clock=None):
+    """The composition root's assistant (``build_services``) on in-memory stores — ``residents`` instead of its
+    own resident store when given — serving ``knowledge`` and reading ``clock``."""
+    import dataclasses
+
+    from bot.app import build_services, build_stores
+    from bot.core.staff.tools import utc_now
+    from bot.settings import Settings
+
+    stores = build_stores(Settings(), in_memory=True)
+    if residents is not None:
+        stores = dataclasses.replace(stores, residents=residents)
+    return build_services(Settings(knowledge_dir=knowledge.directory), knowledge=knowledge, stores=stores,
+                          clock=clock or utc_now).assistant

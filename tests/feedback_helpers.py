@@ -3,19 +3,20 @@ resident who presses the buttons the bot offered, and a "world" (knowledge, stor
 in-memory or the SQLite stores."""
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import bot.core.feedback  # noqa: F401  (registers the consultations section before any knowledge is loaded)
+from bot.app import Stores, build_services, build_stores
 from bot.core.dialog.assistant import Assistant
-from bot.core.feedback.buttons import EXTRA
-from bot.core.feedback.memory_store import MemoryFeedbackStore
 from bot.core.feedback.service import FeedbackService
 from bot.core.knowledge.service import KnowledgeService
-from bot.core.memory_store import MemoryResidentStore
 from bot.core.messages import Incoming, Reply
+from bot.core.staff.tools import StaffTools
+from bot.settings import Settings
 
 from players import Clock, button_action, button_labels  # noqa: F401 - Clock is re-exported
 
@@ -159,6 +160,10 @@ class Resident:
         return (await self.world.residents.load_state(self.user)).state
 
 
+#: The staff member of the worlds below (``STAFF_IDS``).
+STAFF_ID = 9000
+
+
 @dataclass
 class World:
     knowledge: KnowledgeService
@@ -167,32 +172,36 @@ class World:
     feedback: FeedbackService
     assistant: Assistant
     clock: Clock
+    tools: StaffTools
     database: object | None = None
 
     def resident(self, user: str = "tg:1001", language_code: str | None = None) -> Resident:
         return Resident(self, user, language_code)
 
 
-def build_world(knowledge: KnowledgeService, clock: Clock, residents, store, database=None,
-                salt: str = "test-salt") -> World:
-    feedback = FeedbackService(store, residents, salt=salt, clock=clock)
-    assistant = Assistant(knowledge, residents, clock=clock, extras={EXTRA: feedback})
-    return World(knowledge, residents, store, feedback, assistant, clock, database)
+def build_world(knowledge: KnowledgeService, clock: Clock, stores: Stores, salt: str = "test-salt") -> World:
+    """The composition root's services (``build_services``) on ``stores``, with ``clock`` and ``knowledge``."""
+    services = build_services(Settings(knowledge_dir=knowledge.directory, export_salt=salt,
+                                       staff_ids=frozenset({STAFF_ID})),
+                              clock=clock, knowledge=knowledge, stores=stores, settle_watcher=False)
+    assert services.feedback is not None and services.staff is not None
+    return World(knowledge, stores.residents, stores.feedback, services.feedback, services.assistant, clock,
+                 services.staff, stores.database)
+
+
+def memory_stores(**replace) -> Stores:
+    """The in-memory stores, with some replaced (e.g. by a store that fails on purpose)."""
+    return dataclasses.replace(build_stores(Settings(), in_memory=True), **replace)
 
 
 def memory_world(knowledge: KnowledgeService, clock: Clock | None = None) -> World:
-    return build_world(knowledge, clock or Clock(), MemoryResidentStore(), MemoryFeedbackStore())
+    return build_world(knowledge, clock or Clock(), memory_stores())
 
 
 async def sqlite_world(knowledge: KnowledgeService, path: Path, clock: Clock | None = None) -> World:
-    from bot.storage.database import Database
-    from bot.storage.feedback import SqliteFeedbackStore
-    from bot.storage.residents import SqliteResidentStore
-
-    database = Database(path)
-    await database.open()
-    return build_world(knowledge, clock or Clock(), SqliteResidentStore(database), SqliteFeedbackStore(database),
-                       database)
+    stores = build_stores(Settings(db_path=path))
+    await stores.database.open()
+    return build_world(knowledge, clock or Clock(), stores)
 
 
 async def open_world(kind: str, knowledge: KnowledgeService, tmp_path: Path) -> World:

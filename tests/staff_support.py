@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bot.app import build_services
 from bot.core.dialog.assistant import Assistant
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.messages import Incoming, Reply
-from bot.core.staff.memory import MemoryAuditStore, MemoryDigestStore, MemorySubscriptionStore
-from bot.core.staff.tools import EXTRAS_KEY, StaffTools
+from bot.core.staff.tools import StaffTools
+from bot.settings import Settings
 
 import players
 from players import button_action
@@ -55,15 +56,14 @@ def copy_knowledge(tmp_path: Path, *, regression: bool = True) -> Path:
 
 def make_world(directory: Path | None = None, *, loader=None, staff_users=(STAFF, OTHER_STAFF),
                settle: bool = False) -> World:
-    """Knowledge from ``directory`` (or ``loader``), in-memory stores, staff tools and the assistant."""
+    """Knowledge from ``directory`` (or ``loader``) and the composition root's services on in-memory stores."""
     clock = Clock()
     knowledge = KnowledgeService(directory or Path("unused"), loader=loader)
-    residents = MemoryResidentStore()
-    tools = StaffTools(knowledge=knowledge, residents=residents, audit=MemoryAuditStore(),
-                       subscriptions=MemorySubscriptionStore(), digests=MemoryDigestStore(), clock=clock,
-                       staff_users=tuple(staff_users), settle_watcher=settle)
-    assistant = Assistant(knowledge, residents, clock=clock, extras={EXTRAS_KEY: tools})
-    return World(knowledge, residents, tools, assistant, clock)
+    settings = Settings(knowledge_dir=knowledge.directory,
+                        staff_ids=frozenset(int(user.removeprefix("tg:")) for user in staff_users))
+    services = build_services(settings, clock=clock, in_memory=True, knowledge=knowledge, settle_watcher=settle)
+    assert services.staff is not None and isinstance(services.residents, MemoryResidentStore)
+    return World(knowledge, services.residents, services.staff, services.assistant, clock)
 
 
 class Person:

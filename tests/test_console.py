@@ -5,17 +5,16 @@ import subprocess
 import sys
 
 from bot.adapters.console import ConsoleChat, html_to_plain
-from bot.core.dialog.assistant import Assistant
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 
-from conftest import ROOT, small_knowledge_base
+from conftest import ROOT, small_knowledge_base, wired_assistant
 
 
 def make_chat():
     out = io.StringIO()
     knowledge = KnowledgeService("unused", loader=lambda _: small_knowledge_base())
-    return ConsoleChat(Assistant(knowledge, MemoryResidentStore()), output=out), out
+    return ConsoleChat(wired_assistant(knowledge), output=out), out
 
 
 def test_html_becomes_plain_text():
@@ -117,3 +116,40 @@ def test_the_console_finds_nearby_facilities_by_name_or_point_since_it_cannot_sh
     assert "離您最近的社區設施" in text and "[1] 沿河社區圖書室 · 10 公尺" in text
     assert text.count("離您最近的社區設施") == 2, "a typed point works too"
     assert "找不到「火星」" in text
+
+
+async def test_the_console_picks_up_an_edited_knowledge_file(tmp_path):
+    """The knowledge watcher runs in the console as in Telegram (``bot.core.jobs``, started by the runner): an
+    edited answer is served without a restart."""
+    import asyncio
+
+    from bot.app import build_services
+    from bot.runner import console_scheduler
+    from bot.settings import Settings
+
+    from feedback_helpers import write_knowledge
+
+    directory = write_knowledge(tmp_path / "kb")
+    services = build_services(Settings(knowledge_dir=directory), in_memory=True, settle_watcher=False)
+    out = io.StringIO()
+    chat = ConsoleChat(services.assistant, output=out)
+    scheduler = console_scheduler(services, chat, watch_interval=0.05)
+    await services.open()
+    scheduler.start()
+    try:
+        await chat.send("沿河社區圖書室幾點開門")
+        assert "9:00-20:00" in out.getvalue()
+        before = services.knowledge.current
+        entries = directory / "entries.yaml"
+        entries.write_text(entries.read_text(encoding="utf-8").replace("9:00-20:00", "8:00-21:00"), encoding="utf-8")
+        for _ in range(200):
+            if services.knowledge.current is not before:
+                break
+            await asyncio.sleep(0.05)
+        seen = len(out.getvalue())
+        await chat.send("沿河社區圖書室幾點開門")
+        answer = out.getvalue()[seen:]
+        assert "8:00-21:00" in answer and "9:00-20:00" not in answer
+    finally:
+        await scheduler.stop()
+        await services.close()

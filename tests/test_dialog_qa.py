@@ -3,13 +3,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.core.dialog.assistant import Assistant
 from bot.core.dialog.table import TABLE
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.messages import Incoming
 
-from conftest import ROOT, small_knowledge_base
+from conftest import ROOT, small_knowledge_base, wired_assistant
 from players import button_action, button_labels
 
 USER = "test:1"
@@ -55,7 +54,7 @@ def store():
 @pytest.fixture
 def assistant(store):
     knowledge = KnowledgeService("unused", loader=lambda _: small_knowledge_base())
-    return Assistant(knowledge, store)
+    return wired_assistant(knowledge, store)
 
 
 async def test_start_greets_and_shows_categories(assistant):
@@ -183,10 +182,10 @@ async def test_cancel_says_there_is_nothing_to_cancel_when_idle(assistant):
 
 async def test_state_survives_a_new_assistant_on_the_same_store(store):
     knowledge = KnowledgeService("unused", loader=lambda _: small_knowledge_base())
-    first = Resident(Assistant(knowledge, store))
+    first = Resident(wired_assistant(knowledge, store))
     await first.say("/language")
     await first.press("English")
-    second = Resident(Assistant(knowledge, store))
+    second = Resident(wired_assistant(knowledge, store))
     await second.say("/start")
     assert "Hello" in second.text
 
@@ -194,7 +193,7 @@ async def test_state_survives_a_new_assistant_on_the_same_store(store):
 async def test_one_reminder_for_a_flow_left_half_way(store):
     now = [datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)]
     knowledge = KnowledgeService("unused", loader=lambda _: small_knowledge_base())
-    assistant = Assistant(knowledge, store, clock=lambda: now[0])
+    assistant = wired_assistant(knowledge, store, clock=lambda: now[0])
     state = await store.load_state(USER)
     state.state, state.updated_at = "survey.question", now[0]
     await store.save_state(state)

@@ -613,14 +613,12 @@ async def test_a_reload_that_rewords_a_consultation_shows_the_new_wording_at_onc
     assert "就業服務" in r.text and "就業幫扶" not in r.text
 
 
-async def test_without_a_feedback_service_the_bot_says_so_and_shows_no_feedback_buttons(knowledge):
-    assistant = Assistant(knowledge, MemoryResidentStore())
-    from bot.core.messages import Incoming
+def test_a_service_left_out_of_the_wiring_fails_at_start_up_not_as_an_unknown_command():
+    from bot.core.dialog.context import Dependencies, WiringError
 
-    [reply] = await assistant.handle(Incoming(user="u", text="/feedback"))
-    assert "暫時無法使用" in reply.html
-    answer = await assistant.handle(Incoming(user="u", text="低保怎麼申請"))
-    assert not any("👍" in b.label or "📝" in b.label for r in answer for row in r.buttons for b in row)
+    with pytest.raises(WiringError, match="feedback"):
+        Dependencies(residents=MemoryResidentStore(), clock=Clock(), feedback=None, staff=None, teach=None,
+                     subscriptions=None)
 
 
 async def test_resident_text_is_escaped_in_the_summary(world):

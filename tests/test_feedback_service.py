@@ -180,10 +180,9 @@ async def test_forget_me_also_clears_what_other_features_keep_about_the_resident
         forgotten.append(user)
         return 1
 
-    svc = FeedbackService(MemoryFeedbackStore(), MemoryResidentStore(), salt="s", clock=Clock(),
-                          also_forget=(unsubscribe,))
+    svc = FeedbackService(MemoryFeedbackStore(), MemoryResidentStore(), salt="s", clock=Clock())
     await svc.submit(consultations["other"], {"suggestion": "x"}, user="tg:5", language="zh-Hant", contact="c")
-    assert await svc.forget_me("tg:5", consultations) == 1
+    assert await svc.forget_me("tg:5", consultations, also=(unsubscribe,)) == 1
     assert forgotten == ["tg:5"]
 
 

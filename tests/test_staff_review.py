@@ -11,14 +11,11 @@ import pytest
 
 from bot.core.feedback.model import NewSubmission
 from bot.core.knowledge.service import KnowledgeService
-from bot.core.staff.memory import MemoryAuditStore, MemoryDigestStore, MemorySubscriptionStore
-from bot.core.staff.respondents import RespondentAudiences
-from bot.core.staff.tools import EXTRAS_KEY, StaffTools
 
-from feedback_helpers import close_world, open_world, plain, write_knowledge
+from feedback_helpers import STAFF_ID, close_world, open_world, plain, write_knowledge
 from staff_support import Person
 
-STAFF = "tg:9000"
+STAFF = f"tg:{STAFF_ID}"
 ANNA, BO, CHEN = "tg:1001", "tg:1002", "tg:1003"
 USER_KEY = re.compile(r"tg:\d+")
 
@@ -31,11 +28,6 @@ def knowledge(tmp_path_factory):
 @pytest.fixture(params=["memory", "sqlite"])
 async def world(request, knowledge, tmp_path):
     w = await open_world(request.param, knowledge, tmp_path)
-    w.tools = StaffTools(knowledge=knowledge, residents=w.residents, audit=MemoryAuditStore(),
-                         subscriptions=MemorySubscriptionStore(), digests=MemoryDigestStore(), clock=w.clock,
-                         staff_users=(STAFF,), settle_watcher=False)
-    w.tools.audiences.append(RespondentAudiences(w.store))
-    w.assistant.deps.extras[EXTRAS_KEY] = w.tools
     yield w
     await close_world(w)
 

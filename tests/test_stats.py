@@ -13,8 +13,6 @@ from bot.core.knowledge.service import KnowledgeService
 from bot.core.language import to_simplified
 from bot.core.ports import UnansweredQuestion
 from bot.core.staff import stats as S
-from bot.core.staff.memory import MemoryAuditStore, MemoryDigestStore, MemorySubscriptionStore
-from bot.core.staff.tools import EXTRAS_KEY, StaffTools
 from bot.core.staff.unanswered import UnansweredGroup
 from bot.reports import fonts, labels
 from bot.reports.charts import CHARTS, MatplotlibCharts, draw_all
@@ -163,10 +161,6 @@ def test_drawable_drops_what_no_font_has_and_keeps_both_scripts():
 @pytest.fixture
 def world(knowledge):
     w = memory_world(knowledge)
-    w.tools = StaffTools(knowledge=knowledge, residents=w.residents, audit=MemoryAuditStore(),
-                         subscriptions=MemorySubscriptionStore(), digests=MemoryDigestStore(), clock=w.clock,
-                         staff_users=("tg:9000",), settle_watcher=False, charts=MatplotlibCharts())
-    w.assistant.deps.extras[EXTRAS_KEY] = w.tools
     return w
 
 

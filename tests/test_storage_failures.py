@@ -4,6 +4,8 @@ stored is refused with "please try again later" and never acknowledged, and no r
 from __future__ import annotations
 
 
+import dataclasses
+
 import pytest
 
 from bot.core.errors import StorageUnavailable
@@ -15,7 +17,7 @@ from bot.storage.database import Database
 from bot.storage.feedback import SqliteFeedbackStore
 from bot.storage.residents import SqliteResidentStore
 
-from feedback_helpers import REFERENCE, build_world, write_knowledge
+from feedback_helpers import REFERENCE, build_world, memory_stores, sqlite_world, write_knowledge
 from players import Clock
 
 LONG_SURVEY = """\
@@ -57,10 +59,8 @@ async def fill_disk(database: Database) -> int:
 
 
 async def test_a_full_disk_still_answers_questions_and_refuses_a_submission_honestly(knowledge, tmp_path):
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    world = build_world(knowledge, Clock(), SqliteResidentStore(database),
-                        SqliteFeedbackStore(database), database)
+    world = await sqlite_world(knowledge, tmp_path / "bot.sqlite3")
+    database = world.database
     try:
         r = world.resident()
         await r.say("/feedback")
@@ -121,7 +121,7 @@ def claims_to_have_recorded(text: str) -> bool:
 
 async def test_nothing_stored_nothing_claimed(knowledge):
     residents, store = MemoryResidentStore(), FullFeedbackStore()
-    world = build_world(knowledge, Clock(), residents, store)
+    world = build_world(knowledge, Clock(), memory_stores(residents=residents, feedback=store))
     r = world.resident()
     # A case and a staff reply while there is room.
     await r.say("火星上有社區服務中心嗎")
@@ -130,7 +130,7 @@ async def test_nothing_stored_nothing_claimed(knowledge):
     [message] = await world.feedback.reply(reference, "沒有。")
     store.full = True
     world.residents = FullResidentStore()
-    world.assistant.deps.residents = world.residents
+    world.assistant.deps = dataclasses.replace(world.assistant.deps, residents=world.residents)
     world.feedback.residents = world.residents
 
     r.last = [message]
@@ -160,9 +160,8 @@ def test_the_apology_claims_nothing():
 async def test_hostile_values_get_an_answer_not_a_crash(knowledge, tmp_path):
     """A lone surrogate in a question the bot cannot answer (stored for staff and in the dialog state) and a rating
     button with a 23-digit reply id, through the SQLite stores."""
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    world = build_world(knowledge, Clock(), SqliteResidentStore(database), SqliteFeedbackStore(database), database)
+    world = await sqlite_world(knowledge, tmp_path / "bot.sqlite3")
+    database = world.database
     try:
         r = world.resident()
         await r.say("\ud800火星上有社區服務中心嗎")

@@ -98,6 +98,16 @@ class ConsoleChat:
                 # An announcement: the terminal has no other people, so each message is printed; the report follows.
                 self.render(await reply.broadcast.deliver(self._print_announcement))
 
+    async def deliver(self, replies: list[Reply]) -> None:
+        """What the background jobs send (``bot.core.jobs``): a reminder to this user is shown as any reply;
+        one addressed to someone else (a staff digest, a reload report) is printed with who it is for."""
+        for reply in replies:
+            if reply.to is None or reply.to == self.user:
+                self.render([reply])
+            else:
+                print(f"[→ {reply.to}] {html_to_plain(reply.html)}", file=self.output)
+        self.output.flush()
+
     async def _print_announcement(self, user: str, html: str) -> str:
         print(f"[📢 → {user}] {html_to_plain(html)}", file=self.output)
         return "sent"

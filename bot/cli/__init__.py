@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat", "bot.cli.unanswered", "bot.cli.teach", "bot.cli.feedback",
@@ -29,6 +30,14 @@ def add_kb_option(parser: argparse.ArgumentParser) -> None:
     """``--kb DIR`` on every command that reads the knowledge base (default: $KNOWLEDGE_DIR, else knowledge/)."""
     parser.add_argument("--kb", metavar="DIR", default=None,
                         help="knowledge directory (default: $KNOWLEDGE_DIR, else knowledge/)")
+
+
+def knowledge_dir(args: argparse.Namespace) -> Path:
+    """The directory a command works on: ``--kb DIR``, else ``$KNOWLEDGE_DIR``, else ``knowledge/``; every
+    setting is validated (a bad one raises ``ConfigurationError``)."""
+    from bot.settings import Settings  # noqa: PLC0415
+
+    return Settings.from_env().knowledge_dir_for(getattr(args, "kb", None))
 
 
 class CommandFailed(Exception):

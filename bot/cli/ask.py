@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -60,13 +59,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def knowledge_dir(cli_value: str | None) -> Path:
-    """``--kb DIR``, else ``KNOWLEDGE_DIR`` (environment, then ``.env``), else the bundled ``knowledge/``."""
-    from bot.settings import bundled_knowledge_dir, read_dotenv  # noqa: PLC0415
+    """``--kb DIR``, else ``KNOWLEDGE_DIR`` (environment, then ``.env``), else the bundled ``knowledge/``; no other
+    setting is read, so a bad unrelated one does not stop a question."""
+    from bot.settings import knowledge_dir_from, read_env  # noqa: PLC0415
 
-    if cli_value:
-        return Path(cli_value)
-    configured = os.environ.get("KNOWLEDGE_DIR") or read_dotenv(Path(".env")).get("KNOWLEDGE_DIR")
-    return Path(configured) if configured else bundled_knowledge_dir()
+    return Path(cli_value) if cli_value else knowledge_dir_from(read_env())
 
 
 def _questions(arguments: list[str]) -> Iterator[str]:

@@ -14,22 +14,11 @@ from typing import Callable
 # Imported for its effect: it registers the `consultations` section, so `kb validate` checks surveys and
 # `kb schema` describes them.
 import bot.core.feedback.consultations  # noqa: F401
-from bot.cli import add_kb_option, kb_upkeep
-from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid, Problem
+from bot.cli import add_kb_option, kb_upkeep, knowledge_dir
+from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid
 from bot.core.knowledge.loader import load_knowledge
 from bot.core.knowledge.model import BUILTIN_CATEGORIES, KnowledgeBase
 from bot.core.knowledge.schema import knowledge_json_schema
-from bot.settings import Settings
-
-
-def knowledge_dir(args: argparse.Namespace) -> Path:
-    """The directory a command works on: ``--kb DIR``, else ``$KNOWLEDGE_DIR``, else ``knowledge/``."""
-    return Settings.from_env().knowledge_dir_for(args.kb)
-
-
-def format_problem(problem: Problem) -> str:
-    """``FILE:LINE: message``; problems of the directory itself (line 0) read ``DIR: message``."""
-    return str(problem) if problem.line else f"{problem.file}: {problem.message}"
 
 
 def _plural(count: int, word: str, words: str = "") -> str:
@@ -56,7 +45,7 @@ def validate(args: argparse.Namespace) -> int:
         return 2
     except KnowledgeBaseInvalid as invalid:
         for problem in invalid.problems:
-            print(format_problem(problem))
+            print(problem)
         print(f"{_plural(len(invalid.problems), 'problem')} in {directory}", file=sys.stderr)
         return 1
     print(summary(kb))

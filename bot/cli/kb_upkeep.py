@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import add_kb_option
+from bot.cli import add_kb_option, knowledge_dir
 
 
 def _load(args: argparse.Namespace):
     """``(knowledge base of --kb, 0)``, or ``(None, exit code)`` after printing why it cannot be loaded."""
-    from bot.cli.kb import format_problem, knowledge_dir  # noqa: PLC0415 - bot.cli.kb imports this module
     from bot.core.errors import ConfigurationError, KnowledgeBaseInvalid  # noqa: PLC0415
     from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415
 
@@ -22,7 +21,7 @@ def _load(args: argparse.Namespace):
         return None, 2
     except KnowledgeBaseInvalid as invalid:
         for problem in invalid.problems:
-            print(format_problem(problem))
+            print(problem)
         print(f"the knowledge base in {directory} is invalid ({len(invalid.problems)} problems); "
               "fix it first (python -m bot kb validate)", file=sys.stderr)
         return None, 1

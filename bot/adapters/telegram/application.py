@@ -16,7 +16,6 @@ Choices made here, and why:
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -31,11 +30,11 @@ from bot.adapters.telegram.broadcast import stop_broadcasts
 from bot.adapters.telegram.logs import protect_logs
 from bot.adapters.telegram.polling import ParsingBot
 from bot.adapters.telegram.retry import RetryingRequest
-from bot.adapters.telegram.handlers import on_button, on_error, on_message, send_reminders_forever
+from bot.adapters.telegram.handlers import on_button, on_error, on_message
 from bot.adapters.telegram.render import deliver
 from bot.adapters.telegram.ordering import PerUserOrderedProcessor
 from bot.adapters.telegram.services import SERVICES_KEY, AssistantPort, ServicesPort, services_of
-from bot.adapters.telegram.staff_jobs import start_staff_jobs
+from bot.core.jobs import Scheduler, background_jobs
 from bot.core.language import DEFAULT_LANG, lang_from_code
 from bot.settings import Settings
 
@@ -44,8 +43,7 @@ logger = logging.getLogger(__name__)
 #: Updates the bot asks Telegram for; anything else (edits, member changes, …) is never delivered.
 ALLOWED_UPDATES = ("message", "callback_query")
 TUNING_KEY = "tuning"
-REMINDERS_KEY = "reminder_task"
-STAFF_JOBS_KEY = "staff_job_tasks"
+SCHEDULER_KEY = "scheduler"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +86,7 @@ def build_application(services: ServicesPort, tuning: Tuning = Tuning()) -> Appl
         ApplicationBuilder()
         .bot(_bot(settings, tuning))
         .concurrent_updates(PerUserOrderedProcessor(tuning.max_working_updates))
-        .job_queue(None)  # reminders run in a plain asyncio task (APScheduler is not a dependency)
+        .job_queue(None)  # background jobs run from bot.core.jobs.Scheduler (APScheduler is not a dependency)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -153,12 +151,13 @@ async def _post_init(application: Application) -> None:
     except TelegramError as exc:
         # The menu is a convenience; the bot answers typed commands without it.
         logger.warning("could not register the command menu: %s", exc)
-    interval = application.bot_data[TUNING_KEY].reminder_interval
-    application.bot_data[REMINDERS_KEY] = asyncio.create_task(send_reminders_forever(application, interval),
-                                                               name="telegram-reminders")
-    # Staff tools: automatic reload when knowledge files change, and the weekly digest.
-    application.bot_data[STAFF_JOBS_KEY] = start_staff_jobs(
-        application, application.bot_data[TUNING_KEY].knowledge_watch_interval)
+    # Reminders, the knowledge-base watcher and the weekly digest: the jobs every front end runs (bot.core.jobs).
+    tuning = application.bot_data[TUNING_KEY]
+    jobs = background_jobs(services.assistant, getattr(services, "staff", None),
+                           reminder_interval=tuning.reminder_interval, watch_interval=tuning.knowledge_watch_interval)
+    scheduler = Scheduler(jobs, lambda replies: deliver(application.bot, replies, None))
+    scheduler.start()
+    application.bot_data[SCHEDULER_KEY] = scheduler
     await resume_announcements(application)
 
 
@@ -177,14 +176,9 @@ async def resume_announcements(application: Application) -> None:
 async def _post_stop(application: Application) -> None:
     """Stop the reminder loop, the staff jobs and announcements under way (each writes what it sent, for the
     next start) once no more updates are processed."""
-    task = application.bot_data.pop(REMINDERS_KEY, None)
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-    staff_jobs = application.bot_data.pop(STAFF_JOBS_KEY, [])
-    for job in staff_jobs:
-        job.cancel()
-    await asyncio.gather(*staff_jobs, return_exceptions=True)
+    scheduler = application.bot_data.pop(SCHEDULER_KEY, None)
+    if scheduler is not None:
+        await scheduler.stop()
     await stop_broadcasts()
 
 

@@ -2,11 +2,10 @@
 
 There is no ``ConversationHandler``: where a resident is in a flow lives in the core's SQLite store, so the bot
 carries on after a restart. One handler takes every message, one every button press, one logs and apologises
-for errors, and a background loop sends the reminders the core finds due.
+for errors. Reminders and the staff jobs run from the scheduler every front end starts (``bot.core.jobs``).
 """
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 
@@ -121,19 +120,3 @@ def describe(update: Update) -> str:
     if message.location is not None:
         return "location"
     return "message without text"
-
-
-async def send_reminders_forever(application: Application, interval: float) -> None:
-    """Every ``interval`` seconds, ask the core which residents should be reminded (flows left half-way) and send
-    those replies. Failures are logged and the loop carries on. Next: a reminded resident's answer arrives as an
-    ordinary update."""
-    services = services_of(application)
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            replies = await services.assistant.due_reminders()
-            await deliver(application.bot, replies, None)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("sending reminders failed; trying again in %s s", interval)

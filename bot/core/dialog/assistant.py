@@ -5,17 +5,16 @@ Adapters call ``handle`` and send what it returns. Everything here is transport-
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import timedelta
 
-from bot.core.dialog import groups, table
+from bot.core.dialog import groups, qa, table
 from bot.core.dialog.context import Context, Dependencies, snapshot, stamp
 from bot.core.errors import StorageUnavailable
 from bot.core.i18n import texts_for
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.language import Lang, choose_lang, detect_script, lang_from_code
 from bot.core.messages import Incoming, Reply
-from bot.core.ports import ResidentState, ResidentStore
+from bot.core.ports import ResidentState
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +46,10 @@ def trigger_of(incoming: Incoming) -> tuple[str, str]:
 class Assistant:
     """Runs the conversation for every person, one message at a time."""
 
-    def __init__(self, knowledge: KnowledgeService, residents: ResidentStore,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 extras: dict | None = None):
+    def __init__(self, knowledge: KnowledgeService, deps: Dependencies):
+        """``deps``: every service, built by the composition root (``bot.app.build_services``)."""
         self.knowledge = knowledge
-        self.deps = Dependencies(residents=residents, clock=clock, extras=extras or {})
+        self.deps = deps
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Everything the bot answers to one message (possibly also to other people, with ``Reply.to`` set).
@@ -78,13 +76,11 @@ class Assistant:
         if row is None and trigger.startswith("command:"):
             row = table.find(state.state, "command:*")
         ctx = Context(incoming=incoming, state=state, lang=lang, t=texts_for(lang),
-                      knowledge=self.knowledge.current, deps=self.deps, arg=arg)
+                      knowledge=self.knowledge.current, deps=self.deps, arg=arg, table=table.TABLE)
         if row is None:
-            from bot.core.dialog import qa  # noqa: PLC0415
             replies = qa.stale(ctx) if trigger.startswith("action:") else await qa.unsupported(ctx)
         elif row.staff and not incoming.is_staff:
             log.warning("non-staff %s tried staff trigger %s", incoming.user, trigger)
-            from bot.core.dialog import qa  # noqa: PLC0415
             replies = qa.stale(ctx) if trigger.startswith("action:") else await qa.unknown_command(ctx)
         else:
             try:

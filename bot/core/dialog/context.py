@@ -1,15 +1,23 @@
 """What a handler gets: the message, the resident's state, their language, the knowledge base and the stores."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
+from bot.core.errors import ConfigurationError
 from bot.core.i18n import Texts
 from bot.core.knowledge.service import KnowledgeSnapshot
 from bot.core.language import Lang
 from bot.core.messages import Incoming
-from bot.core.ports import ResidentStore, ResidentState, encode_data
+from bot.core.ports import ResidentState, ResidentStore, encode_data
+
+if TYPE_CHECKING:  # the services import dialog helpers (render); only their types are needed here
+    from bot.core.dialog.router import Table
+    from bot.core.feedback.service import FeedbackService
+    from bot.core.staff.ports import SubscriptionStore
+    from bot.core.staff.teach import Teacher
+    from bot.core.staff.tools import StaffTools
 
 T = TypeVar("T")
 
@@ -29,13 +37,36 @@ def stamp(state: ResidentState, now: datetime) -> None:
     state.reminded = False
 
 
-@dataclass
+#: Erases what one feature keeps about a resident (called with the user key) when they ask ``/forget_me``.
+Eraser = Callable[[str], Awaitable[object]]
+
+
+class WiringError(ConfigurationError):
+    """The composition root left a service out: raised when the ``Dependencies`` are built, at start-up."""
+
+
+@dataclass(frozen=True)
 class Dependencies:
-    """Long-lived collaborators, built once by the composition root."""
+    """Long-lived collaborators, built once by the composition root (``bot.app.build_services``); a handler reaches
+    each as a typed field (``ctx.deps.feedback``). Every field is required: a service left out fails here, at
+    start-up, never as a resident's "unknown command"."""
 
     residents: ResidentStore
     clock: Callable[[], datetime]
-    extras: dict[str, Any] = field(default_factory=dict)  # feature services (feedback, staff), by name
+    feedback: FeedbackService
+    staff: StaffTools
+    #: ``/teach`` (``staff.teacher``).
+    teach: Teacher
+    #: Announcement subscriptions, which residents manage themselves (``/subscribe``).
+    subscriptions: SubscriptionStore
+    #: What each feature keeps about a resident beyond its dialog state, registered by the feature
+    #: (``StaffTools.erasers``); ``/forget_me`` runs them all, then drops the state.
+    erasers: tuple[Eraser, ...] = ()
+
+    def __post_init__(self) -> None:
+        missing = [f.name for f in fields(self) if getattr(self, f.name) is None]
+        if missing:
+            raise WiringError(f"the composition root did not wire: {', '.join(missing)}")
 
 
 @dataclass
@@ -49,6 +80,8 @@ class Context:
     knowledge: KnowledgeSnapshot
     deps: Dependencies
     arg: str = ""
+    #: Every feature's routes (``table.TABLE``), for handlers that list them (``/staff``).
+    table: Table | None = None
     #: ``snapshot`` of the state as a handler's own write stored it (``saving_state``), or None.
     saved: tuple | None = None
 

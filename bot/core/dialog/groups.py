@@ -17,7 +17,7 @@ transport gets the same rule.
 """
 from __future__ import annotations
 
-from bot.core.dialog import qa, table
+from bot.core.dialog import qa, render, table
 from bot.core.dialog.context import Context
 from bot.core.messages import PRIVATE_PAYLOAD, Button, Reply
 
@@ -72,7 +72,8 @@ def _public(reply: Reply, ctx: Context) -> Reply:
         for button in row:
             if button.url or button.private is not None:
                 kept.append(button)
-            elif button.action.startswith("e:") and (entry := ctx.knowledge.resolve(button.action[2:])):
+            elif (button.action.partition(":")[0] == render.ENTRY
+                  and (entry := ctx.knowledge.resolve(button.action.partition(":")[2]))):
                 kept.append(Button(button.label, private=_entry_payload(entry.id)))
         if kept:
             rows.append(tuple(kept))

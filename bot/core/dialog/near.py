@@ -11,6 +11,7 @@ from html import escape
 
 from bot.core.dialog import qa
 from bot.core.dialog.context import Context
+from bot.core.dialog.router import Router
 from bot.core.language import to_simplified
 from bot.core.messages import Reply
 
@@ -40,3 +41,7 @@ async def near(ctx: Context) -> list[Reply]:
     if not places:
         return [Reply(html=ctx.t("near.not_found", place=escape(typed[:40])))]
     return qa.nearby_at(ctx, sum(p.lat for p in places) / len(places), sum(p.lon for p in places) / len(places))
+
+
+router = Router("near")
+router.command("near", near, doc="nearest facilities to a place name or LAT,LON (no location)")

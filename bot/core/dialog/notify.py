@@ -3,7 +3,9 @@ teach the bot that question (``/teach``; the Cofacts pattern). The notice itself
 ``bot.core.staff.teach.Teacher`` when the question is taught."""
 from __future__ import annotations
 
+from bot.core.dialog import render
 from bot.core.dialog.context import Context
+from bot.core.dialog.router import Router
 from bot.core.errors import StorageUnavailable
 from bot.core.messages import Button, Reply
 
@@ -22,14 +24,16 @@ def notify_rows(ctx: Context) -> tuple[tuple[Button, ...], ...]:
 async def notify_me(ctx: Context) -> list[Reply]:
     """``ntf``: remember that this resident wants to hear once their last unanswered question is taught.
     Next: they carry on; the notice comes by itself (or never, if staff do not teach it)."""
-    from bot.core.dialog import qa  # noqa: PLC0415 - qa imports this module
-
     question = ctx.data.get(ASKED)
     want = getattr(ctx.deps.residents, "want_notice", None)
     if not question or want is None:
-        return qa.stale(ctx)
+        return render.stale(ctx)
     try:
         noted = await want(ctx.incoming.user, question)
     except StorageUnavailable:
         return [Reply(html=ctx.t("storage_unavailable"))]
     return [Reply(html=ctx.t("teach.notify_set" if noted else "teach.notify_gone"))]
+
+
+router = Router("notify")
+router.action(ACTION, notify_me, doc="🔔 tell me when there is an answer")

@@ -11,6 +11,7 @@ from html import escape
 
 from bot.core.dialog import notify, render
 from bot.core.dialog.context import Context
+from bot.core.dialog.router import ANY, IDLE, Router
 from bot.core.errors import StorageUnavailable
 from bot.core.feedback import buttons as feedback_buttons
 from bot.core.i18n import texts_for
@@ -23,6 +24,9 @@ NEARBY_COUNT = 5
 NEARBY_RADIUS_KM = 10.0
 #: Longest question kept for staff; residents sometimes paste whole letters.
 UNANSWERED_MAX_CHARS = 500
+#: Button prefixes: the language choice; "none of these suggestions".
+LANG = "lang"
+NONE = "none"
 
 
 async def start(ctx: Context) -> list[Reply]:
@@ -102,7 +106,7 @@ async def question(ctx: Context) -> list[Reply]:
     if result.outcome == "suggest" and result.suggestions:
         entries = [e for e in (snapshot.kb.get(i) for i in result.suggestions) if e]
         rows = tuple((render.entry_button(e, ctx.lang),) for e in entries)
-        rows += ((Button(ctx.t("none_of_these"), "none"),),)
+        rows += ((Button(ctx.t("none_of_these"), NONE),),)
         ctx.goto("idle", {"last_question": text[:UNANSWERED_MAX_CHARS],
                           "nearest": entries[0].id if entries else None})
         return [Reply(html=ctx.t("suggest"), buttons=rows)]
@@ -111,7 +115,7 @@ async def question(ctx: Context) -> list[Reply]:
     # The question stays in flow data so the "send to staff" button can turn it into a case.
     ctx.goto("idle", {**feedback_buttons.case_draft(text), notify.ASKED: text[:UNANSWERED_MAX_CHARS]})
     return [Reply(html=ctx.t("not_found"), buttons=feedback_buttons.case_rows(ctx) + notify.notify_rows(ctx)
-                  + ((Button(ctx.t("menu_button"), "menu"),),))]
+                  + ((Button(ctx.t("menu_button"), render.MENU),),))]
 
 
 async def none_of_these(ctx: Context) -> list[Reply]:
@@ -182,8 +186,8 @@ def nearby_at(ctx: Context, lat: float, lon: float) -> list[Reply]:
 async def language_menu(ctx: Context) -> list[Reply]:
     """Offer the three languages and "automatic"; next: a ``lang:`` button."""
     rows = (
-        (Button("繁體中文", "lang:zh-Hant"), Button("简体中文", "lang:zh-Hans"), Button("English", "lang:en")),
-        (Button(ctx.t("language_auto"), "lang:auto"),),
+        (Button("繁體中文", f"{LANG}:zh-Hant"), Button("简体中文", f"{LANG}:zh-Hans"), Button("English", f"{LANG}:en")),
+        (Button(ctx.t("language_auto"), f"{LANG}:auto"),),
     )
     return [Reply(html=ctx.t("language_prompt"), buttons=rows)]
 
@@ -219,6 +223,21 @@ async def unsupported(ctx: Context) -> list[Reply]:
     return [Reply(html=ctx.t("unsupported"))]
 
 
-def stale(ctx: Context) -> list[Reply]:
-    """A button from an old message (or forged callback data) that no longer means anything."""
-    return [render.category_menu(ctx.knowledge.kb, ctx.t, ctx.lang, intro=ctx.t("stale_button"))]
+stale = render.stale
+
+
+router = Router("qa")
+router.command("start", start, (IDLE,), doc="welcome + categories; /start ENTRY opens an entry")
+router.command("help", help_, doc="what the bot can do")
+router.command("menu", menu, (IDLE,), doc="category menu")
+router.command("language", language_menu, doc="choose zh-Hant / zh-Hans / en / automatic")
+router.command("cancel", cancel, (IDLE,), doc="leave any flow")
+router.command("*", unknown_command, doc="unknown command")
+router.action(LANG, set_language, doc="remember the language")
+router.action(render.MENU, menu_in_place, (IDLE,), doc="category menu")
+router.action(render.CATEGORY, category_page, (IDLE,), doc="a page of a category's entries")
+router.action(render.ENTRY, show_entry, (IDLE,), doc="an entry's answer")
+router.on(ANY, "location", nearby, doc="nearest facilities")
+router.on(ANY, "unsupported", unsupported, doc="stickers, photos, voice …")
+router.text(IDLE, question, (IDLE,), doc="answer, 'did you mean' buttons, or not found")
+router.action(NONE, none_of_these, (IDLE,), state=IDLE, doc="the suggestions were wrong: record the miss")

@@ -4,12 +4,16 @@ from __future__ import annotations
 import math
 import unicodedata
 from html import escape
+from typing import TYPE_CHECKING
 
 from bot.core.i18n import Texts
 from bot.core.knowledge.model import Entry, KnowledgeBase, Text
 from bot.core.knowledge.service import entry_token
 from bot.core.language import Lang
 from bot.core.messages import MAX_ACTION_BYTES, Button, Reply, Venue
+
+if TYPE_CHECKING:
+    from bot.core.dialog.context import Context
 
 #: Width of a button label in columns: a Chinese character is two, a Latin letter one, so "32 characters" no longer
 #: lets a Chinese title be twice as wide as an English one cut at the same count. 44 columns (22 Chinese
@@ -18,10 +22,15 @@ from bot.core.messages import MAX_ACTION_BYTES, Button, Reply, Venue
 BUTTON_LABEL_COLUMNS = 44
 ENTRIES_PER_PAGE = 8
 
+#: Button prefixes of Q&A browsing (routed by ``qa.router``): the menu, a category page, an entry's answer.
+MENU = "menu"
+CATEGORY = "cat"
+ENTRY = "e"
+
 
 def entry_action(entry_id: str) -> str:
-    action = f"e:{entry_id}"
-    return action if len(action.encode()) <= MAX_ACTION_BYTES else f"e:{entry_token(entry_id)}"
+    action = f"{ENTRY}:{entry_id}"
+    return action if len(action.encode()) <= MAX_ACTION_BYTES else f"{ENTRY}:{entry_token(entry_id)}"
 
 
 def columns(text: str) -> int:
@@ -68,7 +77,7 @@ def entry_button(entry: Entry, lang: Lang) -> Button:
 
 def category_menu(kb: KnowledgeBase, t: Texts, lang: Lang, *, replace: bool = False, intro: str = "") -> Reply:
     """The category buttons, two per row."""
-    buttons = [Button(category_title(kb, c.id, t, lang), f"cat:{c.id}:0") for c in kb.categories]
+    buttons = [Button(category_title(kb, c.id, t, lang), f"{CATEGORY}:{c.id}:0") for c in kb.categories]
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     text = (intro + "\n\n" if intro else "") + t("menu_title")
     return Reply(html=text, buttons=rows, replace=replace)
@@ -78,7 +87,7 @@ def category_page(kb: KnowledgeBase, category_id: str, page: int, t: Texts, lang
     """One page of a category's entries, with previous/next and a way back to the menu."""
     entries = kb.in_category(category_id)
     name = escape(category_title(kb, category_id, t, lang))
-    back = (Button(t("menu_button"), "menu"),)
+    back = (Button(t("menu_button"), MENU),)
     if not entries:
         return Reply(html=t("category_empty", category=name), buttons=(back,), replace=True)
     pages = math.ceil(len(entries) / ENTRIES_PER_PAGE)
@@ -87,9 +96,9 @@ def category_page(kb: KnowledgeBase, category_id: str, page: int, t: Texts, lang
     rows: list[tuple[Button, ...]] = [(entry_button(e, lang),) for e in shown]
     nav = []
     if page > 0:
-        nav.append(Button(t("prev_page"), f"cat:{category_id}:{page - 1}"))
+        nav.append(Button(t("prev_page"), f"{CATEGORY}:{category_id}:{page - 1}"))
     if page < pages - 1:
-        nav.append(Button(t("next_page"), f"cat:{category_id}:{page + 1}"))
+        nav.append(Button(t("next_page"), f"{CATEGORY}:{category_id}:{page + 1}"))
     if nav:
         rows.append(tuple(nav))
     rows.append(back)
@@ -126,7 +135,7 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, t: Texts, lang: Lang, *, replac
         rows.extend(tuple(related_buttons[i:i + 2]) for i in range(0, len(related_buttons), 2))
     # Extra rows (the 👍/👎 row) come after the related entries, which the "related" line of the text introduces.
     rows.extend(extra_rows)
-    rows.append((Button(t("back"), f"cat:{entry.category}:0"), Button(t("menu_button"), "menu")))
+    rows.append((Button(t("back"), f"{CATEGORY}:{entry.category}:0"), Button(t("menu_button"), MENU)))
     replies = [Reply(html="\n\n".join(p for p in parts if p), buttons=tuple(rows), replace=replace)]
     if entry.location:
         replies.append(Reply(venue=Venue(
@@ -135,3 +144,8 @@ def entry_reply(kb: KnowledgeBase, entry: Entry, t: Texts, lang: Lang, *, replac
             address=text_of(entry.contact.address, lang) if entry.contact else "",
         )))
     return replies
+
+
+def stale(ctx: Context) -> list[Reply]:
+    """A button from an old message (or forged callback data) that no longer means anything: the menu again."""
+    return [category_menu(ctx.knowledge.kb, ctx.t, ctx.lang, intro=ctx.t("stale_button"))]

@@ -12,9 +12,8 @@ from html import escape
 
 from bot.core.dialog import qa
 from bot.core.dialog.context import Context
-from bot.core.dialog.staff import tools_of
+from bot.core.dialog.router import IDLE, Router
 from bot.core.errors import LimitExceeded
-from bot.core.feedback.buttons import service_of
 from bot.core.feedback.model import Status, Submission
 from bot.core.feedback.service import REPLY_MAX_CHARS, FeedbackService, UnknownReference
 from bot.core.feedback.survey import InvalidAnswer
@@ -25,7 +24,6 @@ from bot.core.staff.tools import StaffTools
 
 #: The staff member's next message is the reply to ``data["ref"]``.
 REPLY_STATE = "review_reply"
-IDLE = "idle"
 STATUS_ACTION = "feedback.status"
 REPLY_ACTION = "feedback.reply"
 VERBS = (R.IN_REVIEW, R.REPLY, R.CLOSE, R.NEXT, R.CANCEL_REPLY, R.CLOSE_CONFIRMED, R.BACK)
@@ -34,9 +32,7 @@ VERBS = (R.IN_REVIEW, R.REPLY, R.CLOSE, R.NEXT, R.CANCEL_REPLY, R.CLOSE_CONFIRME
 async def begin(ctx: Context) -> list[Reply]:
     """``/review``: the oldest new submission or case as a card with its buttons (or "nothing waiting");
     ``/review FB-…`` opens that one whatever its state. Leaves a reply being written. Next: a card button."""
-    service, tools = service_of(ctx), tools_of(ctx)
-    if service is None or tools is None:
-        return [Reply(html=ctx.t("review.unavailable"))]
+    service, tools = ctx.deps.feedback, ctx.deps.staff
     if ctx.state.state == REPLY_STATE:
         ctx.goto(IDLE, {})
     typed = ctx.arg.strip()
@@ -60,9 +56,9 @@ async def button(ctx: Context) -> list[Reply]:
     text: the next message), close (with no reply yet: asks first, ``cy`` confirms and ``bk`` shows the card
     again; then the next waiting item follows), next (the card is replaced by the next waiting item), cancel a
     reply being written. Forged or malformed data is a stale button. Next: another button, or the reply text."""
-    service, tools = service_of(ctx), tools_of(ctx)
+    service, tools = ctx.deps.feedback, ctx.deps.staff
     verb, _, reference = ctx.arg.partition(":")
-    if service is None or tools is None or verb not in VERBS or not REFERENCE.fullmatch(reference):
+    if verb not in VERBS or not REFERENCE.fullmatch(reference):
         return qa.stale(ctx)
     submission = await service.lookup(reference)
     if submission is None:
@@ -105,9 +101,9 @@ async def reply_text(ctx: Context) -> list[Reply]:
     """The reply (the message after pressing "reply"): stored under the reference, sent to the resident in their
     language with 1-5 rating buttons (anonymous or unlinked: only stored, visible with ``/mystatus FB-…``), and
     audited; then the next waiting item. Too long or empty: say so and keep waiting. Next: a card button."""
-    service, tools = service_of(ctx), tools_of(ctx)
+    service, tools = ctx.deps.feedback, ctx.deps.staff
     reference = str(ctx.data.get("ref") or "")
-    if service is None or tools is None or not reference:
+    if not reference:
         ctx.goto(IDLE, {})
         return qa.stale(ctx)
     try:
@@ -151,3 +147,12 @@ async def _next_or_end(ctx: Context, service: FeedbackService, current: Submissi
         return await _card(ctx, service, item, replace=replace)
     waiting = await service.store.count_in_status(R.WAITING)
     return Reply(html=ctx.t("review.end", count=waiting) if waiting else ctx.t("review.empty"), replace=replace)
+
+
+router = Router("review")
+router.command("review", begin, (IDLE,), staff=True,
+               doc="new submissions and cases one at a time; /review FB-… opens one")
+router.action(R.PREFIX, button, (IDLE, REPLY_STATE), staff=True,
+              doc="mark in review / reply / close / next / cancel the reply")
+router.text(REPLY_STATE, reply_text, (IDLE,), staff=True,
+            doc="the reply: sent to the resident under the reference, who is asked to rate it")

@@ -7,30 +7,25 @@ from __future__ import annotations
 
 from bot.core.dialog import qa
 from bot.core.dialog.context import Context
+from bot.core.dialog.router import Router
 from bot.core.i18n import CATALOGUES
 from bot.core.messages import Button, Reply
 from bot.core.staff.ports import AuditAction
 from bot.core.staff.reload import outcome_replies
-from bot.core.staff.tools import EXTRAS_KEY, StaffTools
 
-
-def tools_of(ctx: Context) -> StaffTools | None:
-    """The staff tools the composition root wired in (None in a bare assistant, e.g. some tests)."""
-    return ctx.deps.extras.get(EXTRAS_KEY)
+#: Button prefix: ``digest:on`` / ``digest:off``.
+DIGEST = "digest"
 
 
 async def help_(ctx: Context) -> list[Reply]:
     """``/staff``: every staff command of the transition table with what it does (so commands added later show
     up by themselves). Next: any of those commands."""
-    from bot.core.dialog.table import TABLE  # noqa: PLC0415 - the table imports this module
-
     lines = [ctx.t("staff.help")]
     catalogue = CATALOGUES.get(ctx.lang, {})
-    for row in TABLE:
-        if row.staff and row.trigger.startswith("command:"):
-            name = row.trigger.partition(":")[2]
-            key = f"staff.cmd.{name}"
-            lines.append(f"/{name} — {ctx.t(key) if key in catalogue else row.doc}")
+    for row in ctx.table.staff_commands():
+        name = row.trigger.partition(":")[2]
+        key = f"staff.cmd.{name}"
+        lines.append(f"/{name} — {ctx.t(key) if key in catalogue else row.doc}")
     return [Reply(html="\n".join(lines))]
 
 
@@ -38,9 +33,7 @@ async def reload(ctx: Context) -> list[Reply]:
     """``/reload``: validate the knowledge directory, run its regression questions, and only then serve it.
     The staff member gets what changed, or every ``FILE:LINE`` problem / failing question while the previous
     knowledge base keeps serving. Next: fix the files and ``/reload`` again, or carry on."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    tools = ctx.deps.staff
     outcome = await tools.reloader.reload(ctx.incoming.user)
     return outcome_replies(outcome, ctx.t)
 
@@ -51,11 +44,9 @@ async def digest(ctx: Context) -> list[Reply]:
     choice = ctx.arg.strip().lower()
     if choice in ("on", "off"):
         return await _set_digest(ctx, choice == "on", replace=False)
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    tools = ctx.deps.staff
     enabled = await tools.digests.digest_enabled(ctx.incoming.user)
-    buttons = ((Button(ctx.t("staff.button_on"), "digest:on"), Button(ctx.t("staff.button_off"), "digest:off")),)
+    buttons = ((Button(ctx.t("staff.button_on"), f"{DIGEST}:on"), Button(ctx.t("staff.button_off"), f"{DIGEST}:off")),)
     return [Reply(html=ctx.t("staff.digest_status_on" if enabled else "staff.digest_status_off"), buttons=buttons)]
 
 
@@ -68,10 +59,15 @@ async def digest_button(ctx: Context) -> list[Reply]:
 
 
 async def _set_digest(ctx: Context, enabled: bool, *, replace: bool) -> list[Reply]:
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    tools = ctx.deps.staff
     user = ctx.incoming.user
     await tools.digests.set_digest(user, enabled, ctx.deps.clock())
     await tools.record(user, AuditAction.DIGEST, "on" if enabled else "off")
     return [Reply(html=ctx.t("staff.digest_on" if enabled else "staff.digest_off"), replace=replace)]
+
+
+router = Router("staff")
+router.command("staff", help_, staff=True, doc="the staff commands")
+router.command("reload", reload, staff=True, doc="validate, regression-test and swap the knowledge base")
+router.command("digest", digest, staff=True, doc="weekly digest of unanswered questions on|off")
+router.action(DIGEST, digest_button, staff=True, doc="weekly digest on/off button")

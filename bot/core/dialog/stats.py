@@ -8,8 +8,7 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 
 from bot.core.dialog.context import Context
-from bot.core.dialog.staff import tools_of
-from bot.core.feedback.buttons import service_of
+from bot.core.dialog.router import Router
 from bot.core.i18n import Texts
 from bot.core.messages import Reply
 from bot.core.staff.digest import DISTRICT_TZ
@@ -38,9 +37,7 @@ def parse_since(arg: str, now: datetime) -> datetime | None | bool:
 async def show(ctx: Context) -> list[Reply]:
     """``/stats [DAYS | YYYY-MM-DD]``: the headline figures of the period (all time by default) and one image
     per chart; text only when no chart renderer is installed. Next: any staff command (``/review`` to act)."""
-    service, tools = service_of(ctx), tools_of(ctx)
-    if service is None or tools is None:
-        return [Reply(html=ctx.t("review.unavailable"))]
+    service, tools = ctx.deps.feedback, ctx.deps.staff
     now = ctx.deps.clock()
     since = parse_since(ctx.arg, now)
     if since is False:
@@ -87,3 +84,7 @@ def duration(hours: float | None, t: Texts) -> str:
     if hours is None:
         return t("stats.no_value")
     return t("stats.hours", hours=f"{hours:.1f}") if hours < 48 else t("stats.days", days=f"{hours / 24:.1f}")
+
+
+router = Router("stats")
+router.command("stats", show, staff=True, doc="figures and charts (images)")

@@ -6,10 +6,13 @@ from html import escape
 
 from bot.core.dialog import qa, render
 from bot.core.dialog.context import Context
-from bot.core.dialog.staff import tools_of
+from bot.core.dialog.router import Router
 from bot.core.messages import Button, Reply
 from bot.core.staff.audience import communities, community_token
 from bot.core.staff.ports import ALL_COMMUNITIES
+
+#: Button prefix: ``sub:all`` or ``sub:COMMUNITY``.
+PREFIX = "sub"
 
 
 def _names(ctx: Context, keys: list[str]) -> str:
@@ -23,16 +26,14 @@ async def subscribe(ctx: Context) -> list[Reply]:
     """``/subscribe``: offer the whole district and each community as buttons (what the resident already gets is
     said first); without communities in the knowledge base, subscribe to everything at once.
     Next: a ``sub:`` button."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
+    subscriptions = ctx.deps.subscriptions
     known = communities(ctx.knowledge.kb)
     if not known:
         return await _subscribe(ctx, ALL_COMMUNITIES, replace=False)
-    current = await tools.subscriptions.communities_of(ctx.incoming.user)
+    current = await subscriptions.communities_of(ctx.incoming.user)
     intro = ctx.t("sub.current", what=_names(ctx, current)) + "\n\n" if current else ""
-    rows = [(Button(ctx.t("sub.all"), "sub:all"),)]
-    buttons = [Button(render.label(name.get(ctx.lang)), f"sub:{community_token(key)}") for key, name in known.items()]
+    rows = [(Button(ctx.t("sub.all"), f"{PREFIX}:all"),)]
+    buttons = [Button(render.label(name.get(ctx.lang)), f"{PREFIX}:{community_token(key)}") for key, name in known.items()]
     rows.extend(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     return [Reply(html=intro + ctx.t("sub.prompt"), buttons=tuple(rows))]
 
@@ -49,17 +50,19 @@ async def choose(ctx: Context) -> list[Reply]:
 
 
 async def _subscribe(ctx: Context, key: str, *, replace: bool) -> list[Reply]:
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
-    await tools.subscriptions.subscribe(ctx.incoming.user, key, ctx.deps.clock())
+    subscriptions = ctx.deps.subscriptions
+    await subscriptions.subscribe(ctx.incoming.user, key, ctx.deps.clock())
     return [Reply(html=ctx.t("sub.done", what=_names(ctx, [key])), replace=replace)]
 
 
 async def unsubscribe(ctx: Context) -> list[Reply]:
     """``/unsubscribe``: stop every announcement for this resident. Next: ``/subscribe`` to start again."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
-    removed = await tools.subscriptions.unsubscribe(ctx.incoming.user)
+    subscriptions = ctx.deps.subscriptions
+    removed = await subscriptions.unsubscribe(ctx.incoming.user)
     return [Reply(html=ctx.t("unsub.done" if removed else "unsub.none"))]
+
+
+router = Router("subscriptions")
+router.command("subscribe", subscribe, doc="announcements: the whole district or a community")
+router.command("unsubscribe", unsubscribe, doc="stop every announcement")
+router.action(PREFIX, choose, doc="subscribe to the district or one community")

@@ -17,16 +17,16 @@ from html import escape
 
 from bot.core.dialog import qa, render
 from bot.core.dialog.context import Context
-from bot.core.dialog.staff import tools_of
+from bot.core.dialog.router import IDLE, Router
 from bot.core.errors import TeachRefused
 from bot.core.knowledge.service import entry_token
 from bot.core.knowledge.writer import EntryDraft
 from bot.core.messages import MAX_ACTION_BYTES, Button, Reply
+from bot.core.staff.teach import PREFIX as TEACH
 from bot.core.staff.teach import QUOTE_CHARS, Taught, Teacher, draft_entry
 from bot.core.staff.text import quote
 from bot.core.staff.unanswered import UnansweredGroup
 
-IDLE = "idle"
 #: The staff member's next message is the new entry's answer; then it waits for ✅ / ✖️.
 ANSWER_STATE = "teach_answer"
 CONFIRM_STATE = "teach_confirm"
@@ -70,9 +70,9 @@ async def _card(ctx: Context, teacher: Teacher, groups: list[UnansweredGroup], i
         lines.append(ctx.t("teach.nearest", entries=", ".join(
             f"{escape(render.text_of(e.title, ctx.lang))} (<code>{escape(e.id)}</code>)" for e in entries)))
     rows = [(Button(render.label(ctx.t("teach.button_attach", title=render.button_title(e, ctx.lang))),
-                    f"tc:a:{key}:{_entry_ref(e.id, f'tc:a:{key}:')}"),) for e in entries]
-    rows.append((Button(ctx.t("teach.button_pick"), f"tc:c:{key}"), Button(ctx.t("teach.button_new"), f"tc:n:{key}")))
-    rows.append((Button(ctx.t("teach.button_ignore"), f"tc:i:{key}"), Button(ctx.t("teach.button_next"), f"tc:x:{key}")))
+                    f"{TEACH}:a:{key}:{_entry_ref(e.id, f'{TEACH}:a:{key}:')}"),) for e in entries]
+    rows.append((Button(ctx.t("teach.button_pick"), f"{TEACH}:c:{key}"), Button(ctx.t("teach.button_new"), f"{TEACH}:n:{key}")))
+    rows.append((Button(ctx.t("teach.button_ignore"), f"{TEACH}:i:{key}"), Button(ctx.t("teach.button_next"), f"{TEACH}:x:{key}")))
     return Reply(html=prefix + "\n".join(lines), buttons=tuple(rows), replace=replace)
 
 
@@ -102,12 +102,9 @@ def _refused(ctx: Context, refused: TeachRefused) -> str:
 async def begin(ctx: Context) -> list[Reply]:
     """``/teach``: the most asked open group as a card with its buttons (or "nothing left"); ``/teach undo``
     takes back the newest teach. Leaves a new entry being written. Next: a card button."""
-    tools = tools_of(ctx)
-    if tools is None:
-        return await qa.unknown_command(ctx)
     if ctx.state.state in (ANSWER_STATE, CONFIRM_STATE):
         ctx.goto(IDLE, {})
-    teacher = tools.teacher
+    teacher = ctx.deps.teach
     if ctx.arg.strip().lower() == "undo":
         try:
             taught = await teacher.undo(ctx.incoming.user)
@@ -126,12 +123,9 @@ async def button(ctx: Context) -> list[Reply]:
     (that category's entries as attach buttons), ``tc:n:KEY`` (draft a new entry: asks for the answer),
     ``tc:i:KEY`` (ignore), ``tc:x:KEY`` (next), ``tc:ok`` / ``tc:no`` (create / drop the drafted entry).
     A group already dealt with, or forged data, is a stale button. Next: another card, or the answer text."""
-    tools = tools_of(ctx)
     verb, _, rest = ctx.arg.partition(":")
     key, _, extra = rest.partition(":")
-    if tools is None:
-        return qa.stale(ctx)
-    teacher = tools.teacher
+    teacher = ctx.deps.teach
     if verb == "s":
         return [await _card(ctx, teacher, await teacher.groups(), 0)]
     if verb in ("ok", "no"):
@@ -153,7 +147,7 @@ async def button(ctx: Context) -> list[Reply]:
         return [await _card(ctx, teacher, groups, index, replace=True, head=head)]
     if verb == "c":
         rows = tuple((Button(render.label(render.category_title(ctx.knowledge.kb, c.id, ctx.t, ctx.lang)),
-                             f"tc:k:{key}:{c.id}"),)
+                             f"{TEACH}:k:{key}:{c.id}"),)
                      for c in ctx.knowledge.kb.categories if any(e.category == c.id for e in ctx.knowledge.kb.entries))
         return [Reply(html=ctx.t("teach.pick_category", question=_q(group.representative)), buttons=rows,
                       replace=True)]
@@ -161,7 +155,7 @@ async def button(ctx: Context) -> list[Reply]:
         entries = [e for e in ctx.knowledge.kb.entries if e.category == extra][:60]
         if not entries:
             return qa.stale(ctx)
-        rows = tuple((Button(render.label(render.button_title(e, ctx.lang)), f"tc:a:{key}:{_entry_ref(e.id, f'tc:a:{key}:')}"),)
+        rows = tuple((Button(render.label(render.button_title(e, ctx.lang)), f"{TEACH}:a:{key}:{_entry_ref(e.id, f'{TEACH}:a:{key}:')}"),)
                      for e in entries)
         return [Reply(html=ctx.t("teach.pick_entry", question=_q(group.representative)), buttons=rows,
                       replace=True)]
@@ -172,7 +166,7 @@ async def button(ctx: Context) -> list[Reply]:
         return [Reply(html=ctx.t("teach.new_prompt", id=escape(draft.id), category=escape(draft.category),
                                  title=escape(draft.title),
                                  questions="\n".join(f"• {_q(q)}" for q in draft.questions), max=ANSWER_MAX_CHARS),
-                      buttons=((Button(ctx.t("teach.button_cancel"), "tc:no"),),))]
+                      buttons=((Button(ctx.t("teach.button_cancel"), f"{TEACH}:no"),),))]
     entry = ctx.knowledge.resolve(extra)
     if entry is None:
         return qa.stale(ctx)
@@ -197,7 +191,7 @@ async def answer_text(ctx: Context) -> list[Reply]:
     if not text or len(text) > ANSWER_MAX_CHARS:
         return [Reply(html=ctx.t("teach.answer_length", max=ANSWER_MAX_CHARS, length=len(text)))]
     ctx.goto(CONFIRM_STATE, {**ctx.data, "answer": text})
-    buttons = ((Button(ctx.t("teach.button_create"), "tc:ok"), Button(ctx.t("teach.button_cancel"), "tc:no")),)
+    buttons = ((Button(ctx.t("teach.button_create"), f"{TEACH}:ok"), Button(ctx.t("teach.button_cancel"), f"{TEACH}:no")),)
     return [Reply(html=ctx.t("teach.new_confirm", id=escape(draft["id"]), title=escape(draft["title"]),
                              answer=escape(text)), buttons=buttons)]
 
@@ -231,3 +225,13 @@ async def typed_on_confirm(ctx: Context) -> list[Reply]:
     """Text while ✅ / ✖️ is waiting: a replacement answer. Next: ✅ or ✖️."""
     ctx.goto(ANSWER_STATE, {k: v for k, v in ctx.data.items() if k != "answer"})
     return await answer_text(ctx)
+
+
+router = Router("teach")
+router.command("teach", begin, (IDLE,), staff=True,
+               doc="one unanswered group at a time; /teach undo takes back the newest teach")
+router.action(TEACH, button, (IDLE, ANSWER_STATE), staff=True,
+              doc="attach / pick / new entry / ignore / next; create or drop a drafted entry")
+router.text(ANSWER_STATE, answer_text, (CONFIRM_STATE,), staff=True,
+            doc="the new entry's answer: shown with ✅ create / ✖️ cancel")
+router.text(CONFIRM_STATE, typed_on_confirm, (CONFIRM_STATE, ANSWER_STATE), staff=True, doc="a replacement answer")

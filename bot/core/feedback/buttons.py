@@ -1,6 +1,5 @@
 """The feedback buttons the Q&A side shows: "helpful? 👍/👎" under every answer, the consultation an entry names
-(``consultation:``) under its answer, and "send to staff" under a question the bot could not answer. Empty when no
-feedback service is wired (``Dependencies.extras``)."""
+(``consultation:``) under its answer, and "send to staff" under a question the bot could not answer."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -14,21 +13,11 @@ from bot.core.messages import Button
 
 if TYPE_CHECKING:
     from bot.core.dialog.context import Context
-    from bot.core.feedback.service import FeedbackService
-
-#: ``Dependencies.extras`` key of the ``FeedbackService``.
-EXTRA = "feedback"
 
 Rows = tuple[tuple[Button, ...], ...]
 
 
-def service_of(ctx: "Context") -> "FeedbackService | None":
-    return ctx.deps.extras.get(EXTRA)
-
-
 def helpful_rows(ctx: "Context", entry_id: str) -> Rows:
-    if service_of(ctx) is None:
-        return ()
     return ((Button(ctx.t("fb.helpful_up"), A.helpful(entry_id, True)),
              Button(ctx.t("fb.helpful_down"), A.helpful(entry_id, False))),)
 
@@ -37,7 +26,7 @@ def consultation_rows(ctx: "Context", entry: Entry) -> Rows:
     """A "📝 Survey: …" button under an answer about a policy: opens the consultation the entry names (its intro and
     first question, or the "answer again?" step for a resident who already answered it). Nothing while that
     consultation is closed."""
-    if entry.consultation is None or service_of(ctx) is None:
+    if entry.consultation is None:
         return ()
     consultation = ctx.knowledge.derived(OpenConsultations).get(entry.consultation)
     if consultation is None:
@@ -47,8 +36,6 @@ def consultation_rows(ctx: "Context", entry: Entry) -> Rows:
 
 
 def case_rows(ctx: "Context") -> Rows:
-    if service_of(ctx) is None:
-        return ()
     return ((Button(ctx.t("fb.case_button"), A.CASE),),)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.core.dialog import qa
 from bot.core.dialog.context import Context
 from bot.core.errors import LimitExceeded
-from bot.core.feedback.buttons import service_of
 from bot.core.feedback.service import CASE_MAX_CHARS
 from bot.core.feedback.survey import InvalidAnswer
 from bot.core.messages import Reply
@@ -14,10 +13,10 @@ from bot.core.messages import Reply
 async def helpful(ctx: Context) -> list[Reply]:
     """``fh:u:ENTRY`` / ``fh:d:ENTRY``: count a 👍 or 👎 for an answer (no resident id is stored) and thank the
     resident; the resident stays where they were."""
-    service = service_of(ctx)
+    service = ctx.deps.feedback
     direction, _, token = ctx.arg.partition(":")
     entry = ctx.knowledge.resolve(token) if token else None
-    if service is None or entry is None or direction not in ("u", "d"):
+    if entry is None or direction not in ("u", "d"):
         return qa.stale(ctx)
     await service.vote(entry.id, direction == "u", ctx.lang)
     return [Reply(html=ctx.t("fb.thanks_up" if direction == "u" else "fb.thanks_down"))]
@@ -26,10 +25,8 @@ async def helpful(ctx: Context) -> list[Reply]:
 async def send_case(ctx: Context) -> list[Reply]:
     """``fcase`` under "not found": send the question the resident just asked to staff and give its reference
     number; a cooldown keeps one resident from flooding staff. Next: idle (the reply arrives later)."""
-    service = service_of(ctx)
+    service = ctx.deps.feedback
     question = ctx.data.get("case_question")
-    if service is None:
-        return qa.stale(ctx)
     if not question:
         return [Reply(html=ctx.t("fb.case_nothing"))]
     length = int(ctx.data.get("case_length", len(question)))

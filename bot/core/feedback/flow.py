@@ -15,7 +15,6 @@ from bot.core.dialog.context import Context
 from bot.core.errors import LimitExceeded
 from bot.core.feedback import actions as A
 from bot.core.feedback import views
-from bot.core.feedback.buttons import service_of
 from bot.core.feedback.catalogue import OpenConsultations
 from bot.core.feedback.model import Consultation, Question
 from bot.core.feedback.service import CONTACT_MAX_CHARS
@@ -28,10 +27,6 @@ SUMMARY = "fb.summary"     # checking the answers before submitting
 REPLACE = "fb.replace"     # already answered this consultation: answer again (and replace) or keep?
 CONSENT = "fb.consent"     # may staff contact you?
 CONTACT = "fb.contact"     # typing contact details
-
-
-def _unavailable(ctx: Context) -> list[Reply]:
-    return [Reply(html=ctx.t("fb.unavailable"))]
 
 
 def _open_consultations(ctx: Context) -> OpenConsultations:
@@ -106,9 +101,7 @@ def _at(ctx: Context, trigger_question: str) -> tuple[Consultation, Question] | 
 async def list_consultations(ctx: Context) -> list[Reply]:
     """``/feedback`` or the feedback button: leave any flow and list the open consultations (✅ on those already
     answered); next: a consultation button."""
-    service = service_of(ctx)
-    if service is None:
-        return _unavailable(ctx)
+    service = ctx.deps.feedback
     ctx.goto(IDLE, {})
     consultations = _open_consultations(ctx).all
     done = await service.answered_ids(ctx.incoming.user, consultations)
@@ -118,9 +111,7 @@ async def list_consultations(ctx: Context) -> list[Reply]:
 async def choose(ctx: Context) -> list[Reply]:
     """``fc:ID``: start a consultation (intro + first question); when the resident already answered it, ask
     first whether to answer again and replace the earlier submission. Next: the question's buttons or text."""
-    service = service_of(ctx)
-    if service is None:
-        return _unavailable(ctx)
+    service = ctx.deps.feedback
     consultation = _consultation(ctx, ctx.arg)
     if consultation is None:
         return [Reply(html=ctx.t("fb.closed"))]
@@ -285,8 +276,8 @@ async def consent(ctx: Context) -> list[Reply]:
 async def contact(ctx: Context) -> list[Reply]:
     """Typed contact details (with consent given): submit with them; too long or empty asks again."""
     consultation = _consultation(ctx, ctx.data.get("c"))
-    service = service_of(ctx)
-    if consultation is None or service is None:
+    service = ctx.deps.feedback
+    if consultation is None:
         return _closed(ctx)
     try:
         details = service.check_contact(ctx.arg)
@@ -300,9 +291,7 @@ async def _finish(ctx: Context, consultation: Consultation, details: str | None)
     """Submit and acknowledge with the reference number. The flow ends (idle) whether the submission is stored or
     refused; when it is stored, the end of the flow is saved in the same transaction (``Context.saving_state``),
     committed before this returns: one COMMIT for the acknowledgement to wait for, not two."""
-    service = service_of(ctx)
-    if service is None:
-        return _unavailable(ctx)
+    service = ctx.deps.feedback
     replaces, answers = ctx.data.get("rep"), ctx.data.get("a", {})
     ctx.goto(IDLE, {})
     try:

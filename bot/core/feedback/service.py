@@ -48,16 +48,12 @@ def utc_now() -> datetime:
 
 class FeedbackService:
     def __init__(self, store: FeedbackStore, residents: ResidentStore, *, salt: str = "",
-                 clock: Callable[[], datetime] = utc_now, random_digits: Callable[[int], int] | None = None,
-                 also_forget: Sequence[Callable[[str], Awaitable[object]]] = ()):
-        """``also_forget``: what other features keep about a resident that ``/forget_me`` must delete too (e.g.
-        announcement subscriptions), each called with the user key."""
+                 clock: Callable[[], datetime] = utc_now, random_digits: Callable[[int], int] | None = None):
         self.store = store
         self.residents = residents
         self.salt = salt
         self.clock = clock
         self._random = random_digits or RandomBelow()  # ``secrets.randbelow``'s randomness, see ``references``
-        self._also_forget = tuple(also_forget)
         self._misses: OrderedDict[str, deque[datetime]] = OrderedDict()  # user → times of look-ups that missed
 
     # --- references -----------------------------------------------------------------------------------------
@@ -238,15 +234,17 @@ class FeedbackService:
         await self.store.record_vote(HelpfulVote(entry_id, helpful, language, self.clock()))
 
     async def forget_me(self, user: str, consultation_ids: Iterable[str],
-                        typed_questions: Mapping[str, Sequence[str]] | None = None) -> int:
+                        typed_questions: Mapping[str, Sequence[str]] | None = None, *,
+                        also: Sequence[Callable[[str], Awaitable[object]]] = ()) -> int:
         """``/forget_me``: delete the resident's contact details and participation tokens, erase the text they
         typed (case text, typed answers of their linked submissions — ``typed_questions``: consultation id → ids
         of its text questions, see ``privacy.typed_by_resident`` — and, through the resident store, their
-        unanswered questions), unlink their submissions, delete what other features keep (``also_forget``) and
+        unanswered questions), unlink their submissions, delete what other features keep (``also``: the erasers they registered,
+        ``Dependencies.erasers``) and
         their dialog state; returns how many submissions were unlinked."""
         tokens = [participation_token(user, cid, self.salt) for cid in consultation_ids]
         unlinked = await self.store.forget(user, tokens, typed_questions)
-        for forget in self._also_forget:
+        for forget in also:
             await forget(user)
         await self.residents.forget(user)
         return unlinked

@@ -9,16 +9,13 @@ from bot.core.dialog.context import Context
 from bot.core.feedback import actions as A
 from bot.core.feedback import views
 from bot.core.errors import LimitExceeded
-from bot.core.feedback.buttons import service_of
 from bot.core.messages import Reply
 
 
 async def my_status(ctx: Context) -> list[Reply]:
     """``/mystatus``: the resident's submissions and cases, newest first, with their state and staff replies.
     ``/mystatus FB-…`` shows one submission by its number: the way to follow an anonymous one."""
-    service = service_of(ctx)
-    if service is None:
-        return [Reply(html=ctx.t("fb.unavailable"))]
+    service = ctx.deps.feedback
     typed = ctx.arg.strip()
     if not typed:
         return [views.status_reply(ctx.knowledge.kb, await service.mine(ctx.incoming.user), ctx.t, ctx.lang)]
@@ -36,9 +33,9 @@ async def my_status(ctx: Context) -> list[Reply]:
 async def rate(ctx: Context) -> list[Reply]:
     """``fr:REPLY:SCORE`` under a staff reply: store the 1-5 rating (pressing again changes it). A reply that is
     not on the resident's own submission, or a score out of range, is treated as a stale button."""
-    service = service_of(ctx)
+    service = ctx.deps.feedback
     reply_id, _, score = ctx.arg.partition(":")
-    if service is None or not reply_id.isdigit() or score not in ("1", "2", "3", "4", "5"):
+    if not reply_id.isdigit() or score not in ("1", "2", "3", "4", "5"):
         return qa.stale(ctx)
     if not await service.rate(ctx.incoming.user, int(reply_id), int(score)):
         return qa.stale(ctx)
@@ -47,8 +44,6 @@ async def rate(ctx: Context) -> list[Reply]:
 
 async def forget_prompt(ctx: Context) -> list[Reply]:
     """``/forget_me``: explain what will be deleted and ask to confirm (``ffg:y`` / ``ffg:n``)."""
-    if service_of(ctx) is None:
-        return [Reply(html=ctx.t("fb.unavailable"))]
     return [Reply(html=ctx.t("fb.forget_prompt"),
                   buttons=views.yes_no(ctx.t, A.FORGET, "fb.forget_yes", "fb.forget_no"))]
 
@@ -57,14 +52,13 @@ async def forget(ctx: Context) -> list[Reply]:
     """``ffg:y``: delete contact details, unlink submissions and delete the dialog state. The handler leaves
     ``ctx.state`` untouched on purpose: the Assistant saves state only when a handler changed it, so the deleted
     row stays deleted. ``ffg:n`` deletes nothing."""
-    service = service_of(ctx)
-    if service is None:
-        return qa.stale(ctx)
+    service = ctx.deps.feedback
     if ctx.arg == A.NO:
         return [Reply(html=ctx.t("fb.forget_kept"), replace=True)]
     if ctx.arg != A.YES:
         return qa.stale(ctx)
     consultations = ctx.knowledge.kb.consultations
     typed = {c.id: [q.id for q in c.questions if q.type == "text"] for c in consultations}
-    count = await service.forget_me(ctx.incoming.user, [c.id for c in consultations], typed)
+    count = await service.forget_me(ctx.incoming.user, [c.id for c in consultations], typed,
+                                    also=ctx.deps.erasers)
     return [Reply(html=ctx.t("fb.forgotten", count=count), replace=True)]

@@ -14,6 +14,7 @@ from bot.core.language import Lang
 from bot.core.messages import Button, Reply
 from bot.core.ports import ResidentStore
 from bot.core.staff.ports import DigestStore
+from bot.core.staff.teach import PREFIX as TEACH
 from bot.core.staff.text import quote
 from bot.core.staff.unanswered import UnansweredGroup, group_unanswered
 from bot.core.staff.watcher import staff_language
@@ -60,7 +61,7 @@ class WeeklyDigest:
             lang = await staff_language(self.residents, user)
             t = texts_for(lang)
             # One tap from the digest to /teach: the groups one at a time, with attach / new entry / ignore.
-            teach = ((Button(t("teach.button_start"), "tc:s"),),) if groups else ()
+            teach = ((Button(t("teach.button_start"), f"{TEACH}:s"),),) if groups else ()
             replies.append(Reply(html=digest_html(groups, snapshot.kb, since, t, lang), to=user, buttons=teach))
         return replies
 

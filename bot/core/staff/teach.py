@@ -54,6 +54,9 @@ QUOTE_CHARS = 80
 TITLE_CHARS = 22
 WEEK = timedelta(days=7)
 
+#: Button prefix of ``/teach`` cards (``tc:VERB:…``), routed by ``bot.core.dialog.teach.router``.
+PREFIX = "tc"
+
 
 @dataclass(frozen=True)
 class Taught:

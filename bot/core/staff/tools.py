@@ -1,5 +1,5 @@
 """``StaffTools``: everything the staff handlers and the adapters' background jobs need, built once by the
-composition root and reachable in handlers as ``ctx.deps.extras["staff"]``.
+composition root and reachable in handlers as ``ctx.deps.staff``.
 
 Adapters use three entry points: ``watcher.check()`` every few seconds and ``digest.weekly_digest()`` once a week
 (both return replies addressed with ``to``), and a reply's ``Broadcast`` (``announcements``).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Awaitable, Callable, Iterable
 
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.ports import ResidentStore
@@ -23,9 +23,6 @@ from bot.core.staff.reload import KnowledgeReloader
 from bot.core.staff.stats import ChartRenderer
 from bot.core.staff.teach import Teacher
 from bot.core.staff.watcher import KnowledgeWatcher
-
-EXTRAS_KEY = "staff"
-
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -73,6 +70,11 @@ class StaffTools:
     async def record(self, staff_user: str, action: str, detail: str = "") -> None:
         """Write one staff action to the audit log, stamped now."""
         await self.audit.record(AuditRecord(self.clock(), staff_user, action, detail))
+
+    def erasers(self) -> tuple[Callable[[str], Awaitable[object]], ...]:
+        """What ``/forget_me`` must erase here: the resident's announcement subscriptions (the other way the bot
+        reaches them) and their place in announcements still being delivered."""
+        return (self.subscriptions.unsubscribe, self.announcement_store.forget)
 
     def audience_source(self, name: str) -> AudienceSource | None:
         return next((s for s in self.audiences if s.name == name), None)
