@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from bot.core.booking.memory_store import MemoryBookingStore
+from bot.core.booking.ports import BookingStore
+from bot.core.booking.service import BookingService
 from bot.core.dialog.assistant import Assistant
 from bot.core.dialog.context import Dependencies
 from bot.core.feedback.memory_store import MemoryFeedbackStore
@@ -41,6 +44,7 @@ class Services:
     database: object | None = None  # bot.storage.database.Database when backed by SQLite
     feedback: FeedbackService | None = None  # policy feedback use cases (also reachable by the assistant)
     staff: StaffTools | None = None  # reload, watcher, digest, announcements (also reachable by the assistant)
+    bookings: BookingService | None = None  # community venues (also reachable by the assistant)
     _opened: bool = field(default=False, repr=False)
 
     async def open(self) -> None:
@@ -100,6 +104,7 @@ class Stores:
     digests: DigestStore
     announcements: AnnouncementStore
     taught: TaughtStore
+    bookings: BookingStore
     database: object | None = None  # bot.storage.database.Database when backed by SQLite
 
 
@@ -110,9 +115,10 @@ def build_stores(settings: Settings, *, in_memory: bool = False) -> Stores:
         return Stores(residents=MemoryResidentStore(), feedback=MemoryFeedbackStore(),
                       audit=staff_memory.MemoryAuditStore(), subscriptions=staff_memory.MemorySubscriptionStore(),
                       digests=staff_memory.MemoryDigestStore(), announcements=staff_memory.MemoryAnnouncementStore(),
-                      taught=staff_memory.MemoryTaughtStore())
+                      taught=staff_memory.MemoryTaughtStore(), bookings=MemoryBookingStore())
     from bot.storage.announcements import SqliteAnnouncementStore  # noqa: PLC0415
     from bot.storage.audit import SqliteAuditStore, SqliteTaughtStore  # noqa: PLC0415
+    from bot.storage.bookings import SqliteBookingStore  # noqa: PLC0415
     from bot.storage.database import Database  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
     from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
     from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
@@ -122,7 +128,7 @@ def build_stores(settings: Settings, *, in_memory: bool = False) -> Stores:
     return Stores(residents=SqliteResidentStore(database), feedback=SqliteFeedbackStore(database),
                   audit=SqliteAuditStore(database), subscriptions=SqliteSubscriptionStore(database),
                   digests=SqliteDigestStore(database), announcements=SqliteAnnouncementStore(database),
-                  taught=SqliteTaughtStore(database), database=database)
+                  taught=SqliteTaughtStore(database), bookings=SqliteBookingStore(database), database=database)
 
 
 def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_now, in_memory: bool = False,
@@ -147,9 +153,13 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
                        charts=MatplotlibCharts(), taught=stores.taught)
     # "You said, we did": announcements to everyone who answered a consultation.
     staff.audiences.append(RespondentAudiences(stores.feedback))
+    bookings = BookingService(stores.bookings, lambda: knowledge.current.kb.venue_map, settings.district_tz,
+                              clock=clock)
     # Each feature registers what /forget_me must erase besides the feedback it keeps and the dialog state.
     deps = Dependencies(residents=stores.residents, clock=clock, feedback=feedback, staff=staff,
-                        teach=staff.teacher, subscriptions=stores.subscriptions, erasers=staff.erasers())
+                        teach=staff.teacher, subscriptions=stores.subscriptions, bookings=bookings,
+                        erasers=(*staff.erasers(), bookings.forget))
     return Services(settings=settings, knowledge=knowledge, residents=stores.residents,
-                    assistant=Assistant(knowledge, deps), database=stores.database, feedback=feedback, staff=staff)
+                    assistant=Assistant(knowledge, deps), database=stores.database, feedback=feedback, staff=staff,
+                    bookings=bookings)
 

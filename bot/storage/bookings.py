@@ -72,8 +72,8 @@ class SqliteBookingStore:
                        b.price_cents, b.language, _ts(b.created_at), _ts(b.created_at),
                        b.user, *HOLDING, _ts(now), max_open)),
             Statement("""INSERT INTO booking_contact (booking_id, contact, consented_at)
-                         SELECT id, ?, ? FROM booking WHERE reference = ?""",
-                      (clean_text(b.contact), _ts(b.created_at), b.reference)),
+                         SELECT id, ?, ? FROM booking WHERE reference = ? AND ? <> ''""",
+                      (clean_text(b.contact), _ts(b.created_at), b.reference, clean_text(b.contact))),
             _hold(b.venue_id, b.quanta, b.reference),
         ]
         try:
@@ -167,3 +167,16 @@ class SqliteBookingStore:
         row = await self.db.fetchone("""SELECT c.contact FROM booking_contact c JOIN booking b ON b.id = c.booking_id
                                         WHERE b.reference = ?""", (reference,))
         return None if row is None else row[0]
+
+    async def mark_reminded(self, reference: str, at: datetime) -> bool:
+        [outcome] = await self.db.run_block([Statement(
+            "UPDATE booking SET reminded_at = ? WHERE reference = ? AND reminded_at IS NULL", (_ts(at), reference))])
+        return outcome.rowcount > 0
+
+    async def forget(self, user: str) -> int:
+        outcomes = await self.db.run_block([
+            Statement("DELETE FROM booking_contact WHERE booking_id IN (SELECT id FROM booking WHERE user = ?)",
+                      (user,)),
+            Statement("UPDATE booking SET user = NULL WHERE user = ?", (user,)),
+        ])
+        return outcomes[1].rowcount

@@ -215,6 +215,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID""",
         "CREATE INDEX booked_slot_booking ON booked_slot (booking_id)",
     ),
+    # 9: the reminder the day before a booking is sent once: the job marks the booking in the same statement that
+    # claims it (``UPDATE … WHERE reminded_at IS NULL``), so a restart or a second front end never sends it twice.
+    ("ALTER TABLE booking ADD COLUMN reminded_at TEXT",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

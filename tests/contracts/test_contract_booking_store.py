@@ -123,3 +123,28 @@ async def test_hostile_text_is_kept_as_written(store):
     stored = await store.get("BK-1")
     assert stored.purpose.startswith("=cmd|' /C calc'!A0 <b>&") and stored.purpose.endswith(" 排練")
     assert (await store.contact("BK-1")).endswith(" 排練")
+
+
+async def test_a_booking_without_a_contact_stores_none(store):
+    stored = await store.add(new_booking("BK-1", T1, contact=""), 3, NOW)
+    assert not stored.has_contact and await store.contact("BK-1") is None
+
+
+async def test_forget_deletes_the_contacts_and_unlinks_only_that_residents_bookings(store):
+    await store.add(new_booking("BK-1", T1, user="tg:1"), 3, NOW)
+    await store.add(new_booking("BK-2", T1 + timedelta(days=1), user="tg:1", status="confirmed"), 3, NOW)
+    await store.add(new_booking("BK-3", T1 + timedelta(days=2), user="tg:2"), 3, NOW)
+    assert await store.forget("tg:1") == 2
+    assert await store.for_user("tg:1") == []
+    kept = await store.get("BK-2")
+    assert (kept.user, kept.has_contact, kept.venue_id, kept.applicant, kept.people, kept.status) == \
+        (None, False, "hall", "resident", 10, "confirmed")
+    assert await store.contact("BK-1") is None and await store.contact("BK-3") == "138"
+    assert await store.taken("hall", 0, 10**9)  # the slots stay held: the booking itself stands
+
+
+async def test_the_reminder_is_claimed_once(store):
+    await store.add(new_booking("BK-1", T1), 3, NOW)
+    assert await store.mark_reminded("BK-1", NOW) is True
+    assert await store.mark_reminded("BK-1", NOW) is False
+    assert await store.mark_reminded("BK-nope", NOW) is False

@@ -16,6 +16,7 @@ class MemoryBookingStore:
         self._contacts: dict[str, str] = {}
         self._steps: dict[tuple[str, int], str] = {}  # (venue, step) → reference: the UNIQUE constraint
         self._order: dict[str, int] = {}  # reference → insertion order
+        self._reminded: set[str] = set()
 
     async def add(self, booking: NewBooking, max_open: int, now: datetime) -> Booking:
         b = booking
@@ -32,9 +33,10 @@ class MemoryBookingStore:
                          slot=Slot(utc(b.slot.start), utc(b.slot.end)), status=b.status, applicant=b.applicant,
                          purpose=b.purpose, people=b.people, price_cents=b.price_cents,
                          created_at=utc(b.created_at), updated_at=utc(b.created_at), unit_name=b.unit_name,
-                         language=b.language, has_contact=True)
+                         language=b.language, has_contact=bool(b.contact))
         self._bookings[b.reference] = stored
-        self._contacts[b.reference] = b.contact
+        if b.contact:
+            self._contacts[b.reference] = b.contact
         self._order[b.reference] = len(self._order)
         for q in b.quanta:
             self._steps[(b.venue_id, q)] = b.reference
@@ -94,3 +96,16 @@ class MemoryBookingStore:
 
     async def contact(self, reference: str) -> str | None:
         return self._contacts.get(reference)
+
+    async def mark_reminded(self, reference: str, at: datetime) -> bool:
+        if reference not in self._bookings or reference in self._reminded:
+            return False
+        self._reminded.add(reference)
+        return True
+
+    async def forget(self, user: str) -> int:
+        mine = [ref for ref, b in self._bookings.items() if b.user == user]
+        for ref in mine:
+            self._contacts.pop(ref, None)
+            self._bookings[ref] = dataclasses.replace(self._bookings[ref], user=None, has_contact=False)
+        return len(mine)

@@ -59,3 +59,13 @@ class BookingStore(Protocol):
     async def contact(self, reference: str) -> str | None:
         """The contact the resident consented to leave with a booking."""
         ...
+
+    async def mark_reminded(self, reference: str, at: datetime) -> bool:
+        """Claim the day-before reminder of a booking: True the first time (it is marked in the same write), False
+        ever after — the reminder is sent once, whoever asks."""
+        ...
+
+    async def forget(self, user: str) -> int:
+        """``/forget_me``: delete the contact of every booking of ``user`` and unlink them (user set to NULL); the
+        venue, time, applicant kind, people and status stay for the usage figures. Returns how many were unlinked."""
+        ...

@@ -143,7 +143,7 @@ class BookingService:
         if len(unit_name) > MAX_UNIT_NAME:
             raise InvalidRequest(field="unit_name", max=MAX_UNIT_NAME)
         contact = req.contact.strip()
-        if not contact or not req.consent:
+        if bool(contact) != req.consent:  # a contact needs consent; consent needs a contact; neither is fine
             raise ConsentRequired()
         if len(contact) > MAX_CONTACT:
             raise InvalidRequest(field="contact", max=MAX_CONTACT)
@@ -175,6 +175,23 @@ class BookingService:
         if utc(self.clock()) > deadline:
             raise CancelTooLate(deadline)
         return await self._set(booking, HOLDING, "cancelled")
+
+    async def forget(self, user: str) -> int:
+        """``/forget_me`` (a registered eraser): the contacts of the resident's bookings deleted, the bookings
+        unlinked from them; what remains (venue, time, applicant kind, people, status) counts in the usage figures."""
+        return await self.store.forget(user)
+
+    async def due_reminders(self, claim: bool = True) -> list[Booking]:
+        """Confirmed bookings starting on the district's next date that were not reminded yet, each claimed in
+        the store (``mark_reminded``) so the reminder goes out once."""
+        tomorrow = S.today(self.clock(), self.tz) + timedelta(days=1)
+        since, until = S.local_instant(tomorrow, 0, self.tz), S.local_instant(tomorrow, 24 * 60, self.tz)
+        due = []
+        for booking in await self.store.bookings(None, since, until):
+            if booking.status == "confirmed" and booking.user and await self.store.mark_reminded(
+                    booking.reference, utc(self.clock())):
+                due.append(booking)
+        return due
 
     # --- staff -----------------------------------------------------------------------------------------------------
     async def pending(self, limit: int | None = None) -> list[Booking]:

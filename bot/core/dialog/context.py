@@ -13,6 +13,7 @@ from bot.core.messages import Incoming
 from bot.core.ports import ResidentState, ResidentStore, encode_data
 
 if TYPE_CHECKING:  # the services import dialog helpers (render); only their types are needed here
+    from bot.core.booking.service import BookingService
     from bot.core.dialog.router import Table
     from bot.core.feedback.service import FeedbackService
     from bot.core.staff.ports import SubscriptionStore
@@ -59,6 +60,9 @@ class Dependencies:
     teach: Teacher
     #: Announcement subscriptions, which residents manage themselves (``/subscribe``).
     subscriptions: SubscriptionStore
+    #: Community venues: ``/book``, ``/mybookings`` and staff ``/bookings`` (``bot.core.booking``). Defaults to None
+    #: only so that leaving it out is a ``WiringError`` like every other field, not a ``TypeError``.
+    bookings: BookingService | None = None
     #: What each feature keeps about a resident beyond its dialog state, registered by the feature
     #: (``StaffTools.erasers``); ``/forget_me`` runs them all, then drops the state.
     erasers: tuple[Eraser, ...] = ()

@@ -118,6 +118,11 @@ class KnowledgeBase:
         """The venue with this id (``bot.core.knowledge.venues.Venue``), or None."""
         return self._venues.get(venue_id)  # type: ignore[attr-defined]
 
+    @property
+    def venue_map(self):
+        """Venues by id (read-only), as ``BookingService`` reads them."""
+        return MappingProxyType(self._venues)  # type: ignore[attr-defined]
+
     def venues_of(self, entry_id: str) -> list:
         """The venues that belong to an entry (its answer offers to book them)."""
         return [v for v in self.venues if v.entry == entry_id]
