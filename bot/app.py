@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Callable
 
 from bot.core.booking.memory_store import MemoryBookingStore
+from bot.core.booking.mine import BookingReminders
 from bot.core.booking.ports import BookingStore
 from bot.core.booking.service import BookingService
 from bot.core.dialog.assistant import Assistant
@@ -45,6 +46,7 @@ class Services:
     feedback: FeedbackService | None = None  # policy feedback use cases (also reachable by the assistant)
     staff: StaffTools | None = None  # reload, watcher, digest, announcements (also reachable by the assistant)
     bookings: BookingService | None = None  # community venues (also reachable by the assistant)
+    booking_reminders: BookingReminders | None = None  # the day-before reminders, a background job
     _opened: bool = field(default=False, repr=False)
 
     async def open(self) -> None:
@@ -161,5 +163,5 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
                         erasers=(*staff.erasers(), bookings.forget))
     return Services(settings=settings, knowledge=knowledge, residents=stores.residents,
                     assistant=Assistant(knowledge, deps), database=stores.database, feedback=feedback, staff=staff,
-                    bookings=bookings)
+                    bookings=bookings, booking_reminders=BookingReminders(bookings, lambda: knowledge.current.kb))
 

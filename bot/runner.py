@@ -61,7 +61,8 @@ def console_scheduler(services, chat, **intervals):
     same ``bot.core.jobs`` list, printed in the terminal."""
     from bot.core.jobs import Scheduler, background_jobs  # noqa: PLC0415
 
-    return Scheduler(background_jobs(services.assistant, services.staff, **intervals), chat.deliver)
+    return Scheduler(background_jobs(services.assistant, services.staff, bookings=services.booking_reminders,
+                                     **intervals), chat.deliver)
 
 
 async def run_console(services, staff: bool = False) -> int:

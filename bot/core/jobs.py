@@ -76,6 +76,9 @@ class Scheduler:
 #: unchanged for one more look).
 REMINDER_INTERVAL = 60.0
 WATCH_INTERVAL = 5.0
+#: Seconds between looks for bookings to remind the day before (each is reminded once, whoever looks).
+BOOKING_REMINDER_INTERVAL = 600.0
+BOOKING_REMINDERS = "booking-reminders"
 
 
 class Reminding(Protocol):
@@ -83,10 +86,14 @@ class Reminding(Protocol):
 
 
 def background_jobs(assistant: Reminding, staff: StaffTools | None, *, reminder_interval: float = REMINDER_INTERVAL,
-                    watch_interval: float = WATCH_INTERVAL) -> list[Job]:
-    """The jobs every front end runs: reminders, and with the staff tools the knowledge-base watcher and the
+                    watch_interval: float = WATCH_INTERVAL, bookings: Reminding | None = None,
+                    booking_interval: float = BOOKING_REMINDER_INTERVAL) -> list[Job]:
+    """The jobs every front end runs: reminders, the day-before reminders of bookings
+    (``bot.core.booking.mine.BookingReminders``), and with the staff tools the knowledge-base watcher and the
     weekly digest (Monday morning in the district)."""
     jobs = [Job("reminders", assistant.due_reminders, every(reminder_interval))]
+    if bookings is not None:
+        jobs.append(Job(BOOKING_REMINDERS, bookings.due_reminders, every(booking_interval)))
     if staff is not None:
         jobs.append(Job("knowledge-watcher", staff.watcher.check, every(watch_interval)))
         due = [next_digest_time(datetime.now(timezone.utc))]

@@ -154,7 +154,8 @@ async def _post_init(application: Application) -> None:
     # Reminders, the knowledge-base watcher and the weekly digest: the jobs every front end runs (bot.core.jobs).
     tuning = application.bot_data[TUNING_KEY]
     jobs = background_jobs(services.assistant, getattr(services, "staff", None),
-                           reminder_interval=tuning.reminder_interval, watch_interval=tuning.knowledge_watch_interval)
+                           reminder_interval=tuning.reminder_interval, watch_interval=tuning.knowledge_watch_interval,
+                           bookings=getattr(services, "booking_reminders", None))
     scheduler = Scheduler(jobs, lambda replies: deliver(application.bot, replies, None))
     scheduler.start()
     application.bot_data[SCHEDULER_KEY] = scheduler

@@ -23,7 +23,7 @@ from bot.core.messages import PRIVATE_PAYLOAD, Button, Reply
 
 #: Commands a private-chat link can carry (``/start do_<name>``); others open the private chat at ``/start``.
 RESUMABLE = ("menu", "help", "language", "feedback", "mystatus", "subscribe", "unsubscribe", "forget_me", "cancel",
-             "near")
+             "near", "book", "mybookings")
 RESUME_PREFIX = "do_"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from html import escape
 
+from bot.core.booking import views as booking_views
 from bot.core.dialog import notify, render
 from bot.core.dialog.context import Context
 from bot.core.dialog.router import ANY, IDLE, Router
@@ -80,10 +81,11 @@ async def show_entry(ctx: Context) -> list[Reply]:
 
 
 def _answer(ctx: Context, entry) -> list[Reply]:
-    """An entry's answer, with the consultation it names (if open) and the "helpful? 👍/👎" row every answer
-    carries."""
+    """An entry's answer, with the consultation it names (if open), "📅 Book" for each venue that names the entry,
+    and the "helpful? 👍/👎" row every answer carries."""
     return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang,
                               extra_rows=feedback_buttons.consultation_rows(ctx, entry)
+                              + booking_views.book_rows(ctx.knowledge.kb, entry.id, ctx.t, ctx.lang)
                               + feedback_buttons.helpful_rows(ctx, entry.id))
 
 

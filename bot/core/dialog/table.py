@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from bot.core.dialog import announce, near, notify, qa, review, staff, stats, subscribe, teach
 from bot.core.dialog.router import ANY, IDLE, RouteConflict, Table, Transition
+from bot.core.booking import routes as booking
 from bot.core.feedback import routes as feedback
 
 #: Q&A first (its ``*`` rows), then the residents' features, then the staff's.
-ROUTERS = (qa.router, near.router, feedback.router, subscribe.router, notify.router, staff.router,
+ROUTERS = (qa.router, near.router, feedback.router, subscribe.router, notify.router, booking.router, staff.router,
            announce.router, review.router, stats.router, teach.router)
 
 TABLE = Table(ROUTERS)

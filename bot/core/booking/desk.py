@@ -1,0 +1,165 @@
+"""Staff ``/bookings``: pending requests one at a time (venue, time, purpose, people, kind of applicant, the unit's
+name — never who asked), approve / decline with a typed reason / next; the day's schedule per venue with "no-show"
+for a confirmed booking that has started; ``/bookings move REF DATE TIME`` gives a booking another slot. Every
+decision is written to the audit log and reaches the resident in the chat (``mine.notice``).
+
+Buttons name the booking by its reference (``bsf:VERB:REF``), so a card keeps working after a restart; a booking
+someone else already decided answers "this booking has changed". Staff rows only (``staff=True``): residents get
+the unknown-command / stale-button replies.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+
+from bot.core.booking import mine
+from bot.core.booking import views as V
+from bot.core.booking.errors import BookingRefused
+from bot.core.booking.model import MAX_REASON, Booking
+from bot.core.booking.slots import local_instant, today
+from bot.core.dialog import render
+from bot.core.dialog.context import Context
+from bot.core.dialog.router import IDLE
+from bot.core.messages import Button, Reply
+from bot.core.staff.ports import AuditRecord
+
+#: The staff member's next message is the reason for declining ``data["ref"]``.
+REASON = "bk_reason"
+
+
+async def _audit(ctx: Context, action: str, booking: Booking, extra: str = "") -> None:
+    detail = f"{booking.reference} {booking.venue_id} {booking.slot.start.isoformat()}" + (f" {extra}" if extra else "")
+    await ctx.deps.staff.audit.record(AuditRecord(ctx.deps.clock(), ctx.incoming.user, action, detail))
+
+
+def _card_html(ctx: Context, booking: Booking) -> str:
+    svc = ctx.deps.bookings
+    return V.booking_lines(ctx.t, booking, ctx.knowledge.kb.venue(booking.venue_id), svc.tz, ctx.lang, staff=True)
+
+
+async def _pending_card(ctx: Context, after: str | None = None, *, head: str = "") -> Reply:
+    """The oldest pending request (or the one after ``after``), with approve / decline / next / today."""
+    pending = await ctx.deps.bookings.pending()
+    index = 0
+    if after is not None:
+        refs = [b.reference for b in pending]
+        index = refs.index(after) + 1 if after in refs else 0
+    prefix = f"{head}\n\n" if head else ""
+    today_row = (Button(ctx.t("bk.staff_today"), f"{V.STAFF}:t:"),)
+    if index >= len(pending):
+        return Reply(html=prefix + ctx.t("bk.staff_none"), buttons=(today_row,))
+    b = pending[index]
+    return Reply(html=prefix + ctx.t("bk.staff_card", index=index + 1, total=len(pending), card=_card_html(ctx, b)),
+                 buttons=((Button(ctx.t("bk.staff_approve"), f"{V.STAFF}:a:{b.reference}"),
+                           Button(ctx.t("bk.staff_decline"), f"{V.STAFF}:d:{b.reference}")),
+                          (Button(ctx.t("bk.staff_next"), f"{V.STAFF}:n:{b.reference}"),), today_row))
+
+
+async def _schedule(ctx: Context, day: date) -> Reply:
+    """Every venue's bookings of ``day``, with "no-show" for a confirmed one that has started."""
+    svc, kb = ctx.deps.bookings, ctx.knowledge.kb
+    lines, rows = [ctx.t("bk.staff_schedule", day=V.day_text(ctx.t, day))], []
+    now = ctx.deps.clock()
+    for venue in kb.venues:
+        found = await svc.schedule(venue.id, day)
+        if not found:
+            continue
+        lines.append(f"\n<b>{escape(V.text_of(venue.name, ctx.lang))}</b>")
+        for b in found:
+            unit = f" · {escape(b.unit_name)}" if b.unit_name else ""
+            lines.append(f"{V.time_range(b.slot, svc.tz)} {ctx.t(f'bk.status.{b.status}')} · "
+                         f"{escape(b.purpose)} · {b.people} · {ctx.t(f'bk.kind.{b.applicant}')}{unit} "
+                         f"<code>{b.reference}</code>")
+            if b.status == "confirmed" and b.slot.start <= now:
+                rows.append((Button(ctx.t("bk.staff_no_show", reference=b.reference), f"{V.STAFF}:x:{b.reference}"),))
+    if len(lines) == 1:
+        lines.append(ctx.t("bk.staff_schedule_empty"))
+    return Reply(html="\n".join(lines), buttons=tuple(rows))
+
+
+async def desk(ctx: Context) -> list[Reply]:
+    """``/bookings``: the oldest pending request as a card; ``/bookings today`` or ``/bookings YYYY-MM-DD``: that
+    day's schedule; ``/bookings move REF YYYY-MM-DD HH:MM``: move a booking (the resident is told). Leaves a
+    reason being typed. Next: a card button."""
+    if ctx.state.state == REASON:
+        ctx.goto(IDLE, {})
+    words = ctx.arg.split()
+    svc = ctx.deps.bookings
+    if not words:
+        return [await _pending_card(ctx)]
+    if words[0].lower() == "today":
+        return [await _schedule(ctx, today(ctx.deps.clock(), svc.tz))]
+    if words[0].lower() == "move" and len(words) == 4:
+        return await _move(ctx, words[1], words[2], words[3])
+    try:
+        return [await _schedule(ctx, date.fromisoformat(words[0]))]
+    except ValueError:
+        return [Reply(html=ctx.t("bk.staff_usage"))]
+
+
+async def _move(ctx: Context, reference: str, day: str, hhmm: str) -> list[Reply]:
+    svc = ctx.deps.bookings
+    try:
+        wall = datetime.strptime(f"{day} {hhmm}", "%Y-%m-%d %H:%M")
+    except ValueError:
+        return [Reply(html=ctx.t("bk.staff_usage"))]
+    start = local_instant(wall.date(), wall.hour * 60 + wall.minute, svc.tz)
+    try:
+        moved = await svc.change(reference.upper(), start)
+    except BookingRefused as refused:
+        return [Reply(html=V.refusal(ctx.t, refused, svc.tz))]
+    await _audit(ctx, "booking.move", moved)
+    return [Reply(html=ctx.t("bk.staff_moved", reference=moved.reference, when=V.when(ctx.t, moved.slot, svc.tz))),
+            *mine.notice(moved, "moved", ctx.knowledge.kb, svc)]
+
+
+async def button(ctx: Context) -> list[Reply]:
+    """``bsf:a:REF`` approve (audited; the resident is told; then the next card), ``bsf:d:REF`` ask for the
+    reason, ``bsf:n:REF`` the next card, ``bsf:t:[YYYYMMDD]`` the day's schedule (today), ``bsf:x:REF`` mark a
+    no-show (audited). A booking already decided: "changed"; forged data: a stale button."""
+    verb, _, ref = ctx.arg.partition(":")
+    svc = ctx.deps.bookings
+    if ctx.state.state == REASON and verb != "d":
+        ctx.goto(IDLE, {})
+    if verb == "n":
+        return [await _pending_card(ctx, ref)]
+    if verb == "t":
+        try:
+            day = datetime.strptime(ref, "%Y%m%d").date() if ref else today(ctx.deps.clock(), svc.tz)
+        except ValueError:
+            return render.stale(ctx)
+        return [await _schedule(ctx, day)]
+    if verb not in ("a", "d", "x") or await svc.store.get(ref) is None:
+        return render.stale(ctx)
+    if verb == "d":
+        ctx.goto(REASON, {"ref": ref})
+        return [Reply(html=ctx.t("bk.staff_ask_reason", reference=escape(ref), max=MAX_REASON))]
+    try:
+        booking = await (svc.approve(ref) if verb == "a" else svc.mark_no_show(ref))
+    except BookingRefused as refused:
+        return [Reply(html=V.refusal(ctx.t, refused, svc.tz))]
+    if verb == "x":
+        await _audit(ctx, "booking.no_show", booking)
+        return [Reply(html=ctx.t("bk.staff_marked", reference=escape(ref)))]
+    await _audit(ctx, "booking.approve", booking)
+    return [*mine.notice(booking, "approved", ctx.knowledge.kb, svc),
+            await _pending_card(ctx, head=ctx.t("bk.staff_approved", reference=escape(ref)))]
+
+
+async def reason(ctx: Context) -> list[Reply]:
+    """The reason for declining (the message after "decline"): declined, audited, the resident told with the
+    reason; then the next card. Empty or too long: say so and keep waiting."""
+    text = " ".join(ctx.arg.split())
+    ref = str(ctx.data.get("ref", ""))
+    svc = ctx.deps.bookings
+    if not text or len(text) > MAX_REASON:
+        return [Reply(html=ctx.t("bk.bad_text", max=MAX_REASON))]
+    ctx.goto(IDLE, {})
+    try:
+        booking = await svc.decline(ref, text)
+    except BookingRefused as refused:
+        return [Reply(html=V.refusal(ctx.t, refused, svc.tz))]
+    await _audit(ctx, "booking.decline", booking, text[:80])
+    return [*mine.notice(booking, "declined", ctx.knowledge.kb, svc),
+            await _pending_card(ctx, head=ctx.t("bk.staff_declined", reference=escape(ref)))]
+
