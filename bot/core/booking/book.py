@@ -236,7 +236,7 @@ async def purpose(ctx: Context) -> list[Reply]:
 async def people(ctx: Context) -> list[Reply]:
     """How many people, typed (1 to the venue's capacity). Next: the kind of applicant."""
     venue = _venue(ctx)
-    text = ctx.arg.strip()
+    text = ctx.arg.strip().rstrip("人位名 ").removesuffix("people").strip()  # "12", "12人", "12 people"
     if venue is None:
         return await _prompt(ctx, DATE)
     if not text.isdigit() or not 1 <= int(text) <= venue.capacity:
