@@ -241,3 +241,10 @@ async def test_the_console_books_with_numbered_buttons(world):
     for label in ("居民團隊", T("bk.consent_no"), T("bk.rules_accept"), T("bk.confirm")):
         await line(number(label))
     assert "BK-" in out.getvalue() and "待審核" in out.getvalue()
+
+
+async def test_stats_has_a_line_on_the_rooms(world):
+    await book(world.person("tg:501"))
+    staff = world.person(STAFF, staff=True)
+    await staff.say("/stats")
+    assert "📅 場地使用（近 4 週）" in staff.text() and "待審核 1 個" in staff.text()

@@ -121,3 +121,26 @@ def book_rows(kb, entry_id: str, t: Texts, lang: Lang) -> tuple[tuple[Button, ..
 
     return tuple((Button(label(t("bk.book_button", venue=text_of(v.name, lang))), f"{VENUE}:{v.id}"),)
                  for v in kb.venues_of(entry_id))
+
+
+async def usage_line(svc, kb, t: Texts, weeks: int = 4) -> str:
+    """The /stats line: hours booked of hours open over the last ``weeks`` weeks (all venues), the no-show rate,
+    free and paid hours and the requests waiting (``usage.weekly_usage``)."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from bot.core.booking.slots import local_instant, today  # noqa: PLC0415
+    from bot.core.booking.usage import weekly_usage  # noqa: PLC0415
+
+    now = svc.clock()
+    last = today(now, svc.tz)
+    first = last - timedelta(days=7 * weeks - 1)
+    bookings = await svc.store.bookings(None, local_instant(first, 0, svc.tz), local_instant(last, 24 * 60, svc.tz))
+    rows = weekly_usage(bookings, list(kb.venues), svc.tz, first, last, now)
+    booked, open_ = sum(r.hours_booked for r in rows), sum(r.hours_open for r in rows)
+    ended, no_shows = sum(r.ended for r in rows), sum(r.no_shows for r in rows)
+    pending = len(await svc.pending())
+    return t("bk.stats", booked=f"{booked:.0f}", open=f"{open_:.0f}",
+             rate=f"{booked / open_ * 100:.0f}%" if open_ else "–",
+             no_show=f"{no_shows / ended * 100:.0f}%" if ended else "–",
+             free=f"{sum(r.free_hours for r in rows):.0f}", paid=f"{sum(r.paid_hours for r in rows):.0f}",
+             pending=pending)

@@ -7,6 +7,7 @@ import threading
 from datetime import date, datetime, time, timedelta
 from html import escape
 
+from bot.core.booking import views as booking_views
 from bot.core.dialog.context import Context
 from bot.core.dialog.router import Router
 from bot.core.i18n import Texts
@@ -45,7 +46,8 @@ async def show(ctx: Context) -> list[Reply]:
     # Names, charts and captions all in the staff member's language, like the figures above them.
     stats = await gather(service.store, ctx.deps.residents, ctx.knowledge, since=since or None, until=now,
                          lang=ctx.lang)
-    replies = [Reply(html=summary_html(stats, ctx.t))]
+    replies = [Reply(html=summary_html(stats, ctx.t) + "\n\n"
+                     + await booking_views.usage_line(ctx.deps.bookings, ctx.knowledge.kb, ctx.t))]
     if tools.charts is None:
         replies[0] = Reply(html=replies[0].html + "\n\n" + ctx.t("stats.charts_unavailable"))
         return replies
