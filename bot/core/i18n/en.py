@@ -10,6 +10,7 @@ TEXTS: dict[str, str] = {
         "• share your location, or type /near Yanhe (a community or facility) or /near LAT,LON, to find community facilities nearby\n"
         "• /language switch language (繁體／简体／English)\n"
         "• /feedback tell the district what you think of its benefit policies; /mystatus see your submissions and replies\n"
+        "• /book book a community room (free or low cost); /mybookings see or cancel your bookings\n"
         "• /subscribe get the district's announcements; /unsubscribe stop them\n"
         "• /forget_me delete the contact details you left and unlink your submissions\n"
         "• /cancel leave what you are doing at any time"

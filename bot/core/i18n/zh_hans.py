@@ -10,6 +10,7 @@ TEXTS: dict[str, str] = {
         "• 分享位置，或输入 /near 沿河（社区或设施名称）、/near 纬度,经度，找附近的社区设施\n"
         "• /language 切换语言（繁體／简体／English）\n"
         "• /feedback 对惠民政策提意见；/mystatus 查看我的意见和回复\n"
+        "• /book 预约社区活动室、排练厅等（免费或低价）；/mybookings 查看或取消我的预约\n"
         "• /subscribe 订阅社区通知；/unsubscribe 取消订阅\n"
         "• /forget_me 删除我留下的联系方式并解除与意见的关联\n"
         "• /cancel 随时结束当前步骤"

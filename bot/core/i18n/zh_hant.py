@@ -10,6 +10,7 @@ TEXTS: dict[str, str] = {
         "• 分享位置，或輸入 /near 沿河（社區或設施名稱）、/near 緯度,經度，找附近的社區設施\n"
         "• /language 切換語言（繁體／简体／English）\n"
         "• /feedback 對惠民政策提意見；/mystatus 查看我的意見和回覆\n"
+        "• /book 預約社區活動室、排練廳等（免費或低價）；/mybookings 查看或取消我的預約\n"
         "• /subscribe 訂閱社區通知；/unsubscribe 取消訂閱\n"
         "• /forget_me 刪除我留下的聯繫方式並解除與意見的關聯\n"
         "• /cancel 隨時結束目前的步驟"
