@@ -152,3 +152,45 @@ def test_report_in_english_or_simplified_with_lang(env, tmp_path):
     hans = "\n".join(read_page(tmp_path / "hans" / "index.html").text)
     assert "居民意见与服务统计报告" in hans and "社区有没有游泳池" in hans
     assert to_simplified(hans.replace("<script>alert(1)</script>", "")) == hans.replace("<script>alert(1)</script>", "")
+
+
+def test_report_shows_how_much_the_community_rooms_are_used(tmp_path, monkeypatch):
+    """The district's resource-sharing figure: a booking made a week ago shows as booked hours of open hours."""
+    from bot.core.booking.model import BookingRequest
+    from bot.core.booking.service import BookingService
+    from bot.core.knowledge.loader import load_knowledge
+    from bot.settings import Settings
+    from bot.storage.bookings import SqliteBookingStore
+    from conftest import KNOWLEDGE_DIR
+
+    db = tmp_path / "bot.sqlite3"
+    kb = load_knowledge(KNOWLEDGE_DIR)
+    venue = next(v for v in kb.venues if not v.approval)
+    tz = Settings().district_tz
+    week_ago = datetime.now(timezone.utc) - timedelta(days=7)
+
+    async def book() -> str:
+        database = Database(db)
+        await database.open()
+        service = BookingService(SqliteBookingStore(database), lambda: {v.id: v for v in kb.venues}, tz,
+                                 clock=lambda: week_ago)
+        first, _ = service.window(venue.id)
+        day = first
+        while not (slots := await service.free_slots(venue.id, day)):
+            day += timedelta(days=1)
+        await service.request(BookingRequest("tg:1", venue.id, slots[0].start, "合唱排練", 12, "group", "", False,
+                                             unit_name="夕陽紅合唱團"))
+        await database.close()
+        return day.isoformat()
+
+    asyncio.run(book())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_DB", str(db))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(KNOWLEDGE_DIR))
+    assert main(["report", "--out", "out", "--lang", "en"]) == 0
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "Community rooms: how much they are used" in page
+    row = next(line for line in page.splitlines() if venue.name.get("en") in line and "<td>" in line)
+    booked = re.search(r"<td>([\d.]+) / ([\d.]+)</td>", row)
+    assert booked and 0 < float(booked.group(1)) < float(booked.group(2))
+    assert re.search(r"<td>0 / [\d.]+ / 0</td>", row)  # the hours went to a resident group

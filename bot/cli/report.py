@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.cli import add_kb_option, settings_and_knowledge
@@ -40,27 +40,46 @@ def run(args: argparse.Namespace) -> int:
     settings, kb = settings_and_knowledge(args, need_database=True)
     snapshot = KnowledgeSnapshot.build(kb)
     now = datetime.now(timezone.utc)
-    stats = asyncio.run(_gather(settings.db_path, snapshot, day_start(args.since), now, args.lang))
+    stats, rooms = asyncio.run(_gather(settings, snapshot, args.since, now, args.lang))
     charts = draw_all(stats)
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in charts:
         (args.out / f"{chart.name}.png").write_bytes(chart.png)
     page = args.out / "index.html"
-    page.write_text(render_page(stats, charts, now), encoding="utf-8")
+    page.write_text(render_page(stats, charts, now, rooms), encoding="utf-8")
     print(f"wrote {page} and {len(charts)} charts")
     return 0
 
 
-async def _gather(db_path: Path, snapshot, since: datetime | None, now: datetime, lang: Lang):
+#: The rooms' table covers this many weeks up to today when no --since is given.
+ROOM_WEEKS = 12
+
+
+async def _gather(settings, snapshot, since: date | None, now: datetime, lang: Lang):
+    """The /stats figures and the rooms' use over the period, from the bot's database."""
+    from bot.core.booking.slots import local_instant  # noqa: PLC0415
+    from bot.core.booking.usage import period_totals, weekly_usage  # noqa: PLC0415
+    from bot.core.dialog.render import text_of  # noqa: PLC0415
     from bot.core.staff.stats import gather  # noqa: PLC0415
+    from bot.reports.html import RoomUsage  # noqa: PLC0415
+    from bot.storage.bookings import SqliteBookingStore  # noqa: PLC0415
     from bot.storage.database import Database  # noqa: PLC0415
     from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
     from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
 
-    database = Database(db_path)
+    tz = settings.district_tz
+    last = now.astimezone(tz).date()
+    first = since or last - timedelta(weeks=ROOM_WEEKS) + timedelta(days=1)
+    database = Database(settings.db_path)
     await database.open()
     try:
-        return await gather(SqliteFeedbackStore(database), SqliteResidentStore(database), snapshot, since=since,
-                            until=now, lang=lang)
+        stats = await gather(SqliteFeedbackStore(database), SqliteResidentStore(database), snapshot,
+                             since=day_start(since), until=now, lang=lang)
+        venues = list(snapshot.kb.venues)
+        bookings = await SqliteBookingStore(database).bookings(None, local_instant(first, 0, tz),
+                                                               local_instant(last, 24 * 60, tz))
     finally:
         await database.close()
+    totals = period_totals(weekly_usage(bookings, venues, tz, first, last, now))
+    rows = [(text_of(v.name, lang), totals[v.id]) for v in venues if v.id in totals]
+    return stats, RoomUsage(first, last, rows)

@@ -3,9 +3,13 @@ figures, the most asked unanswered questions and the chart PNGs beside it, each 
 folder can be zipped, mailed or put on an intranet share as it is. Every piece of data is HTML-escaped."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from html import escape
 from typing import Mapping, Sequence
+
+from bot.core.booking.model import APPLICANTS_ALL
+from bot.core.booking.usage import WeekUsage
 
 from bot.core.staff.digest import DISTRICT_TZ
 from bot.core.staff.stats import Headline, Stats
@@ -55,8 +59,8 @@ def headline_rows(h: Headline, w: Mapping[str, str]) -> list[tuple[str, str]]:
             (w["headline.helpful"], helpful)]
 
 
-def render_page(stats: Stats, charts: Sequence[Chart], generated: datetime) -> str:
-    """index.html for ``stats`` with ``charts`` saved beside it as ``NAME.png``."""
+def render_page(stats: Stats, charts: Sequence[Chart], generated: datetime, rooms: RoomUsage | None = None) -> str:
+    """index.html for ``stats`` with ``charts`` saved beside it as ``NAME.png``, and the rooms' use when given."""
     w = words(stats.lang)
     at = generated.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
     style = STYLE.replace("FONTS", FONTS.get(stats.lang, FONTS["zh-Hant"]))
@@ -76,6 +80,8 @@ def render_page(stats: Stats, charts: Sequence[Chart], generated: datetime) -> s
         parts.append('</table>')
     else:
         parts.append(f'<p>{escape(w["report.unanswered_none"])}</p>')
+    if rooms is not None:
+        parts += rooms_table(rooms, w)
     parts.append(f'<h2>{escape(w["report.charts"])}</h2>')
     for chart in charts:
         name, title = escape(chart.name), escape(chart.title)
@@ -83,3 +89,38 @@ def render_page(stats: Stats, charts: Sequence[Chart], generated: datetime) -> s
                      f'<figcaption>{escape(chart.caption)}</figcaption></figure>')
     parts += [f'<footer>{escape(w["report.footer"])}</footer>', '</body>', '</html>', '']
     return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class RoomUsage:
+    """The rooms' figures for the report: one row per venue over the whole period (``bot.core.booking.usage``)."""
+
+    first: date
+    last: date
+    rows: Sequence[tuple[str, WeekUsage]]  # (venue name in the page's language, the period's totals)
+
+
+def rooms_table(rooms: RoomUsage, w: Mapping[str, str]) -> list[str]:
+    """The district's resource-sharing figure: hours booked of hours open per room, by kind of applicant, no-shows,
+    free and paid hours."""
+    parts = [f'<h2>{escape(w["report.rooms"].format(first=rooms.first, last=rooms.last))}</h2>']
+    if not rooms.rows:
+        return parts + [f'<p>{escape(w["report.rooms_none"])}</p>']
+    parts.append('<table class="rooms"><tr>' + "".join(
+        f"<th>{escape(w[key])}</th>" for key in ("report.room", "report.room_hours", "report.room_use",
+                                                  "report.room_kinds", "report.room_no_show",
+                                                  "report.room_free_paid")) + "</tr>")
+    for name, r in rooms.rows:
+        use = f"{r.utilisation * 100:.0f}%" if r.utilisation is not None else "–"
+        no_show = f"{r.no_show_rate * 100:.0f}%" if r.no_show_rate is not None else "–"
+        kinds = " / ".join(_hours(r.by_applicant.get(kind, 0.0)) for kind in APPLICANTS_ALL)
+        parts.append(f"<tr><td>{escape(name)}</td><td>{_hours(r.hours_booked)} / {_hours(r.hours_open)}</td>"
+                     f"<td>{use}</td><td>{kinds}</td><td>{no_show}</td>"
+                     f"<td>{_hours(r.free_hours)} / {_hours(r.paid_hours)}</td></tr>")
+    parts.append("</table>")
+    return parts
+
+
+def _hours(value: float) -> str:
+    """Hours to the half hour most slots are made of: 0.5, 12, 330."""
+    return f"{value:.1f}".removesuffix(".0")
