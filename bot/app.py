@@ -25,6 +25,7 @@ from bot.core.knowledge.service import KnowledgeService
 from bot.core.matching.embedding import BATCH, Semantic, load_embedder
 from bot.core.matching.matcher import Matcher
 from bot.core.memory_store import MemoryResidentStore
+from bot.core.unit import MemoryUnitOfWork, UnitOfWork
 from bot.core.ports import ResidentStore
 from bot.core.staff import memory as staff_memory
 from bot.core.staff.ports import AnnouncementStore, AuditStore, DigestStore, SubscriptionStore, TaughtStore
@@ -43,6 +44,14 @@ class Services:
     residents: ResidentStore
     assistant: Assistant
     database: object | None = None  # bot.storage.database.Database when backed by SQLite
+
+    def unit(self) -> UnitOfWork:
+        """The unit of work of a message over these stores: one transaction on the SQLite file, else in memory."""
+        if self.database is None:
+            return MemoryUnitOfWork(self.residents)
+        from bot.storage.unit import SqliteUnitOfWork  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
+
+        return SqliteUnitOfWork(self.database, self.residents)  # type: ignore[arg-type]  # both on ``database``
     feedback: FeedbackService | None = None  # policy feedback use cases (also reachable by the assistant)
     staff: StaffTools | None = None  # reload, watcher, digest, announcements (also reachable by the assistant)
     bookings: BookingService | None = None  # community venues (also reachable by the assistant)
@@ -109,6 +118,14 @@ class Stores:
     bookings: BookingStore
     database: object | None = None  # bot.storage.database.Database when backed by SQLite
 
+    def unit(self) -> UnitOfWork:
+        """The unit of work of a message over these stores: one transaction on the SQLite file, else in memory."""
+        if self.database is None:
+            return MemoryUnitOfWork(self.residents)
+        from bot.storage.unit import SqliteUnitOfWork  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
+
+        return SqliteUnitOfWork(self.database, self.residents)  # type: ignore[arg-type]  # both on ``database``
+
 
 def build_stores(settings: Settings, *, in_memory: bool = False) -> Stores:
     """The in-memory stores (``in_memory``), or the SQLite stores on ``settings.db_path`` (opened by
@@ -158,7 +175,7 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
     bookings = BookingService(stores.bookings, lambda: knowledge.current.kb.venue_map, settings.district_tz,
                               clock=clock)
     # Each feature registers what /forget_me must erase besides the feedback it keeps and the dialog state.
-    deps = Dependencies(residents=stores.residents, clock=clock, feedback=feedback, staff=staff,
+    deps = Dependencies(residents=stores.residents, unit=stores.unit(), clock=clock, feedback=feedback, staff=staff,
                         teach=staff.teacher, subscriptions=stores.subscriptions, bookings=bookings,
                         erasers=(*staff.erasers(), bookings.forget))
     return Services(settings=settings, knowledge=knowledge, residents=stores.residents,

@@ -617,7 +617,7 @@ def test_a_service_left_out_of_the_wiring_fails_at_start_up_not_as_an_unknown_co
     from bot.core.dialog.context import Dependencies, WiringError
 
     with pytest.raises(WiringError, match="feedback"):
-        Dependencies(residents=MemoryResidentStore(), clock=Clock(), feedback=None, staff=None, teach=None,
+        Dependencies(residents=MemoryResidentStore(), unit=None, clock=Clock(), feedback=None, staff=None, teach=None,
                      subscriptions=None)
 
 
@@ -659,7 +659,7 @@ async def test_the_acknowledgement_waits_for_one_commit_holding_the_submission_a
         knowledge, tmp_path, monkeypatch):
     """The final press stores the submission and the resident's idle state in one transaction: one COMMIT before
     the reference number, not two; after a restart the resident is idle and the submission is there. (A refused
-    submission stores neither: the stores' contract tests.)"""
+    submission stores neither: the unit-of-work contract tests.)"""
     from bot.storage import database as database_module  # noqa: PLC0415
 
     commits = []
@@ -688,3 +688,32 @@ async def test_the_acknowledgement_waits_for_one_commit_holding_the_submission_a
         assert (await world.residents.load_state(r.user)).state == "idle"
     finally:
         await close_world(world)
+
+
+async def test_a_submission_the_store_refuses_at_commit_is_answered_not_acknowledged(world):
+    """The unit of work of the final press: the store refuses the staged submission (another device of the same
+    resident submitted meanwhile) — the resident is told, with the other submission's number, nothing new is stored,
+    and the flow still ends (its state saved alone)."""
+    r = world.resident()
+    await answer_jobs(r)
+    await r.press("確認提交")
+    jobs = next(c for c in world.knowledge.current.kb.consultations if c.id == "jobs")
+    other = await world.feedback.submit(jobs, {"status": "other", "rating": 2}, user=r.user, language="zh-Hant")
+    await r.press("不用了")
+    assert "您已經提交過這份問卷" in r.text and other in r.text
+    assert [s.reference for s in await world.feedback.mine(r.user)] == [other]
+    assert (await world.residents.load_state(r.user)).state == "idle"
+
+
+async def test_a_taken_reference_number_is_drawn_again_inside_the_unit_of_work(world):
+    r = world.resident()
+    await r.say("明天會下雨嗎")
+    await r.press("轉給工作人員")
+    taken = r.reference()
+    numbers = iter([taken, "FB-0000-0000-0000-00ZZ"])
+    world.feedback.new_reference = lambda: next(numbers)
+    await answer_jobs(r)
+    await r.press("確認提交")
+    await r.press("不用了")
+    assert r.reference() == "FB-0000-0000-0000-00ZZ"
+    assert (await world.store.get(taken)).kind == "case"

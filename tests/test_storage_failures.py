@@ -16,6 +16,7 @@ from bot.core.memory_store import MemoryResidentStore
 from bot.storage.database import Database
 from bot.storage.feedback import SqliteFeedbackStore
 from bot.storage.residents import SqliteResidentStore
+from bot.core.unit import MemoryUnitOfWork, MemoryWrite
 
 from feedback_helpers import REFERENCE, build_world, memory_stores, sqlite_world, write_knowledge
 from players import Clock
@@ -109,10 +110,20 @@ class FullFeedbackStore(MemoryFeedbackStore):
     async def record_vote(self, vote):
         raise StorageUnavailable("database or disk is full")
 
-    async def add(self, submission, state=None, residents=None):
+    async def add(self, submission):
         if self.full:
             raise StorageUnavailable("database or disk is full")
-        await super().add(submission, state, residents)
+        await super().add(submission)
+
+    def stage_add(self, submission):
+        write = super().stage_add(submission)
+        check = write.check
+
+        def full_check():
+            if self.full:
+                raise StorageUnavailable("database or disk is full")
+            check()
+        return MemoryWrite(full_check, write.apply)
 
 
 def claims_to_have_recorded(text: str) -> bool:
@@ -130,7 +141,8 @@ async def test_nothing_stored_nothing_claimed(knowledge):
     [message] = await world.feedback.reply(reference, "沒有。")
     store.full = True
     world.residents = FullResidentStore()
-    world.assistant.deps = dataclasses.replace(world.assistant.deps, residents=world.residents)
+    world.assistant.deps = dataclasses.replace(world.assistant.deps, residents=world.residents,
+                                               unit=MemoryUnitOfWork(world.residents))
     world.feedback.residents = world.residents
 
     r.last = [message]

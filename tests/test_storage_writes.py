@@ -313,6 +313,7 @@ async def test_a_state_carried_by_a_block_is_never_overwritten_by_an_older_queue
     reminder job's), the submission does not carry their newer state: it is saved after, in order."""
     from bot.core.feedback.model import NewSubmission  # noqa: PLC0415
     from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
+    from bot.storage.unit import SqliteUnitOfWork  # noqa: PLC0415
 
     db = Database(tmp_path / "s.sqlite3")
     await db.open()
@@ -323,9 +324,9 @@ async def test_a_state_carried_by_a_block_is_never_overwritten_by_an_older_queue
     older = asyncio.create_task(residents.save_state(reminded))
     await asyncio.sleep(0.05)
     done = ResidentState(user="tg:1", state="idle", updated_at=T0 + timedelta(minutes=1))
-    submitted = asyncio.create_task(feedback.add(
+    submitted = asyncio.create_task(SqliteUnitOfWork(db, residents).commit([feedback.stage_add(
         NewSubmission(reference="FB-1", kind="survey", language="zh-Hant", created_at=T0, consultation_id="jobs",
-                      user="tg:1"), done, residents))
+                      user="tg:1"))], done))
     await asyncio.sleep(0.05)
     gate.set()
     await asyncio.gather(holder, older, submitted)

@@ -2,14 +2,14 @@
 
 Every write is one all-or-nothing block through ``Database.transaction`` (``add``: ``Database.run_block``), group
 committed with ``BEGIN IMMEDIATE … COMMIT``; ``add`` returns only after the commit, so the service acknowledges a
-submission only once it is on disk (``synchronous=FULL``). ``add`` may carry the resident's dialog state in the
-same block (``SqliteResidentStore.in_block``): the acknowledgement of a submission then waits for one COMMIT, not
-for the submission's and then the state's. All SQL is parameterised.
+submission only once it is on disk (``synchronous=FULL``). ``stage_add`` prepares the same block without running
+it, for the unit of work of a message (``bot.storage.unit``), which sends it with the resident's dialog state: the
+acknowledgement of a submission then waits for one COMMIT, not for the submission's and then the state's. All SQL
+is parameterised.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from datetime import datetime
 from typing import Any, Collection, Iterable, Mapping, Sequence
@@ -19,10 +19,10 @@ from bot.core.feedback.model import (
 )
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
 from bot.core.feedback.privacy import typed_by_resident
-from bot.core.ports import ERASED, MAX_STORED_INT, ResidentState, ResidentStore, clean_text
+from bot.core.ports import ERASED, MAX_STORED_INT, clean_text
 from bot.storage.answered import UNKNOWN, AnsweredCache
-from bot.storage.database import Database, Statement, StatementFailed
-from bot.storage.residents import SqliteResidentStore
+from bot.storage.database import Database, Statement
+from bot.storage.unit import SqliteWrite
 
 _SUBMISSION_COLUMNS = """s.id, s.reference, s.kind, s.consultation_id, s.language, s.status, s.text,
     s.created_at, s.updated_at,
@@ -58,35 +58,24 @@ class SqliteFeedbackStore:
         # What residents have answered, for the dialog's look-ups (see ``bot.storage.answered``).
         self._answered = AnsweredCache()
 
-    async def add(self, submission: NewSubmission, state: ResidentState | None = None,
-                  residents: ResidentStore | None = None) -> None:
-        if state is not None and residents is None:
-            raise ValueError("a state to save needs the resident store that keeps it")
-        # The resident's state rides in the submission's block when its store keeps this database (one COMMIT).
-        saving = (residents.in_block(state) if state is not None and isinstance(residents, SqliteResidentStore)
-                  and residents.db is self.db else None)
+    async def add(self, submission: NewSubmission) -> None:
+        """The submission in a block of its own (a unit of work of one write and no state)."""
+        write = self.stage_add(submission)
         try:
-            await self._add(submission, saving)
-        except BaseException:
-            if saving is not None:
-                residents.not_saved(state.user)  # type: ignore[union-attr]  # set with ``saving``
-            raise
-        if state is not None and saving is None:
-            await residents.save_state(state)  # type: ignore[union-attr]  # checked above
+            await write.run()
+        finally:
+            write.finished()
 
-    async def _add(self, submission: NewSubmission, state: Statement | None) -> None:
+    def stage_add(self, submission: NewSubmission) -> SqliteWrite:
+        """The submission's block, prepared for a unit of work (``bot.storage.unit``): its statements, what each
+        one's IntegrityError means, and the answered cache to invalidate once it has been tried."""
         s = submission
         # One block sent in one go (``Database.run_block``): every statement finds the new submission by its
         # reference (UNIQUE) rather than by ``lastrowid``, so none waits for another's result. The UNIQUE and
         # PRIMARY KEY constraints do the duplicate checks; any failure rolls the whole block back.
-        statements: list[Statement] = []
-        meaning: dict[int, Exception] = {}  # statement index → what its IntegrityError means
-
-        def add(statement: Statement, conflict: Exception | None = None) -> None:
-            if conflict is not None:
-                meaning[len(statements)] = conflict
-            statements.append(statement)
-
+        write = SqliteWrite(self.db, finished=lambda: self._answered.changed(
+            s.user, [s.participation] if s.participation is not None else []))
+        add = write.add
         if s.participation is not None:
             add(Statement("INSERT INTO feedback_participation (token, consultation_id) VALUES (?, ?)",
                           (s.participation, s.consultation_id)), AlreadyParticipated(s.consultation_id))
@@ -118,16 +107,7 @@ class SqliteFeedbackStore:
             add(Statement("""INSERT INTO feedback_contact (submission_id, contact, consented_at)
                              SELECT id, ?, ? FROM feedback_submission WHERE reference = ?""",
                           (_clean(s.contact), _ts(s.created_at), s.reference)))
-        if state is not None:
-            add(state)  # last: the block is rolled back before it when the submission is refused
-        try:
-            await self.db.run_block(statements)
-        except StatementFailed as failed:
-            if isinstance(failed.error, sqlite3.IntegrityError) and failed.index in meaning:
-                raise meaning[failed.index] from None
-            raise failed.error from None
-        finally:
-            self._answered.changed(s.user, [s.participation] if s.participation is not None else [])
+        return write
 
     async def get(self, reference: str) -> Submission | None:
         rows = await self.db.fetchall(

@@ -10,8 +10,8 @@ or webhook, or the console chat) and is the only program that changes dialog sta
 database (reports, exports, unanswered questions). Running two bot processes on one ``BOT_DB`` would let each
 serve stale state from its cache — it was never supported (two pollers of one token conflict anyway).
 
-A state can also be saved inside another store's write block (``in_block``: a feedback submission and the end of
-its flow, one transaction and one COMMIT instead of two).
+A state can also be saved inside another store's write block (``in_block``, used by the unit of work of a message,
+``bot.storage.unit``: a feedback submission and the end of its flow, one transaction and one COMMIT instead of two).
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ class SqliteResidentStore:
             else:
                 del queued[user]
 
-    def in_block(self, state: ResidentState) -> Statement | None:
+    def in_block(self, state: ResidentState, data_json: str | None = None) -> Statement | None:
         """The statement that saves ``state`` inside another store's write block on this database (stored only if
         the block is), the cache changed as ``save_state`` changes it; the caller reports a failed block with
         ``not_saved``. None while a write of this resident queued by ``Database.write`` waits for its COMMIT:
@@ -120,7 +120,7 @@ class SqliteResidentStore:
         can be waiting)."""
         if state.user in self._queued:
             return None
-        row = _row(state)
+        row = _row(state, data_json)
         self._remember(state.user, row)
         return Statement(_SAVE, row)
 

@@ -5,9 +5,11 @@ import pytest
 
 from bot.core.feedback.memory_store import MemoryFeedbackStore
 from bot.core.memory_store import MemoryResidentStore
+from bot.core.unit import MemoryUnitOfWork
 from bot.storage.database import Database
 from bot.storage.feedback import SqliteFeedbackStore
 from bot.storage.residents import SqliteResidentStore
+from bot.storage.unit import SqliteUnitOfWork
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -31,3 +33,12 @@ def residents(stores):
 @pytest.fixture
 def feedback(stores):
     return stores[1]
+
+
+@pytest.fixture
+def unit(stores):
+    """The unit of work of a message over ``stores`` (``bot.core.unit``)."""
+    residents, _, database = stores
+    if database is None:
+        return MemoryUnitOfWork(residents)
+    return SqliteUnitOfWork(database, residents)

@@ -244,25 +244,3 @@ async def test_linked_users_map_references_to_user_keys_for_pseudonymous_exports
     assert await feedback.linked_users(consultation_id="jobs") == {"FB-1": "tg:1"}
     await feedback.forget("tg:1")
     assert "FB-1" not in await feedback.linked_users()
-
-
-async def test_a_submission_can_carry_the_residents_state_saved_only_with_it(stores):
-    """The end of a flow saved with the submission (``add``'s ``state``): stored together, or neither — a refused
-    submission leaves the resident's state as it was."""
-    residents, feedback, _ = stores
-    from bot.core.ports import ResidentState  # noqa: PLC0415
-
-    before = ResidentState(user="tg:1", state="fb.consent", data={"c": "jobs"}, updated_at=T0)
-    await residents.save_state(before)
-    done = ResidentState(user="tg:1", state="idle", updated_at=T0 + timedelta(minutes=1))
-    await feedback.add(survey("FB-1"), done, residents)
-    assert await feedback.get("FB-1") is not None
-    assert await residents.load_state("tg:1") == done
-
-    again = ResidentState(user="tg:1", state="idle", data={"x": 1}, updated_at=T0 + timedelta(minutes=2))
-    with pytest.raises(AlreadySubmitted):
-        await feedback.add(survey("FB-2"), again, residents)
-    assert await residents.load_state("tg:1") == done
-    with pytest.raises(ValueError):
-        await feedback.add(survey("FB-3", consultation_id="other"), again)
-    assert await feedback.get("FB-3") is None

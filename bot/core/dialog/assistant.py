@@ -4,6 +4,7 @@ Adapters call ``handle`` and send what it returns. Everything here is transport-
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from bot.core.knowledge.service import KnowledgeService
 from bot.core.language import Lang, choose_lang, detect_script, lang_from_code
 from bot.core.messages import Incoming, Reply
 from bot.core.ports import ResidentState
+from bot.core.unit import Refused
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,9 @@ class Assistant:
             if ctx.state.state != before[0] and ctx.state.state not in row.goes_to:
                 raise InvalidTransition(f"{row.handler.__name__} moved {before[0]!r} → {ctx.state.state!r}")
         after = snapshot(state)
-        if after != before and after != ctx.saved:  # ``saved``: a handler's write stored it (``saving_state``)
+        if ctx.staged:
+            return await self._commit(ctx, replies, after if after != before else None)
+        if after != before:
             stamp(state, self.deps.clock())
             try:
                 await self.deps.residents.save_state(state, after[3])
@@ -102,6 +106,38 @@ class Assistant:
                 if state.state != "idle" or before[0] != "idle" or state.language != before[1]:
                     return [Reply(html=ctx.t("storage_unavailable"))]
         return replies
+
+    async def _commit(self, ctx: Context, replies: list[Reply], changed: tuple | None) -> list[Reply]:
+        """The unit of work of the message: every write the handler staged and the resident's state (``changed``:
+        its snapshot when it changed) in one transaction; the acknowledgements are built only once it is
+        committed. A write its store refuses (a second submission) is answered with the handler's ``refused``
+        words and the state is then saved alone; when storage fails nothing is acknowledged."""
+        staged = list(ctx.staged)
+        state = ctx.state
+        if changed is not None:
+            stamp(state, self.deps.clock())
+        try:
+            while True:
+                try:
+                    await self.deps.unit.commit([s.write for s in staged], state if changed else None,
+                                                changed[3] if changed else None)
+                    break
+                except Refused as refusal:
+                    item = staged[refusal.index]
+                    again = item.retry(refusal.error) if item.retry is not None else None
+                    if again is not None:
+                        staged[refusal.index] = dataclasses.replace(item, write=again)
+                        continue
+                    if item.refused is None:
+                        raise refusal.error from None
+                    answer = await item.refused(refusal.error)
+                    if changed is not None:  # nothing staged is stored; the step the resident took still is
+                        await self.deps.unit.commit([], state, changed[3])
+                    return replies + answer
+        except StorageUnavailable as failed:
+            log.error("storage failed committing %s's message: %s", ctx.incoming.user, failed)
+            return [Reply(html=ctx.t("storage_unavailable"))]
+        return replies + [reply for item in staged for reply in item.then()]
 
     async def language_of(self, user: str, language_code: str | None = None) -> Lang:
         """The language the bot would answer ``user`` in now (for an adapter's own words, e.g. the console's)."""

@@ -1,16 +1,17 @@
 """What a handler gets: the message, the resident's state, their language, the knowledge base and the stores."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from bot.core.errors import ConfigurationError
 from bot.core.i18n import Texts
 from bot.core.knowledge.service import KnowledgeSnapshot
 from bot.core.language import Lang
-from bot.core.messages import Incoming
+from bot.core.messages import Incoming, Reply
 from bot.core.ports import ResidentState, ResidentStore, encode_data
+from bot.core.unit import Staged, UnitOfWork, Write
 
 if TYPE_CHECKING:  # the services import dialog helpers (render); only their types are needed here
     from bot.core.booking.service import BookingService
@@ -20,7 +21,6 @@ if TYPE_CHECKING:  # the services import dialog helpers (render); only their typ
     from bot.core.staff.teach import Teacher
     from bot.core.staff.tools import StaffTools
 
-T = TypeVar("T")
 
 
 def snapshot(state: ResidentState, data_json: str | None = None) -> tuple:
@@ -53,6 +53,8 @@ class Dependencies:
     start-up, never as a resident's "unknown command"."""
 
     residents: ResidentStore
+    #: Makes a message's staged writes and the resident's state durable together (``bot.core.unit``).
+    unit: UnitOfWork
     clock: Callable[[], datetime]
     feedback: FeedbackService
     staff: StaffTools
@@ -86,8 +88,8 @@ class Context:
     arg: str = ""
     #: Every feature's routes (``table.TABLE``), for handlers that list them (``/staff``).
     table: Table | None = None
-    #: ``snapshot`` of the state as a handler's own write stored it (``saving_state``), or None.
-    saved: tuple | None = None
+    #: Writes the handler staged (``stage``): the Assistant commits them with the resident's state, in one unit.
+    staged: list[Staged] = field(default_factory=list)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -99,12 +101,13 @@ class Context:
         if data is not None:
             self.state.data = data
 
-    async def saving_state(self, write: Callable[[ResidentState], Awaitable[T]]) -> T:
-        """Run ``write`` with the resident's state as it is now, stamped as the Assistant stamps what it saves, for
-        a write that stores the state in its own transaction: a submission and the end of its flow, made durable
-        by one COMMIT instead of two (the acknowledgement waits for each). Once ``write`` has returned, the
-        Assistant does not save that state again — unless the handler changes it afterwards."""
-        stamp(self.state, self.deps.clock())
-        result = await write(self.state)
-        self.saved = snapshot(self.state)
-        return result
+    def stage(self, write: Write, *, then: Callable[[], list[Reply]],
+              refused: Callable[[Exception], Awaitable[list[Reply]]] | None = None,
+              retry: Callable[[Exception], Write | None] | None = None) -> None:
+        """Stage ``write`` (prepared by a store, e.g. ``FeedbackStore.stage_add``) for the unit of work of this
+        message: once the handler has returned, the Assistant makes every staged write and the resident's state
+        durable in one transaction (``bot.core.unit``), then answers ``then()`` after the handler's own replies.
+        When the store refuses the write, ``retry`` may give another to try; otherwise nothing staged is stored,
+        the state is saved alone and ``refused(error)`` is answered instead. When storage fails, nothing is
+        acknowledged ("not saved, try again later")."""
+        self.staged.append(Staged(write, then, refused, retry))

@@ -289,25 +289,36 @@ async def contact(ctx: Context) -> list[Reply]:
 
 async def _finish(ctx: Context, consultation: Consultation, details: str | None) -> list[Reply]:
     """Submit and acknowledge with the reference number. The flow ends (idle) whether the submission is stored or
-    refused; when it is stored, the end of the flow is saved in the same transaction (``Context.saving_state``),
-    committed before this returns: one COMMIT for the acknowledgement to wait for, not two."""
+    refused. The submission is staged (``Context.stage``): the Assistant commits it with the end of the flow in one
+    transaction — one COMMIT for the acknowledgement to wait for, not two — and only then acknowledges it."""
     service = ctx.deps.feedback
     replaces, answers = ctx.data.get("rep"), ctx.data.get("a", {})
     ctx.goto(IDLE, {})
     try:
-        reference = await ctx.saving_state(lambda state: service.submit(
-            consultation, answers, user=ctx.incoming.user, language=ctx.lang, contact=details, replaces=replaces,
-            state=state))
+        pending = service.prepare(consultation, answers, user=ctx.incoming.user, language=ctx.lang,
+                                  contact=details, replaces=replaces)
     except (InvalidAnswer, LimitExceeded) as refused:
         return [Reply(html=_limit_text(ctx, refused))]
-    if consultation.anonymous:
-        return [Reply(html=ctx.t("fb.submitted_anonymous", reference=reference))]
-    notes = [ctx.t("fb.submitted", reference=reference)]
-    if replaces:
-        notes.append(ctx.t("fb.replaced_note", reference=replaces))
-    if details:
-        notes.append(ctx.t("fb.contact_note"))
-    return [Reply(html="\n\n".join(notes))]
+
+    def acknowledged() -> list[Reply]:
+        reference = pending.reference
+        if consultation.anonymous:
+            return [Reply(html=ctx.t("fb.submitted_anonymous", reference=reference))]
+        notes = [ctx.t("fb.submitted", reference=reference)]
+        if replaces:
+            notes.append(ctx.t("fb.replaced_note", reference=replaces))
+        if details:
+            notes.append(ctx.t("fb.contact_note"))
+        return [Reply(html="\n\n".join(notes))]
+
+    async def refused(error: Exception) -> list[Reply]:
+        problem = await pending.refusal(error)
+        if isinstance(problem, (InvalidAnswer, LimitExceeded)):
+            return [Reply(html=_limit_text(ctx, problem))]
+        raise problem
+
+    ctx.stage(pending.write, then=acknowledged, refused=refused, retry=pending.retry)
+    return []
 
 
 async def cancel(ctx: Context) -> list[Reply]:

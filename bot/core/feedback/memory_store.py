@@ -12,7 +12,8 @@ from typing import Collection, Iterable, Mapping, Sequence
 from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
 from bot.core.feedback.privacy import typed_by_resident
-from bot.core.ports import ERASED, ResidentState, ResidentStore
+from bot.core.ports import ERASED
+from bot.core.unit import MemoryWrite
 
 
 @dataclasses.dataclass
@@ -32,26 +33,31 @@ class MemoryFeedbackStore:
         self._seq = 0
         self._reply_seq = 0
 
-    async def add(self, submission: NewSubmission, state: ResidentState | None = None,
-                  residents: ResidentStore | None = None) -> None:
-        if state is not None and residents is None:
-            raise ValueError("a state to save needs the resident store that keeps it")
-        self._store(submission)
-        if state is not None:
-            await residents.save_state(state)  # type: ignore[union-attr]  # in memory nothing fails half-way
+    async def add(self, submission: NewSubmission) -> None:
+        write = self.stage_add(submission)
+        write.check()
+        write.apply()
 
-    def _store(self, submission: NewSubmission) -> None:
-        s = submission
-        # Check everything before changing anything: the SQLite store rolls back, this one must not half-write.
+    def stage_add(self, submission: NewSubmission) -> MemoryWrite:
+        return MemoryWrite(lambda: self._check(submission), lambda: self._store(submission))
+
+    def _replaced(self, s: NewSubmission) -> str | None:
+        return s.replaces if s.replaces is not None and self._links.get(s.replaces) == s.user else None
+
+    def _check(self, s: NewSubmission) -> None:
+        """Everything checked before anything changes: the SQLite store rolls back, this one must not half-write."""
         if s.reference in self._rows:
             raise DuplicateReference(s.reference)
         if s.participation is not None and s.participation in self._tokens:
             raise AlreadyParticipated(s.consultation_id)
-        replaced = s.replaces if s.replaces is not None and self._links.get(s.replaces) == s.user else None
+        replaced = self._replaced(s)
         if s.user is not None and s.consultation_id is not None and any(
                 u == s.user and ref != replaced and self._rows[ref].submission.consultation_id == s.consultation_id
                 for ref, u in self._links.items()):
             raise AlreadySubmitted(s.consultation_id)
+
+    def _store(self, s: NewSubmission) -> None:
+        replaced = self._replaced(s)
         if s.participation is not None:
             self._tokens[s.participation] = s.consultation_id
         if replaced is not None:

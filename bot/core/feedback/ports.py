@@ -7,7 +7,7 @@ from typing import Collection, Iterable, Mapping, Protocol, Sequence
 
 from bot.core.errors import CoreError
 from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, Status, Submission
-from bot.core.ports import ResidentState, ResidentStore
+from bot.core.unit import Write
 
 
 class DuplicateReference(CoreError):
@@ -23,16 +23,16 @@ class AlreadySubmitted(CoreError):
 
 
 class FeedbackStore(Protocol):
-    async def add(self, submission: NewSubmission, state: ResidentState | None = None,
-                  residents: ResidentStore | None = None) -> None:
+    async def add(self, submission: NewSubmission) -> None:
         """Write a submission or case with all its answers, its link, contact and participation token in one
         transaction, deleting ``submission.replaces`` (when it is linked to the same resident) in the same one.
         Returns only after the commit. Raises ``DuplicateReference``, ``AlreadyParticipated`` or
-        ``AlreadySubmitted`` (one linked submission per resident per consultation) and then writes nothing.
+        ``AlreadySubmitted`` (one linked submission per resident per consultation) and then writes nothing."""
+        ...
 
-        With ``state`` (and ``residents``, the store that keeps it): also save ``state`` as the resident's dialog
-        state, as ``residents.save_state`` would, only if the submission is stored — in the same transaction when
-        both stores keep the same database, so one COMMIT makes the submission and the end of its flow durable."""
+    def stage_add(self, submission: NewSubmission) -> Write:
+        """``add`` prepared, not made: a write for the unit of work of a message (``bot.core.unit``), which makes
+        it with the resident's state in one transaction and raises ``Refused`` carrying what ``add`` would raise."""
         ...
 
     async def get(self, reference: str) -> Submission | None: ...

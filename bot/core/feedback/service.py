@@ -22,7 +22,8 @@ from bot.core.feedback.survey import InvalidAnswer, collect
 from bot.core.i18n import texts_for
 from bot.core.language import LANGS
 from bot.core.messages import Reply
-from bot.core.ports import MAX_STORED_INT, ResidentState, ResidentStore
+from bot.core.ports import MAX_STORED_INT, ResidentStore
+from bot.core.unit import Write
 
 #: A resident may send one unanswered question to staff per this interval.
 CASE_COOLDOWN = timedelta(minutes=10)
@@ -36,6 +37,43 @@ LOOKUP_MISSES = 10
 LOOKUP_WINDOW = timedelta(hours=1)
 #: Residents whose misses are remembered (least recently missing forgotten first); in memory, so a restart forgets.
 LOOKUP_RESIDENTS = 10_000
+
+
+class PendingSubmission:
+    """A submission checked and prepared, not yet stored (``FeedbackService.prepare``): ``write`` is what a handler
+    stages, ``reference`` its number (final once committed: a number already taken is drawn again, ``retry``)."""
+
+    def __init__(self, service: FeedbackService, build: Callable[[str], NewSubmission]):
+        self.service = service
+        self.build = build
+        self.attempts = 0
+        self._draw()
+
+    def _draw(self) -> None:
+        self.attempts += 1
+        self.reference = self.service.new_reference()
+        self.submission = self.build(self.reference)
+        self.write: Write = self.service.store.stage_add(self.submission)
+
+    def retry(self, error: Exception) -> Write | None:
+        """After the store refused the write with ``error``: the write to try instead (the number was taken: a new
+        one), or None when there is none."""
+        if isinstance(error, DuplicateReference) and self.attempts < REFERENCE_ATTEMPTS:
+            self._draw()
+            return self.write
+        return None
+
+    async def refusal(self, error: Exception) -> Exception:
+        """What the store's refusal means to the resident: ``LimitExceeded`` with the words to show."""
+        submission = self.submission
+        if isinstance(error, AlreadyParticipated):
+            return LimitExceeded("fb.anonymous_done")
+        if isinstance(error, AlreadySubmitted) and submission.user is not None:
+            earlier = await self.service.store.linked_to(submission.user, submission.consultation_id or "")
+            return LimitExceeded("fb.already_submitted", reference=earlier.reference if earlier else "")
+        if isinstance(error, DuplicateReference):
+            return CoreError("could not draw an unused reference number")
+        return error
 
 
 class UnknownReference(CoreError):
@@ -62,15 +100,16 @@ class FeedbackService:
         as hard to guess as a password, because for an unlinked submission the number alone shows it."""
         return draw_reference(self._random)
 
-    async def _add(self, build: Callable[[str], NewSubmission], state: ResidentState | None = None) -> str:
-        for _ in range(REFERENCE_ATTEMPTS):
-            reference = self.new_reference()
+    async def _add(self, pending: PendingSubmission) -> str:
+        """Store ``pending`` alone (its own transaction), drawing its number again while it is taken."""
+        while True:
             try:
-                await self.store.add(build(reference), state, self.residents if state is not None else None)
-            except DuplicateReference:
-                continue
-            return reference
-        raise CoreError("could not draw an unused reference number")
+                await self.store.add(pending.submission)
+            except CoreError as error:
+                if pending.retry(error) is not None:
+                    continue
+                raise await pending.refusal(error) from None
+            return pending.reference
 
     # --- consultations --------------------------------------------------------------------------------------
     async def earlier(self, user: str, consultation: Consultation) -> Submission | None:
@@ -101,16 +140,24 @@ class FeedbackService:
         return text
 
     async def submit(self, consultation: Consultation, answers: Mapping[str, Any], *, user: str, language: str,
-                     contact: str | None = None, replaces: str | None = None,
-                     state: ResidentState | None = None) -> str:
-        """Check and store a whole submission in one transaction; returns its reference number once committed.
-        ``state``: the resident's dialog state once submitted, saved with the submission (see ``FeedbackStore.add``)
-        and only if it is stored.
+                     contact: str | None = None, replaces: str | None = None) -> str:
+        """Check and store a whole submission in one transaction; returns its reference number once committed
+        (``prepare``, then ``FeedbackStore.add``; the dialog stages ``prepare``'s write instead, see ``flow``)."""
+        return await self._add(self.prepare(consultation, answers, user=user, language=language, contact=contact,
+                                            replaces=replaces))
+
+    def prepare(self, consultation: Consultation, answers: Mapping[str, Any], *, user: str, language: str,
+                contact: str | None = None, replaces: str | None = None) -> PendingSubmission:
+        """Check a whole submission and prepare its write, with a fresh reference number, for the unit of work of
+        the message (``Context.stage``): nothing is stored yet. Raises ``InvalidAnswer`` or ``LimitExceeded`` when
+        it cannot be submitted at all; what only the store can tell (a second submission) comes back from the
+        commit, and ``PendingSubmission.refusal`` turns it into a ``LimitExceeded``.
 
         Anonymous consultations store neither the user key nor contact details (only a keyed participation
         token, in a table of its own) and the time of submission only to the hour, so it cannot be matched to
-        the minute with the resident's other activity, while reply times stay honest to within the hour. A resident's second submission to a consultation is refused unless it
-        ``replaces`` the first, which is then deleted in the same transaction.
+        the minute with the resident's other activity, while reply times stay honest to within the hour. A
+        resident's second submission to a consultation is refused unless it ``replaces`` the first, which is then
+        deleted in the same transaction.
         """
         if not consultation.open:
             raise LimitExceeded("fb.closed")
@@ -125,10 +172,7 @@ class FeedbackService:
                 return NewSubmission(reference=reference, kind="survey", language=language, created_at=hour,
                                      consultation_id=consultation.id, answers=collected,
                                      participation=participation_token(user, consultation.id, self.salt))
-            try:
-                return await self._add(build, state)
-            except AlreadyParticipated:
-                raise LimitExceeded("fb.anonymous_done") from None
+            return PendingSubmission(self, build)
         if contact is not None:
             contact = self.check_contact(contact)
 
@@ -136,13 +180,7 @@ class FeedbackService:
             return NewSubmission(reference=reference, kind="survey", language=language, created_at=now,
                                  consultation_id=consultation.id, answers=collected, user=user, contact=contact,
                                  replaces=replaces)
-        try:
-            # The store refuses a second linked submission unless it replaces the first: no read first, and no
-            # race between two devices of the same resident.
-            return await self._add(build_linked, state)
-        except AlreadySubmitted:
-            earlier = await self.store.linked_to(user, consultation.id)
-            raise LimitExceeded("fb.already_submitted", reference=earlier.reference if earlier else "") from None
+        return PendingSubmission(self, build_linked)
 
     # --- cases ------------------------------------------------------------------------------------------------
     async def open_case(self, user: str, question: str, language: str) -> str:
@@ -157,8 +195,8 @@ class FeedbackService:
         if last is not None and now - last < CASE_COOLDOWN:
             minutes = math.ceil((CASE_COOLDOWN - (now - last)).total_seconds() / 60)
             raise LimitExceeded("fb.case_cooldown", minutes=minutes)
-        return await self._add(lambda reference: NewSubmission(
-            reference=reference, kind="case", language=language, created_at=now, text=text, user=user))
+        return await self._add(PendingSubmission(self, lambda reference: NewSubmission(
+            reference=reference, kind="case", language=language, created_at=now, text=text, user=user)))
 
     # --- staff side -------------------------------------------------------------------------------------------
     async def reply(self, reference: str, text: str) -> list[Reply]:
