@@ -204,7 +204,7 @@ class Bench:
             self.residents.append(Resident(f"bench:{seed}:{i}", chosen.id, chosen.anonymous,
                                            random.Random(rng.random())))
 
-    async def __aenter__(self) -> "Bench":
+    async def __aenter__(self) -> Bench:
         services = build_services(Settings(db_path=self.directory / f"bench-{id(self)}.sqlite3"),
                                   knowledge=self.knowledge)
         await services.open()

@@ -8,10 +8,11 @@ import csv
 import json
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from feedback_helpers import write_knowledge
 from openpyxl import load_workbook
 
 from bot.cli import main
@@ -21,10 +22,8 @@ from bot.reports.export import codebook_path, safe_cell
 from bot.storage.database import Database
 from bot.storage.feedback import SqliteFeedbackStore
 
-from feedback_helpers import write_knowledge
-
 SALT = "export-test-salt"
-T0 = datetime(2026, 11, 2, 1, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
 DISTRICT = timezone(timedelta(hours=8))
 HOSTILE = [
     "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1:A9)", "\t=1+1", "\rCR first",
@@ -321,7 +320,7 @@ def test_paging_through_the_database_changes_nothing_in_the_file(data, tmp_path,
 
     kb_dir, db_path = data
     kb = load_knowledge(kb_dir)
-    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
     async def export(page_size: int, out: Path):
         database = Database(db_path)
@@ -353,7 +352,7 @@ def test_an_anonymous_reply_a_minute_later_reads_as_minutes_and_dates_are_real_e
 
     kb = write_knowledge(tmp_path / "kb")
     db = tmp_path / "bot.sqlite3"
-    moment = [datetime(2026, 12, 6, 11, 6, 22, tzinfo=timezone.utc)]
+    moment = [datetime(2026, 12, 6, 11, 6, 22, tzinfo=UTC)]
 
     async def run():
         database = Database(db)

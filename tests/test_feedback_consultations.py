@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from feedback_helpers import CONSULTATIONS_YAML, ENTRIES_YAML, memory_world, write_knowledge
 
 import bot.core.feedback  # noqa: F401  (registers the section)
 from bot.core.errors import KnowledgeBaseInvalid
@@ -13,8 +14,6 @@ from bot.core.feedback.model import QUESTION_TYPES
 from bot.core.knowledge.loader import load_knowledge
 from bot.core.knowledge.schema import knowledge_json_schema
 from bot.core.knowledge.service import KnowledgeService
-
-from feedback_helpers import CONSULTATIONS_YAML, ENTRIES_YAML, memory_world, write_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from feedback_helpers import write_knowledge
 
 from bot.cli import main
 from bot.core.feedback.model import Answer, HelpfulVote, NewSubmission
@@ -18,9 +19,7 @@ from bot.storage.database import Database
 from bot.storage.feedback import SqliteFeedbackStore
 from bot.storage.residents import SqliteResidentStore
 
-from feedback_helpers import write_knowledge
-
-T0 = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -156,18 +155,19 @@ def test_report_in_english_or_simplified_with_lang(env, tmp_path):
 
 def test_report_shows_how_much_the_community_rooms_are_used(tmp_path, monkeypatch):
     """The district's resource-sharing figure: a booking made a week ago shows as booked hours of open hours."""
+    from conftest import KNOWLEDGE_DIR
+
     from bot.core.booking.model import BookingRequest
     from bot.core.booking.service import BookingService
     from bot.core.knowledge.loader import load_knowledge
     from bot.settings import Settings
     from bot.storage.bookings import SqliteBookingStore
-    from conftest import KNOWLEDGE_DIR
 
     db = tmp_path / "bot.sqlite3"
     kb = load_knowledge(KNOWLEDGE_DIR)
     venue = next(v for v in kb.venues if not v.approval)
     tz = Settings().district_tz
-    week_ago = datetime.now(timezone.utc) - timedelta(days=7)
+    week_ago = datetime.now(UTC) - timedelta(days=7)
 
     async def book() -> str:
         database = Database(db)

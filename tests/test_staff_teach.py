@@ -5,10 +5,10 @@ gets nothing from /teach."""
 from html import unescape
 from pathlib import Path
 
+from staff_support import STAFF, copy_knowledge, make_world
+
 from bot.core.i18n import texts_for
 from bot.core.ports import UnansweredQuestion
-
-from staff_support import STAFF, copy_knowledge, make_world
 
 T = texts_for("zh-Hant")
 JOBLESS = "老公失業了在家，有沒有什麼補助可以領"

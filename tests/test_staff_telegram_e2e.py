@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fakes.bot_api import FakeBotApi
 
 from bot.adapters.telegram import Tuning, build_application, serving
 from bot.adapters.telegram.broadcast import wait_for_broadcasts
@@ -16,7 +17,6 @@ from bot.app import build_services
 from bot.core.dialog.table import TABLE
 from bot.core.i18n import texts_for
 from bot.settings import Settings
-from fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600,

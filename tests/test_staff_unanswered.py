@@ -1,7 +1,9 @@
 """``python -m bot unanswered``: unanswered questions grouped by similarity (both scripts, punctuation, word order
 folded), most asked first, each with the nearest entry as today's matcher sees it."""
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from staff_support import KNOWLEDGE_DIR
 
 from bot.cli import main
 from bot.core.knowledge.loader import load_knowledge
@@ -11,9 +13,7 @@ from bot.core.staff.unanswered import group_unanswered
 from bot.storage.database import Database
 from bot.storage.residents import SqliteResidentStore
 
-from staff_support import KNOWLEDGE_DIR
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 ASKED = [
     # three wordings of one need, four askings

@@ -16,10 +16,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bot.adapters.telegram import Tuning, build_application, serving  # noqa: E402
-from bot.app import build_services  # noqa: E402
 from fakes.bot_api import FakeBotApi  # noqa: E402
 from test_telegram_e2e import settings_for  # noqa: E402
+
+from bot.adapters.telegram import Tuning, build_application, serving  # noqa: E402
+from bot.app import build_services  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 

@@ -108,8 +108,8 @@ async def _verb(args: argparse.Namespace, teacher, who: str) -> int:
         taught = await teacher.attach(who, args.entry, [question], resolves)
     else:
         if group is None:
-            from bot.core.staff.unanswered import group_unanswered  # noqa: PLC0415
             from bot.core.ports import UnansweredQuestion  # noqa: PLC0415
+            from bot.core.staff.unanswered import group_unanswered  # noqa: PLC0415
 
             group = group_unanswered([UnansweredQuestion(question, "cli", "zh-Hant", None, teacher.clock())],
                                      teacher.knowledge.current.matcher)[0]

@@ -6,7 +6,7 @@ Pure functions of ``Stats``: plain text here; the chat escapes it for HTML, the 
 from __future__ import annotations
 
 import statistics
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from bot.core.staff.stats import REPLY_BUCKET_HOURS, Stats
 from bot.reports.labels import words

@@ -17,9 +17,9 @@ import io
 import math
 import textwrap
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import Callable, Mapping
 
 from bot.core.feedback.model import SCALE
 from bot.core.messages import Image

@@ -18,10 +18,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 from bot.core.feedback.ports import FeedbackStore
 from bot.core.feedback.privacy import resident_hash

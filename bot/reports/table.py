@@ -9,9 +9,10 @@ No column holds a resident's user key: ``resident`` is ``resident_hash(user, EXP
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from bot.core.feedback.model import Question, Submission
 from bot.core.knowledge.model import KnowledgeBase

@@ -12,8 +12,8 @@ from before the write.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
 
 #: Residents and tokens each kept (least recently used dropped first).
 CACHE_SIZE = 20_000

@@ -2,9 +2,8 @@
 append-only (no UPDATE or DELETE anywhere)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-
-from typing import Sequence
 
 from bot.core.staff.ports import AuditRecord, TaughtRecord
 from bot.storage.database import Database

@@ -13,8 +13,8 @@ COMMIT); all SQL is parameterised; times are stored as UTC ISO text.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
 from bot.core.booking.model import HOLDING, Booking, NewBooking, Slot, Status, utc

@@ -15,10 +15,21 @@ from html import escape
 
 from bot.core.booking import views as V
 from bot.core.booking.errors import (
-    ApplicantNotAllowed, BookingRefused, InvalidRequest, SlotTaken, TooManyOpen, UnknownVenue,
+    ApplicantNotAllowed,
+    BookingRefused,
+    InvalidRequest,
+    SlotTaken,
+    TooManyOpen,
+    UnknownVenue,
 )
-from bot.core.booking.model import MAX_CONTACT, MAX_PURPOSE, MAX_UNIT_NAME, BookingRequest, from_epoch_minutes, \
-    epoch_minutes
+from bot.core.booking.model import (
+    MAX_CONTACT,
+    MAX_PURPOSE,
+    MAX_UNIT_NAME,
+    BookingRequest,
+    epoch_minutes,
+    from_epoch_minutes,
+)
 from bot.core.dialog import render
 from bot.core.dialog.context import Context
 from bot.core.dialog.router import IDLE

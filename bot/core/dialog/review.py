@@ -15,9 +15,10 @@ from bot.core.dialog.context import Context
 from bot.core.dialog.router import IDLE, Router
 from bot.core.errors import LimitExceeded
 from bot.core.feedback.model import Status, Submission
+from bot.core.feedback.references import ANY_REFERENCE as REFERENCE
+from bot.core.feedback.references import normalize
 from bot.core.feedback.service import REPLY_MAX_CHARS, FeedbackService, UnknownReference
 from bot.core.feedback.survey import InvalidAnswer
-from bot.core.feedback.references import ANY_REFERENCE as REFERENCE, normalize
 from bot.core.messages import Button, Reply
 from bot.core.staff import review as R
 from bot.core.staff.tools import StaffTools

@@ -16,8 +16,21 @@ from bot.core.feedback.model import QUESTION_TYPES, SCALE, Condition, Consultati
 from bot.core.knowledge.loader import CrossCheck, register_section
 from bot.core.knowledge.model import Text
 from bot.core.knowledge.spec import (
-    ID_HINT, ID_PATTERN, Enum, Field, ListOf, LocalizedText, Mapping, Number, Record, Report, Spec, Str,
-    check_list, did_you_mean, to_python,
+    ID_HINT,
+    ID_PATTERN,
+    Enum,
+    Field,
+    ListOf,
+    LocalizedText,
+    Mapping,
+    Number,
+    Record,
+    Report,
+    Spec,
+    Str,
+    check_list,
+    did_you_mean,
+    to_python,
 )
 
 #: Ids travel inside button actions (``fa:QUESTION:OPTION``, ≤ 64 bytes), so they are kept short.

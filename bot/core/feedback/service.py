@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict, deque
-from datetime import datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from bot.core.errors import CoreError, LimitExceeded
 from bot.core.feedback import views
@@ -81,7 +82,7 @@ class UnknownReference(CoreError):
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class FeedbackService:

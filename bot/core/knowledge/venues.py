@@ -11,18 +11,37 @@ Times are wall-clock times of the district (``DISTRICT_TZ``); ``bot.core.booking
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping as MappingType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
 from bot.core.knowledge.model import Text
 from bot.core.knowledge.spec import (
-    ID_HINT, ID_PATTERN, Bool, Date, Enum, Field, ListOf, LocalizedText, Mapping, Number, Record, Report, Seq, Spec,
-    Str, check_list, describe, did_you_mean, is_null, line_of,
+    ID_HINT,
+    ID_PATTERN,
+    Bool,
+    Date,
+    Enum,
+    Field,
+    ListOf,
+    LocalizedText,
+    Mapping,
+    Number,
+    Record,
+    Report,
+    Seq,
+    Spec,
+    Str,
+    check_list,
+    describe,
+    did_you_mean,
+    is_null,
+    line_of,
 )
 
 if TYPE_CHECKING:  # the loader imports this module
@@ -226,7 +245,7 @@ def parse_section(node: yaml.Node, report: Report) -> list[Venue | _Unbuilt]:
     return built
 
 
-def check_across_files(venues: list[Venue | _Unbuilt], cross: "CrossCheck") -> None:
+def check_across_files(venues: list[Venue | _Unbuilt], cross: CrossCheck) -> None:
     """Venue ids are unique across the directory, and every ``entry`` names an entry."""
     seen: dict[str, Venue | _Unbuilt] = {}
     for venue in venues:

@@ -113,7 +113,7 @@ def hybrid_probability(features: tuple[float, ...]) -> float:
     return _logistic(HYBRID_INTERCEPT + sum(w * x for w, x in zip(HYBRID_WEIGHTS, features)))
 
 
-def fingerprint(settings: "MatchSettings") -> str:
+def fingerprint(settings: MatchSettings) -> str:
     """A short hash of what the hybrid weights depend on: the feature names and every matcher setting that shapes
     the evidence (all but :data:`_NOT_INPUTS`)."""
     inputs = sorted((key, value) for key, value in asdict(settings).items() if key not in _NOT_INPUTS)

@@ -22,10 +22,10 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, groupby, repeat, starmap
 from operator import itemgetter
-from typing import Sequence
 
 from bot.core.matching.normalize import UNSPACED
 

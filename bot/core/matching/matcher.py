@@ -45,7 +45,14 @@ from rapidfuzz.distance import Indel
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
 from bot.core.matching.decision import (
-    CLEAR_MARGIN, COVERED, LENGTH_CAP, LONG, Z_SCALE, answer_probability, hybrid_probability)
+    CLEAR_MARGIN,
+    COVERED,
+    LENGTH_CAP,
+    LONG,
+    Z_SCALE,
+    answer_probability,
+    hybrid_probability,
+)
 from bot.core.matching.dense import Cosines, DenseIndex
 from bot.core.matching.embedding import Progress, Semantic
 from bot.core.matching.index import PhraseIndex, tokenize

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 from bot.core.dialog.render import text_of
 from bot.core.feedback.model import SCALE, HelpfulVote, Submission

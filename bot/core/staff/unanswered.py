@@ -11,9 +11,9 @@ entry added since may already answer it).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
