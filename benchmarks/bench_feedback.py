@@ -248,7 +248,7 @@ class Bench:
         start = time.perf_counter()
         for r in self.residents:
             r.arrived_at = start
-        await asyncio.gather(*(r.submit(self.assistant, f) for r, f in zip(self.residents, finals)))
+        await asyncio.gather(*(r.submit(self.assistant, f) for r, f in zip(self.residents, finals, strict=True)))
         return start, max(r.acked_at for r in self.residents)
 
 

@@ -244,7 +244,8 @@ async def test_no_button_label_of_the_sample_knowledge_base_is_cut_in_any_langua
 
 
 @pytest.mark.parametrize("text, lang, reply", [
-    ("你好", "zh-hant", "您好"), ("hi", "en", "Hello"), ("謝謝你！", "zh-hant", "不客氣"), ("多谢", "zh-hans", "不客气"),
+    ("你好", "zh-hant", "您好"), ("hi", "en", "Hello"),
+    ("謝謝你！", "zh-hant", "不客氣"), ("多谢", "zh-hans", "不客气"),
     ("thanks a lot", "en", "welcome"), ("👍", "zh-hant", "不客氣"),
 ])
 async def test_greetings_and_thanks_get_a_friendly_word_and_the_menu(assistant, store, text, lang, reply):

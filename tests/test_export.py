@@ -174,7 +174,7 @@ def test_csv_matches_the_database_cell_by_cell(cli, data, tmp_path):
                            "rating", "resident", "case_text"]
     assert header[10:] == JOBS_COLUMNS + ["jobs.removed-q", "dibao.receiving", "dibao.adequacy", "dibao.comment"]
     assert len(rows) == len(expected) == 16
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert row == [csv_cell(want.get(column)) for column in header], want["reference"]
 
 
@@ -204,7 +204,7 @@ def test_xlsx_matches_the_database_cell_by_cell(cli, data, tmp_path):
     header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     expected = database_rows(data[1], include_contact=False)
     assert len(rows) == len(expected)
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert row == [xlsx_cell(want.get(column)) for column in header], want["reference"]
     assert all(cell.data_type != "f" for r in sheet.iter_rows() for cell in r), "no formula cells"
     assert rows[9][header.index("jobs.note")] == "長" * 10_000
@@ -222,7 +222,7 @@ def test_json_keeps_values_exactly_as_stored(cli, data, tmp_path):
     expected = database_rows(data[1], include_contact=False)
     assert code == 0 and len(document["submissions"]) == len(expected)
     columns = [c["column"] for c in document["codebook"]]
-    for got, want in zip(document["submissions"], expected):
+    for got, want in zip(document["submissions"], expected, strict=True):
         assert list(got) == columns
         assert got == {column: json_cell(want.get(column)) for column in columns}
     assert document["submissions"][7]["jobs.note"] == HOSTILE[6], "raw in JSON: no spreadsheet here"
@@ -250,7 +250,7 @@ def test_contact_details_only_with_include_contact(cli, data, tmp_path):
     header, *rows = read_csv(tmp_path / "with.csv")
     expected = database_rows(data[1], include_contact=True)
     assert "contact" in header
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert row == [csv_cell(want.get(column)) for column in header]
     assert [row[header.index("contact")] for row in rows if row[header.index("contact")]] == [
         spreadsheet_text(HOSTILE[2]), CONTACT]
@@ -334,7 +334,7 @@ def test_paging_through_the_database_changes_nothing_in_the_file(data, tmp_path,
     small = asyncio.run(export(3, tmp_path / "small" / f"out.{fmt}"))
     big = asyncio.run(export(10_000, tmp_path / "big" / f"out.{fmt}"))
     assert small.rows == big.rows == len(HOSTILE) + 3
-    for a, b in zip(small.files, big.files):
+    for a, b in zip(small.files, big.files, strict=True):
         if fmt == "xlsx":  # a zip with timestamps inside: compare what a reader sees
             sheets = [[list(r) for r in load_workbook(p, read_only=True)["submissions"].iter_rows(values_only=True)]
                       for p in (a, b)]

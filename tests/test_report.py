@@ -95,7 +95,8 @@ def test_report_writes_the_charts_and_a_chinese_page_with_the_headline_figures(e
     for name in page.images:
         assert (out / name).read_bytes().startswith(PNG)
     assert "居民意見與服務統計報告" in text and "統計範圍：全部時間" in text
-    figures = dict(zip(page.text[page.text.index("主要數字") + 1::2], page.text[page.text.index("主要數字") + 2::2]))
+    figures = dict(zip(page.text[page.text.index("主要數字") + 1::2],
+                    page.text[page.text.index("主要數字") + 2::2], strict=False))
     assert figures["問卷意見"] == "4 份" and figures["向工作人員提問"] == "1 件"
     assert figures["回覆率"] == "40%（2/5）" and figures["回覆時間中位數"] == "16.0 小時"
     assert figures["回覆滿意度（平均，1-5 分）"] == "4.5 分（2 個評分）"

@@ -62,7 +62,8 @@ async def api():
 
 @contextlib.asynccontextmanager
 async def bot_running(api: FakeBotApi, db: Path):
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "STAFF_IDS": str(STAFF_ID), "EXPORT_SALT": "e2e"}
     services = build_services(Settings.from_env(env, dotenv=None))
     async with serving(build_application(services, FAST)):

@@ -106,7 +106,10 @@ async def test_two_staff_teaching_the_same_question_at_once_write_it_once(api, t
         first, second = api.resident(STAFF_ID, first_name="A"), api.resident(OTHER_STAFF_ID, first_name="B")
         await first.exchange(first.command("teach"))
         await second.exchange(second.command("teach"))
-        attach = (lambda b: b["text"].startswith("➕ 失業登記"))
+
+        def attach(b: dict) -> bool:
+            return b["text"].startswith("➕ 失業登記")
+
         await asyncio.gather(first.press(attach), second.press(attach))
         await api.wait_until(lambda: len(first.inbox) > 1 and len(second.inbox) > 1, what="both staff answered")
         await api.wait_until(lambda: any(unescape(m.text).startswith(f"✅ 「{JOBLESS}」")

@@ -43,7 +43,8 @@ def kb_dir(tmp_path):
 
 @contextlib.asynccontextmanager
 async def bot_running(api: FakeBotApi, db: Path, kb: Path):
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(kb), "STAFF_IDS": str(STAFF_ID)}
     services = build_services(Settings.from_env(env, dotenv=None))
     async with serving(build_application(services, FAST)):
@@ -113,7 +114,8 @@ async def test_an_announcement_interrupted_by_a_restart_resumes_with_the_residen
         return sum(1 for r in residents for m in r.inbox if m.text == text)
 
     db = tmp_path / "bot.sqlite3"
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(kb_dir), "STAFF_IDS": str(STAFF_ID)}
     services = build_services(Settings.from_env(env, dotenv=None))
     async with serving(build_application(services, slow)):

@@ -79,7 +79,8 @@ def test_the_cli_reads_the_database_and_prints_groups(tmp_path, monkeypatch, cap
     everything = capsys.readouterr().out
     assert everything.startswith("10 unanswered questions in 6 groups, most asked first:")
     assert "停車位怎麼租" in everything
-    assert everything.endswith("\ntaught this week: 0 phrasing(s) (python -m bot teach, /teach); what they resolved is not listed\n")
+    assert everything.endswith("\ntaught this week: 0 phrasing(s) (python -m bot teach, /teach); "
+                               "what they resolved is not listed\n")
 
     assert main(["unanswered", "--kb", str(KNOWLEDGE_DIR), "--since", T0.date().isoformat()]) == 0
     out = capsys.readouterr().out

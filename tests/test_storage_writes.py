@@ -244,7 +244,7 @@ async def test_concurrent_submissions_conflict_alone(tmp_path):
               submission(103, user=None, participation="token"),  # the same anonymous resident again
               submission(104, user="tg:104", contact="電話 138")]
     results = await asyncio.gather(*(store.add(s) for s in batch), return_exceptions=True)
-    errors = {s.reference: type(r) for s, r in zip(batch, results) if isinstance(r, Exception)}
+    errors = {s.reference: type(r) for s, r in zip(batch, results, strict=True) if isinstance(r, Exception)}
     # Blocks are applied in the order they were queued: the earlier of two conflicting submissions wins.
     assert errors == {"FB-00000000000100": AlreadySubmitted, "FB-00000000000005": DuplicateReference,
                       "FB-00000000000103": AlreadyParticipated}

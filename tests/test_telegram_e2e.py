@@ -39,7 +39,8 @@ async def api():
 
 
 def settings_for(api: FakeBotApi, db: Path, **extra: str) -> Settings:
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "STAFF_IDS": str(STAFF_ID), **extra}
     return Settings.from_env(env, dotenv=None)
 

@@ -78,7 +78,6 @@ async def play(api: FakeBotApi, user_id: int, faults: list[tuple[str, dict]]) ->
 
 
 async def play_all(names: list[str]) -> dict[str, str]:
-    outcomes = {}
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeBotApi() as api:
             services = build_services(settings_for(api, Path(tmp) / "bot.sqlite3"))
@@ -86,7 +85,7 @@ async def play_all(names: list[str]) -> dict[str, str]:
                 # Side by side, each resident meeting only their own faults (one resident's updates run in order,
                 # different residents' at once): the whole table takes as long as its slowest scenario.
                 results = await asyncio.gather(*(play(api, 6001 + i, SCENARIOS[name]) for i, name in enumerate(names)))
-    return dict(zip(names, results))
+    return dict(zip(names, results, strict=True))
 
 
 #: The one scenario where the reply cannot be completed: the server took the answer but its acknowledgement came

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat", "bot.cli.unanswered", "bot.cli.teach", "bot.cli.feedback",
+COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat", "bot.cli.unanswered",
+                   "bot.cli.teach", "bot.cli.feedback",
                    "bot.cli.report", "bot.cli.bookings")
 
 

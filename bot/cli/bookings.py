@@ -91,7 +91,8 @@ async def _export(settings, kb, args: argparse.Namespace, out: Path, now: dateti
                                     f"venue={args.venue or 'all'}; since={args.since or 'all'}")
     finally:
         await database.close()
-    print(f"wrote {result.rows} bookings to {', '.join(str(f) for f in result.files) if len(result.files) < 4 else out}")
+    print(f"wrote {result.rows} bookings to "
+          f"{', '.join(str(f) for f in result.files) if len(result.files) < 4 else out}")
     return 0
 
 

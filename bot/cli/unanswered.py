@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     questions, taught = asyncio.run(_read(settings.db_path, since))
     groups = group_unanswered(questions, matcher_for(kb)[0], args.threshold)
     period = f" since {args.since.isoformat()}" if args.since else ""
-    taught_line = f"taught this week: {taught} phrasing(s) (python -m bot teach, /teach); what they resolved is not listed"
+    taught_line = (f"taught this week: {taught} phrasing(s) (python -m bot teach, /teach); "
+                   "what they resolved is not listed")
     if not groups:
         print(f"no unanswered questions{period}")
         print(taught_line)

@@ -1,7 +1,8 @@
 """Background jobs every front end runs: reminders to residents left half-way through a flow, reloading the
 knowledge base when its files change, and the weekly digest for staff.
 
-Each job asks the core for replies (addressed with ``to``) and hands them to the front end's ``deliver``; ``background_jobs`` lists them
+Each job asks the core for replies (addressed with ``to``) and hands them to the front end's ``deliver``;
+``background_jobs`` lists them
 from the services the composition root built, and each front end starts one ``Scheduler`` with them — Telegram
 sends the replies, the console prints them. A failing run is logged and the job goes on.
 """

@@ -169,7 +169,7 @@ class JsonWriter:
     def __init__(self, out: Path, table: Table, filters: dict):
         self.out, self.header = out, table.header
         self.file = out.open("w", encoding="utf-8")
-        codebook = [dict(zip(JSON_CODEBOOK_KEYS, c.codebook_row())) for c in table.columns]
+        codebook = [dict(zip(JSON_CODEBOOK_KEYS, c.codebook_row(), strict=True)) for c in table.columns]
         self.file.write(f'{{"filters": {_json(filters)}, "codebook": {_json(codebook)}, "submissions": [')
         self.first = True
 

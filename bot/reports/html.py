@@ -1,5 +1,6 @@
 """The report page of ``python -m bot report``: index.html, in ``Stats.lang`` like its charts, showing the headline
-figures, the most asked unanswered questions and the chart PNGs beside it, each with its caption. Self-contained (inline CSS, relative image paths), so the
+figures, the most asked unanswered questions and the chart PNGs beside it, each with its caption. Self-contained
+(inline CSS, relative image paths), so the
 folder can be zipped, mailed or put on an intranet share as it is. Every piece of data is HTML-escaped."""
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def build_row(table: Table, s: Submission, *, resident: str | None,
 
 def as_records(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Mapping[str, Any]]:
     """Rows as ``{column: value}`` objects (the JSON export)."""
-    return [dict(zip(header, row)) for row in rows]
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def generated_at(now: datetime) -> str:

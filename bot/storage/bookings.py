@@ -143,7 +143,8 @@ class SqliteBookingStore:
 
     async def in_status(self, statuses: Sequence[Status], limit: int | None = None) -> list[Booking]:
         rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM booking b WHERE b.status IN ({_in(statuses)}) "
-                                      "ORDER BY b.created_at, b.id LIMIT ?", (*statuses, -1 if limit is None else limit))
+                                      "ORDER BY b.created_at, b.id LIMIT ?",
+                                      (*statuses, -1 if limit is None else limit))
         return [_row(r) for r in rows]
 
     async def bookings(self, venue_id: str | None = None, since: datetime | None = None,

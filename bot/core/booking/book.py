@@ -214,7 +214,8 @@ async def choose_day(ctx: Context) -> list[Reply]:
     if venue is None:
         return render.stale(ctx)
     if not await ctx.deps.bookings.free_slots(venue.id, day):
-        return [await _calendar(ctx, venue, (day.year, day.month), head=ctx.t("bk.day_full", day=V.day_text(ctx.t, day)))]
+        return [await _calendar(ctx, venue, (day.year, day.month),
+                                 head=ctx.t("bk.day_full", day=V.day_text(ctx.t, day)))]
     ctx.data["day"] = day.isoformat()
     return await _go(ctx, SLOT)
 

@@ -33,7 +33,7 @@ VERBS = (R.IN_REVIEW, R.REPLY, R.CLOSE, R.NEXT, R.CANCEL_REPLY, R.CLOSE_CONFIRME
 async def begin(ctx: Context) -> list[Reply]:
     """``/review``: the oldest new submission or case as a card with its buttons (or "nothing waiting");
     ``/review FB-…`` opens that one whatever its state. Leaves a reply being written. Next: a card button."""
-    service, tools = ctx.deps.feedback, ctx.deps.staff
+    service = ctx.deps.feedback
     if ctx.state.state == REPLY_STATE:
         ctx.goto(IDLE, {})
     typed = ctx.arg.strip()

@@ -278,7 +278,8 @@ class FeedbackService:
         """``/forget_me``: delete the resident's contact details and participation tokens, erase the text they
         typed (case text, typed answers of their linked submissions — ``typed_questions``: consultation id → ids
         of its text questions, see ``privacy.typed_by_resident`` — and, through the resident store, their
-        unanswered questions), unlink their submissions, delete what other features keep (``also``: the erasers they registered,
+        unanswered questions), unlink their submissions, delete what other features keep (``also``: the erasers
+        they registered,
         ``Dependencies.erasers``) and
         their dialog state; returns how many submissions were unlinked."""
         tokens = [participation_token(user, cid, self.salt) for cid in consultation_ids]

@@ -384,7 +384,7 @@ def _check_entries(entries: list[Record], category_ids: set[str], problems: list
     ids = sorted(seen)
     for entry in entries:
         related = entry.get("related", ())
-        for related_id, line in zip(related, getattr(related, "lines", ())):
+        for related_id, line in zip(related, getattr(related, "lines", ()), strict=False):
             if related_id == entry.get("id"):
                 problems.append(Problem(entry.file, line, "an entry cannot be related to itself"))
             elif related_id not in seen and complete:

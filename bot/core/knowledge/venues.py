@@ -102,7 +102,7 @@ class TimeRanges(Spec):
             if parsed is not None:
                 ranges.append((parsed, line))
         ranges.sort()
-        for (a, _), (b, line) in zip(ranges, ranges[1:]):
+        for (a, _), (b, line) in zip(ranges, ranges[1:], strict=False):
             if b[0] < a[1]:
                 report.error(line, f"{self.subject(path)}: {show_range(b)} overlaps {show_range(a)}")
         return Seq([r for r, _ in ranges], [line for _, line in ranges])
@@ -139,7 +139,8 @@ HOURS = Mapping(noun="`hours`", description="Opening hours by weekday, local tim
     Field("daily", TimeRanges(), description="Every day." + _HOURS_HELP),
     Field("weekdays", TimeRanges(), description="Monday to Friday." + _HOURS_HELP),
     Field("weekend", TimeRanges(), description="Saturday and Sunday." + _HOURS_HELP),
-    *(Field(day, TimeRanges(), description=f"{name}." + _HOURS_HELP) for day, name in zip(WEEKDAYS, WEEKDAY_NAMES)),
+    *(Field(day, TimeRanges(), description=f"{name}." + _HOURS_HELP)
+      for day, name in zip(WEEKDAYS, WEEKDAY_NAMES, strict=True)),
 ))
 
 PRICE = Mapping(noun="`price`", description="Price of one slot per kind of applicant, in yuan; 0 = free. A kind "
@@ -320,11 +321,11 @@ def _hours(hours: Record | None) -> tuple[tuple[TimeRange, ...], ...] | None:
 def _check_slot_divides(r: Record, where: str, slot: int, report: Report) -> None:
     hours: Record = r["hours"]
     reported: set[tuple[str, int]] = set()
-    for index, key in enumerate(_day_sources(hours)):
+    for key in _day_sources(hours):
         if key is None:
             continue
         ranges: Seq = hours[key]
-        for (start, end), line in zip(ranges, ranges.lines):
+        for (start, end), line in zip(ranges, ranges.lines, strict=True):
             if (end - start) % slot and (key, start) not in reported:
                 reported.add((key, start))
                 report.error(line, f"{where}: `slot_minutes` {slot} does not divide {show_range((start, end))} "

@@ -73,7 +73,7 @@ INTERCEPT: float = -8.466
 
 def answer_probability(features: tuple[float, ...]) -> float:
     """P(the best entry is the right answer and the question is in scope), from :data:`WEIGHTS`."""
-    return _logistic(INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features)))
+    return _logistic(INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features, strict=True)))
 
 
 #: The hybrid model's inputs, in the order :meth:`Matcher._hybrid_features` returns them (each about 0-1).
@@ -110,7 +110,7 @@ _NOT_INPUTS = frozenset({"hybrid_answer", "hybrid_suggest", "lexical_decisive"})
 
 def hybrid_probability(features: tuple[float, ...]) -> float:
     """P(the best entry is the right answer and the question is in scope), from :data:`HYBRID_WEIGHTS`."""
-    return _logistic(HYBRID_INTERCEPT + sum(w * x for w, x in zip(HYBRID_WEIGHTS, features)))
+    return _logistic(HYBRID_INTERCEPT + sum(w * x for w, x in zip(HYBRID_WEIGHTS, features, strict=True)))
 
 
 def fingerprint(settings: MatchSettings) -> str:
