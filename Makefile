@@ -33,8 +33,9 @@ fonts: $(FONT_STAMP)
 run: $(STAMP) $(FONT_STAMP)
 	$(PY) run_bot.py $(ARGS)
 
+# Lint and import order first (ruff, configured in pyproject.toml): a finding fails the target before the suite runs.
 test: $(STAMP) $(FONT_STAMP)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m ruff check . && $(PY) -m pytest $(ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py $(ARGS)

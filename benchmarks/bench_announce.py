@@ -31,19 +31,20 @@ import sys
 import tempfile
 import time
 from bisect import bisect_right
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from fakes.bot_api import FakeBotApi  # noqa: E402
+
 from bot.adapters.telegram import Tuning, build_application, serving  # noqa: E402
 from bot.app import build_services  # noqa: E402
 from bot.core.i18n import texts_for  # noqa: E402
 from bot.core.staff.ports import ALL_COMMUNITIES  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from fakes.bot_api import FakeBotApi  # noqa: E402
 
 STAFF_ID = 42
 FIRST_SUBSCRIBER = 1_000_000
@@ -55,7 +56,7 @@ BATCH = 512
 
 async def subscribe_all(services, count: int) -> None:
     """Subscribers straight through the store, many in flight (group commit), before the clock starts."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     store = services.staff.subscriptions
     for start in range(0, count, BATCH):
         await asyncio.gather(*(store.subscribe(f"tg:{FIRST_SUBSCRIBER + i}", ALL_COMMUNITIES, now)

@@ -24,7 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -60,7 +60,7 @@ def request(user: str, vid: str, start: datetime) -> BookingRequest:
 
 
 async def burst(service: BookingService, residents: int, rounds: int, venues: list[str], rng: random.Random):
-    today = datetime.now(timezone.utc).astimezone(TZ).date()
+    today = datetime.now(UTC).astimezone(TZ).date()
     pool = [(vid, s.start) for vid in venues for d in range(1, 31)
             for s in day_slots(service.venue(vid), today + timedelta(days=d), TZ)]
     latencies: list[float] = []
@@ -87,7 +87,7 @@ async def burst(service: BookingService, residents: int, rounds: int, venues: li
 
 
 async def sequential(service: BookingService, venues: list[str], count: int, rng: random.Random) -> list[float]:
-    today = datetime.now(timezone.utc).astimezone(TZ).date()
+    today = datetime.now(UTC).astimezone(TZ).date()
     latencies = []
     for n in range(count):
         vid = venues[n % len(venues)]
@@ -104,8 +104,8 @@ async def sequential(service: BookingService, venues: list[str], count: int, rng
 
 
 async def year_of_bookings(store: SqliteBookingStore, vid: str, v: Venue) -> int:
-    today = datetime.now(timezone.utc).astimezone(TZ).date()
-    now = datetime.now(timezone.utc)
+    today = datetime.now(UTC).astimezone(TZ).date()
+    now = datetime.now(UTC)
     news = []
     for d in range(-182, 184):
         for i, slot in enumerate(day_slots(v, today + timedelta(days=d), TZ)):
@@ -148,7 +148,7 @@ async def main() -> None:
         t0 = time.perf_counter()
         count = await year_of_bookings(store, "year", venues["year"])
         fill = time.perf_counter() - t0
-        today = datetime.now(timezone.utc).astimezone(TZ).date()
+        today = datetime.now(UTC).astimezone(TZ).date()
         first = today.replace(day=1) + timedelta(days=32)
         first = first.replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)

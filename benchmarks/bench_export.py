@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ from bot.storage.feedback import SqliteFeedbackStore  # noqa: E402
 
 SEED = 2026
 IN_FLIGHT = 512
-START = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 TEXTS = ["希望晚上也開放", "多辦招聘會", "申請手續可以再簡化一些", "More evening opening hours please",
          "社區路燈壞了很久，請盡快修理。", "=SUM(A1:A3)", "謝謝"]
 
@@ -114,7 +114,7 @@ async def export_once(path: Path, kb, out: Path, fmt: str) -> tuple[float, int]:
     try:
         started = time.perf_counter()
         result = await export_feedback(SqliteFeedbackStore(database), kb, out, fmt, salt="benchmark-salt",
-                                       now=datetime.now(timezone.utc))
+                                       now=datetime.now(UTC))
         return time.perf_counter() - started, result.rows
     finally:
         await database.close()

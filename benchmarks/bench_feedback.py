@@ -204,7 +204,7 @@ class Bench:
             self.residents.append(Resident(f"bench:{seed}:{i}", chosen.id, chosen.anonymous,
                                            random.Random(rng.random())))
 
-    async def __aenter__(self) -> "Bench":
+    async def __aenter__(self) -> Bench:
         services = build_services(Settings(db_path=self.directory / f"bench-{id(self)}.sqlite3"),
                                   knowledge=self.knowledge)
         await services.open()
@@ -248,7 +248,7 @@ class Bench:
         start = time.perf_counter()
         for r in self.residents:
             r.arrived_at = start
-        await asyncio.gather(*(r.submit(self.assistant, f) for r, f in zip(self.residents, finals)))
+        await asyncio.gather(*(r.submit(self.assistant, f) for r, f in zip(self.residents, finals, strict=True)))
         return start, max(r.acked_at for r in self.residents)
 
 

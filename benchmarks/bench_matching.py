@@ -68,7 +68,7 @@ class CharModel:
         self.unigrams = [ch for run in runs for ch in run]
         self.next: dict[str, list[str]] = {}
         for run in runs:
-            for a, b in zip(run, run[1:]):
+            for a, b in zip(run, run[1:], strict=False):
                 self.next.setdefault(a, []).append(b)
 
     def text(self, length: int) -> str:
@@ -77,7 +77,8 @@ class CharModel:
         out = [ch]
         while len(out) < length:
             following = self.next.get(ch)
-            ch = self.rng.choice(following) if following and self.rng.random() < 0.85 else self.rng.choice(self.unigrams)
+            ch = (self.rng.choice(following) if following and self.rng.random() < 0.85
+                  else self.rng.choice(self.unigrams))
             out.append(ch)
         return "".join(out)
 

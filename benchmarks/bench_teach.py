@@ -52,7 +52,7 @@ async def main(set_path: Path) -> None:
                           MemoryTaughtStore(), utc_now)
         before = [knowledge.current.matcher.match(c["q"]) for c in cases]
         in_scope = [c for c in cases if c.get("expect")]
-        to_teach = [c for c, r in zip(cases, before) if c.get("expect") and r.outcome != "answer"
+        to_teach = [c for c, r in zip(cases, before, strict=True) if c.get("expect") and r.outcome != "answer"
                     and knowledge.current.kb.get(c["expect"])]
         seconds, refused, answered_now = [], Counter(), 0
         for case in to_teach:
@@ -65,13 +65,14 @@ async def main(set_path: Path) -> None:
             answered_now += taught.verdict is not None and taught.verdict.answer_id == case["expect"]
         after = [knowledge.current.matcher.match(c["q"]) for c in cases]
         n, n_in = len(cases), len(in_scope)
-        right_before = sum(right(r, c.get("expect")) for c, r in zip(cases, before))
-        right_after = sum(right(r, c.get("expect")) for c, r in zip(cases, after))
-        in_before = sum(right(r, c["expect"]) for c, r in zip(cases, before) if c.get("expect"))
-        in_after = sum(right(r, c["expect"]) for c, r in zip(cases, after) if c.get("expect"))
-        wrong_after = sum(1 for c, r in zip(cases, after) if c.get("expect") and r.outcome == "answer"
+        right_before = sum(right(r, c.get("expect")) for c, r in zip(cases, before, strict=True))
+        right_after = sum(right(r, c.get("expect")) for c, r in zip(cases, after, strict=True))
+        in_before = sum(right(r, c["expect"]) for c, r in zip(cases, before, strict=True) if c.get("expect"))
+        in_after = sum(right(r, c["expect"]) for c, r in zip(cases, after, strict=True) if c.get("expect"))
+        wrong_after = sum(1 for c, r in zip(cases, after, strict=True) if c.get("expect") and r.outcome == "answer"
                           and r.answer_id != c["expect"])
-        print(f"set {set_path.name}: {n} questions ({n_in} with an expected entry), wording only (SEMANTIC_MATCHING=off)")
+        print(f"set {set_path.name}: {n} questions ({n_in} with an expected entry), "
+              "wording only (SEMANTIC_MATCHING=off)")
         print(f"answered right, all questions:   {right_before}/{n} ({right_before / n:.1%}) -> "
               f"{right_after}/{n} ({right_after / n:.1%})")
         print(f"answered right, in scope:        {in_before}/{n_in} ({in_before / n_in:.1%}) -> "

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import telegram  # noqa: E402
+from fakes.bot_api import FakeBotApi  # noqa: E402
 
 from bot.adapters.telegram import Tuning, run  # noqa: E402
 from bot.adapters.telegram.html_split import split_html  # noqa: E402
@@ -49,7 +50,6 @@ from bot.app import build_services  # noqa: E402
 from bot.core.language import to_simplified  # noqa: E402
 from bot.core.messages import Incoming, Reply  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from fakes.bot_api import FakeBotApi  # noqa: E402
 
 SEED = 2026
 FIRST_USER_ID = 500_000

@@ -30,7 +30,8 @@ from bot.core.matching.embedding import Semantic, load_embedder  # noqa: E402
 from bot.core.matching.matcher import MAX_RAW_CHARS, Matcher  # noqa: E402
 from bot.storage.vector_cache import SqliteVectorCache  # noqa: E402
 
-DEV_SETS = "district_c,district_d,thin:dev,thin:test,thin:holdout,thin:holdout2,thin:holdout3,thin:holdout4,thin:holdout5"
+DEV_SETS = ("district_c,district_d,thin:dev,thin:test,"
+            "thin:holdout,thin:holdout2,thin:holdout3,thin:holdout4,thin:holdout5")
 KIND_ORDER = ("paraphrase", "situational", "script", "simplified", "traditional", "typo", "keywords", "colloquial",
               "english")
 
@@ -75,7 +76,7 @@ def main() -> int:
         vectors = (semantic.cached([q.text[:MAX_RAW_CHARS] for q in questions], query=True)
                    if semantic is not None else [None] * len(questions))
         count: dict[str, int] = defaultdict(int)
-        for q, vector in zip(questions, vectors):
+        for q, vector in zip(questions, vectors, strict=True):
             result = matcher.match(q.text, vector)
             if q.expect:
                 right = result.answer_id == q.expect

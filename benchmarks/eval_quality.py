@@ -4,7 +4,8 @@
                                                 [--held-out] [--no-public]
 
 1. ``benchmarks/eval/<split>.yaml`` (one set, or several counted together) on the sample knowledge base, through
-   ``Matcher.match`` exactly as the bot decides: in-scope answered right / answered wrong / right within what the resident is shown (the answer or one
+   ``Matcher.match`` exactly as the bot decides: in-scope answered right / answered wrong / right within what the
+   resident is shown (the answer or one
    of the "did you mean" suggestions); out-of-scope answered, separately for in-domain-not-covered and off-topic;
    a breakdown per kind. Tune on spent sets; report a blind set once (benchmarks/eval/README.md).
 2. Public sets (read at run time from ``--public``, default ``../shared/benchmarks``; never copied into this
@@ -190,7 +191,7 @@ def public_eval(public_set: PublicSet) -> tuple[str, ...]:
     matcher = Matcher(KnowledgeBase(entries=entries, categories=(Category("services", Text.of("-")),)),
                       semantic=SEMANTIC)
     vectors = (dict(zip((t for t, _ in public_set.queries),
-                        SEMANTIC.cached([t[:400] for t, _ in public_set.queries], query=True)))
+                        SEMANTIC.cached([t[:400] for t, _ in public_set.queries], query=True), strict=True))
                if SEMANTIC is not None else {})
     strings = [q for _, questions in public_set.faqs for q in questions]
     owners = [fid for fid, questions in public_set.faqs for _ in questions]

@@ -159,7 +159,7 @@ def collect(kb: KnowledgeBase, settings: MatchSettings) -> list[Row]:
 def solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     """Gaussian elimination with partial pivoting (the system is 14 × 14)."""
     n = len(vector)
-    a = [row[:] + [v] for row, v in zip(matrix, vector)]
+    a = [row[:] + [v] for row, v in zip(matrix, vector, strict=True)]
     for col in range(n):
         pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
         a[col], a[pivot] = a[pivot], a[col]
@@ -185,8 +185,8 @@ def fit(rows: list[Row]) -> list[float]:
     for _ in range(50):
         grad = [penalty * w[k] if k < dim - 1 else 0.0 for k in range(dim)]
         hess = [[(penalty if k == m and k < dim - 1 else 0.0) for m in range(dim)] for k in range(dim)]
-        for x, y, c in zip(xs, ys, cs):
-            z = sum(a * b for a, b in zip(w, x))
+        for x, y, c in zip(xs, ys, cs, strict=True):
+            z = sum(a * b for a, b in zip(w, x, strict=False))
             p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
             g, h = (p - y) * c, p * (1.0 - p) * c
             for k in range(dim):
@@ -199,14 +199,14 @@ def fit(rows: list[Row]) -> list[float]:
             for m in range(k):
                 hess[k][m] = hess[m][k]
         step = solve(hess, grad)
-        w = [a - b for a, b in zip(w, step)]
+        w = [a - b for a, b in zip(w, step, strict=True)]
         if max(abs(s) for s in step) < 1e-9:
             break
     return w
 
 
 def probability(w: list[float], features: tuple[float, ...]) -> float:
-    z = w[-1] + sum(a * b for a, b in zip(w, features))
+    z = w[-1] + sum(a * b for a, b in zip(w, features, strict=False))
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
@@ -219,7 +219,7 @@ def fold_of(index: int, row: Row) -> int:
 def rates(rows: list[Row], probs: list[float], threshold: float) -> dict[str, tuple[float, float, int]]:
     """Per group: (answered right, answered wrong or out of scope answered, n)."""
     out: dict[str, list[int]] = {}
-    for row, p in zip(rows, probs):
+    for row, p in zip(rows, probs, strict=True):
         cell = out.setdefault(row.group, [0, 0, 0])
         cell[2] += 1
         if row.features is not None and row.answerable and p >= threshold:
@@ -281,7 +281,7 @@ def main() -> int:
     print_tables(rows, probs, chosen)
     print("\n# paste into bot/core/matching/matcher.py")
     print("WEIGHTS: tuple[float, ...] = (")
-    for name, w in zip(FEATURES, weights):
+    for name, w in zip(FEATURES, weights, strict=False):
         print(f"    {w:.3f},  # {name}")
     print(")")
     print(f"INTERCEPT: float = {weights[-1]:.3f}")

@@ -88,7 +88,7 @@ def observe(matcher: Matcher, semantic: Semantic, questions: list[tuple[str, str
     vectors = semantic.cached([q[:MAX_RAW_CHARS] for q, _, _ in questions], query=True)
     rows = []
     limit = matcher.settings.max_suggestions
-    for (text, expect, kind), vector in zip(questions, vectors):
+    for (text, expect, kind), vector in zip(questions, vectors, strict=True):
         evidence = matcher._evidence(text, vector)
         if not evidence.ranked:
             continue
@@ -164,7 +164,7 @@ def cross_validated(rows: list[Row]) -> np.ndarray:
 
 
 def outcome(rows: list[Row], probs: np.ndarray, answer: float, suggest: float) -> dict[str, float]:
-    answered = np.array([p >= answer and r.answerable for r, p in zip(rows, probs)])
+    answered = np.array([p >= answer and r.answerable for r, p in zip(rows, probs, strict=True)])
     ins = np.array([r.in_scope for r in rows])
     right = np.array([r.label == 1 for r in rows])
     offered = np.array([r.offered for r in rows]) & (probs >= suggest)
@@ -229,7 +229,7 @@ def main() -> int:
         print()
     w = fit(np.array([r.features for r in rows]), np.array([r.label for r in rows]), weights_of(rows))
     print("HYBRID_WEIGHTS: tuple[float, ...] = (")
-    for name, value in zip(HYBRID_FEATURES, w[:-1]):
+    for name, value in zip(HYBRID_FEATURES, w[:-1], strict=True):
         print(f"    {value:.3f},  # {name}")
     print(")")
     print(f"HYBRID_INTERCEPT: float = {w[-1]:.3f}")

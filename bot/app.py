@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from bot.core.booking.memory_store import MemoryBookingStore
 from bot.core.booking.mine import BookingReminders
@@ -25,12 +25,12 @@ from bot.core.knowledge.service import KnowledgeService
 from bot.core.matching.embedding import BATCH, Semantic, load_embedder
 from bot.core.matching.matcher import Matcher
 from bot.core.memory_store import MemoryResidentStore
-from bot.core.unit import MemoryUnitOfWork, UnitOfWork
 from bot.core.ports import ResidentStore
 from bot.core.staff import memory as staff_memory
 from bot.core.staff.ports import AnnouncementStore, AuditStore, DigestStore, SubscriptionStore, TaughtStore
 from bot.core.staff.respondents import RespondentAudiences
 from bot.core.staff.tools import StaffTools, staff_user_keys, utc_now
+from bot.core.unit import MemoryUnitOfWork, UnitOfWork
 from bot.reports.charts import MatplotlibCharts  # matplotlib itself loads on the first chart
 from bot.settings import Settings
 

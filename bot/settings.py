@@ -5,9 +5,9 @@ Only the composition root and the CLI read it. The token is never printed: ``rep
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import ConfigurationError
@@ -123,7 +123,7 @@ class Settings:
         return bool(self.telegram_token)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
         """Read and validate every setting; raise ``ConfigurationError`` with a fix-it message on a bad value."""
         env = read_env(environ, dotenv)
 

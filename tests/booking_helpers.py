@@ -1,7 +1,7 @@
 """Shared pieces of the booking tests: a venue, requests, a clock and the two stores."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ def request(start: datetime, user="tg:1", vid="hall", **kw) -> BookingRequest:
 
 def new_booking(reference: str, start: datetime, minutes=150, user="tg:1", vid="hall", status="pending",
                 created=NOW, **kw) -> NewBooking:
-    slot = Slot(start.astimezone(timezone.utc), (start + timedelta(minutes=minutes)).astimezone(timezone.utc))
+    slot = Slot(start.astimezone(UTC), (start + timedelta(minutes=minutes)).astimezone(UTC))
     values = dict(reference=reference, user=user, venue_id=vid, slot=slot, status=status, applicant="resident",
                   purpose="排練", people=10, price_cents=0, contact="138", created_at=created, quanta=quanta(slot))
     values.update(kw)

@@ -54,8 +54,9 @@ def small_knowledge_base():
 @pytest.fixture(scope="module")
 def knowledge(tmp_path_factory):
     """The feedback tests' knowledge base (feedback_helpers.write_knowledge), loaded once per module."""
-    from bot.core.knowledge.service import KnowledgeService
     from feedback_helpers import write_knowledge
+
+    from bot.core.knowledge.service import KnowledgeService
 
     return KnowledgeService(write_knowledge(tmp_path_factory.mktemp("kb")))
 

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from players import Clock, button_action, button_labels  # noqa: F401 - Clock is re-exported
+
 import bot.core.feedback  # noqa: F401  (registers the consultations section before any knowledge is loaded)
 from bot.app import Stores, build_services, build_stores
 from bot.core.dialog.assistant import Assistant
@@ -17,8 +19,6 @@ from bot.core.knowledge.service import KnowledgeService
 from bot.core.messages import Incoming, Reply
 from bot.core.staff.tools import StaffTools
 from bot.settings import Settings
-
-from players import Clock, button_action, button_labels  # noqa: F401 - Clock is re-exported
 
 ENTRIES_YAML = """\
 entries:
@@ -119,7 +119,7 @@ def plain(text: str) -> str:
 class Resident:
     """Plays one resident through ``Assistant.handle``: types, and presses only buttons the bot offered."""
 
-    def __init__(self, world: "World", user: str = "tg:1001", language_code: str | None = None):
+    def __init__(self, world: World, user: str = "tg:1001", language_code: str | None = None):
         self.world, self.user, self.language_code = world, user, language_code
         self.last: list[Reply] = []
 

@@ -1,7 +1,7 @@
 """What every test that plays a person needs: a hand-moved clock and finding the buttons the bot offered."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.core.messages import Reply
 
@@ -9,7 +9,7 @@ from bot.core.messages import Reply
 class Clock:
     """A clock the test moves by hand."""
 
-    def __init__(self, start: datetime = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)):
+    def __init__(self, start: datetime = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)):
         self.now = start
 
     def __call__(self) -> datetime:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+
+import players
+from players import button_action
 
 from bot.app import build_services
 from bot.core.dialog.assistant import Assistant
@@ -14,9 +17,6 @@ from bot.core.memory_store import MemoryResidentStore
 from bot.core.messages import Incoming, Reply
 from bot.core.staff.tools import StaffTools
 from bot.settings import Settings
-
-import players
-from players import button_action
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -27,7 +27,7 @@ OTHER_STAFF = "tg:101"
 class Clock(players.Clock):
     """Starts on a Monday morning, when the weekly digest is due."""
 
-    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
+    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)):
         super().__init__(start)
 
 
@@ -39,7 +39,7 @@ class World:
     assistant: Assistant
     clock: Clock
 
-    def person(self, user: str, *, staff: bool = False, language_code: str | None = "zh-hant") -> "Person":
+    def person(self, user: str, *, staff: bool = False, language_code: str | None = "zh-hant") -> Person:
         return Person(self.assistant, user, staff, language_code)
 
 

@@ -5,7 +5,10 @@ before (once), /forget_me, and the same flow in the console with numbered button
 from __future__ import annotations
 
 import io
+
 import pytest
+from conftest import ROOT
+from staff_support import STAFF, make_world
 
 from bot.adapters.console import ConsoleChat
 from bot.core.booking import views as V
@@ -13,8 +16,6 @@ from bot.core.booking.mine import BookingReminders
 from bot.core.dialog.table import TABLE
 from bot.core.i18n import texts_for
 from bot.core.messages import MAX_ACTION_BYTES
-from conftest import ROOT
-from staff_support import STAFF, make_world
 
 T = texts_for("zh-Hant")
 HALL = "積善社區排練廳"

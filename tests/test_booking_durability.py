@@ -118,7 +118,7 @@ def test_acknowledged_bookings_survive_sigkill_whole(tmp_path):
                 intervals.setdefault(venue_id, []).append((start, end))
         for spans in intervals.values():
             spans.sort()
-            assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "two bookings of a venue overlap"
+            assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), "two bookings of a venue overlap"
     finally:
         conn.close()
     print(f"\n{KILLS} SIGKILLs in {time.monotonic() - started:.1f} s: {len(acked)} bookings acknowledged, "

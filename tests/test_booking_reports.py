@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from booking_helpers import TZ, at, new_booking, venue
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from booking_helpers import TZ, at, new_booking, venue
 from bot.cli import main
 from bot.core.booking.model import Booking
 from bot.core.booking.usage import totals, weekly_usage
@@ -106,7 +106,7 @@ def test_export_xlsx_and_ics(database_with_bookings):
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     assert set(events) == {"BK-A@district-bot", "BK-B@district-bot"}
     a = events["BK-A@district-bot"]
-    assert a.decoded("dtstart") == datetime(2026, 7, 3, 0, 30, tzinfo=timezone.utc)
+    assert a.decoded("dtstart") == datetime(2026, 7, 3, 0, 30, tzinfo=UTC)
     assert (str(a["status"]), str(events["BK-B@district-bot"]["status"])) == ("TENTATIVE", "CANCELLED")
     assert str(cal["x-wr-calname"]) == "積善社區排練廳"
 

@@ -3,21 +3,30 @@ up to the deadline, staff decisions; 50 residents pressing the same slot at once
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from booking_helpers import NOW, TZ, Clock, at, request, service, venue
+
 from bot.core.booking import references
 from bot.core.booking.errors import (
-    ApplicantNotAllowed, BookingNotFound, CancelTooLate, ConsentRequired, InThePast, InvalidRequest, OutsideWindow,
-    SlotNotOffered, SlotTaken, TooManyOpen, UnknownVenue, WrongStatus,
+    ApplicantNotAllowed,
+    BookingNotFound,
+    CancelTooLate,
+    ConsentRequired,
+    InThePast,
+    InvalidRequest,
+    OutsideWindow,
+    SlotNotOffered,
+    SlotTaken,
+    TooManyOpen,
+    UnknownVenue,
+    WrongStatus,
 )
-from bot.core.booking.model import Slot
+from bot.settings import Settings
 from bot.storage.bookings import SqliteBookingStore
 from bot.storage.database import Database
-from bot.settings import Settings
 
 FRI = date(2026, 7, 3)  # NOW is Wednesday 1 July 2026, 09:00 in the district
 
@@ -26,7 +35,7 @@ async def test_free_slots_follow_the_hours_in_the_district_time_zone():
     svc = service()
     slots = await svc.free_slots("hall", FRI)
     assert [s.start.astimezone(TZ).strftime("%H:%M") for s in slots] == ["08:30", "11:00", "13:30", "16:00", "18:30"]
-    assert slots[0].start == datetime(2026, 7, 3, 0, 30, tzinfo=timezone.utc), "08:30 in Shanghai is 00:30 UTC"
+    assert slots[0].start == datetime(2026, 7, 3, 0, 30, tzinfo=UTC), "08:30 in Shanghai is 00:30 UTC"
     assert all(s.minutes == 150 for s in slots)
     today = await svc.free_slots("hall", NOW.date())
     assert [s.start.astimezone(TZ).hour for s in today] == [11, 13, 16, 18], "08:30 today has passed"
@@ -155,14 +164,14 @@ async def test_across_midnight_in_the_district_time_zone():
     """00:30 in Shanghai is still the previous day in UTC: "today", the window and "in the past" follow the
     district's calendar; a 23:00-24:00 slot ends on the next date."""
     night = venue("night", hours=((0, 120), (1380, 1440)), slot=60, min_days=0, max_days=1, prices={})
-    clock = Clock(datetime(2026, 6, 30, 16, 30, tzinfo=timezone.utc))  # 1 July 00:30 in the district
+    clock = Clock(datetime(2026, 6, 30, 16, 30, tzinfo=UTC))  # 1 July 00:30 in the district
     svc = service(clock=clock, venues=[night])
     assert svc.window("night") == (date(2026, 7, 1), date(2026, 7, 2))
     today = await svc.free_slots("night", date(2026, 7, 1))
     assert [s.start.astimezone(TZ).strftime("%H:%M") for s in today] == ["01:00", "23:00"], "00:00 has begun"
     late = today[-1]
     assert late.end.astimezone(TZ) == datetime(2026, 7, 2, 0, 0, tzinfo=TZ)
-    assert late.start == datetime(2026, 7, 1, 15, 0, tzinfo=timezone.utc)
+    assert late.start == datetime(2026, 7, 1, 15, 0, tzinfo=UTC)
     booking = await svc.request(request(late.start, vid="night"))
     assert booking.slot.local_day(TZ) == date(2026, 7, 1)
     with pytest.raises(InThePast):

@@ -4,10 +4,13 @@ reminder the day before arrives once; a resident cancels; a restart in the middl
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fakes.bot_api import FakeBotApi
+from players import Clock
+from test_staff_telegram_e2e import FAST, ROOT, STAFF_ID
 
 from bot.adapters.telegram import build_application, serving
 from bot.adapters.telegram.application import SCHEDULER_KEY
@@ -15,14 +18,11 @@ from bot.app import build_services
 from bot.core.i18n import texts_for
 from bot.core.jobs import BOOKING_REMINDERS
 from bot.settings import Settings
-from fakes.bot_api import FakeBotApi
-from players import Clock
-from test_staff_telegram_e2e import FAST, ROOT, STAFF_ID
 
 T = texts_for("zh-Hant")
 HALL = "積善社區排練廳"
 #: Monday 2 November 2026, 17:00 in the district: the hall books Wednesday 4 November to 2 December.
-START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import string
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from feedback_helpers import write_knowledge
 from matplotlib import rc_context
 from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
@@ -21,9 +22,7 @@ from bot.core.staff.unanswered import UnansweredGroup
 from bot.reports import charts as C
 from bot.reports.labels import WORDS, words
 
-from feedback_helpers import write_knowledge
-
-T0 = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in the district
+T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in the district
 HAN = re.compile(r"[\u3400-\u9fff]")
 
 

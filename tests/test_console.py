@@ -4,11 +4,10 @@ import os
 import subprocess
 import sys
 
+from conftest import ROOT, small_knowledge_base, wired_assistant
+
 from bot.adapters.console import ConsoleChat, html_to_plain
 from bot.core.knowledge.service import KnowledgeService
-from bot.core.memory_store import MemoryResidentStore
-
-from conftest import ROOT, small_knowledge_base, wired_assistant
 
 
 def make_chat():
@@ -123,11 +122,11 @@ async def test_the_console_picks_up_an_edited_knowledge_file(tmp_path):
     edited answer is served without a restart."""
     import asyncio
 
+    from feedback_helpers import write_knowledge
+
     from bot.app import build_services
     from bot.runner import console_scheduler
     from bot.settings import Settings
-
-    from feedback_helpers import write_knowledge
 
     directory = write_knowledge(tmp_path / "kb")
     services = build_services(Settings(knowledge_dir=directory), in_memory=True, settle_watcher=False)

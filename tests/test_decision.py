@@ -1,8 +1,7 @@
 """The hybrid decision model belongs to the features and settings it was fitted with."""
 from __future__ import annotations
 
-from bot.core.matching.decision import (
-    FINGERPRINT, HYBRID_FEATURES, HYBRID_WEIGHTS, fingerprint, hybrid_probability)
+from bot.core.matching.decision import FINGERPRINT, HYBRID_FEATURES, HYBRID_WEIGHTS, fingerprint, hybrid_probability
 from bot.core.matching.matcher import MatchSettings
 
 

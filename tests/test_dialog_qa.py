@@ -1,15 +1,14 @@
 """The resident's side of the conversation, through the core only (no transport): what a resident would see."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import ROOT, small_knowledge_base, wired_assistant
+from players import button_action, button_labels
 
 from bot.core.dialog.table import TABLE
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.messages import Incoming
-
-from conftest import ROOT, small_knowledge_base, wired_assistant
-from players import button_action, button_labels
 
 USER = "test:1"
 
@@ -191,7 +190,7 @@ async def test_state_survives_a_new_assistant_on_the_same_store(store):
 
 
 async def test_one_reminder_for_a_flow_left_half_way(store):
-    now = [datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
     knowledge = KnowledgeService("unused", loader=lambda _: small_knowledge_base())
     assistant = wired_assistant(knowledge, store, clock=lambda: now[0])
     state = await store.load_state(USER)
@@ -245,7 +244,8 @@ async def test_no_button_label_of_the_sample_knowledge_base_is_cut_in_any_langua
 
 
 @pytest.mark.parametrize("text, lang, reply", [
-    ("你好", "zh-hant", "您好"), ("hi", "en", "Hello"), ("謝謝你！", "zh-hant", "不客氣"), ("多谢", "zh-hans", "不客气"),
+    ("你好", "zh-hant", "您好"), ("hi", "en", "Hello"),
+    ("謝謝你！", "zh-hant", "不客氣"), ("多谢", "zh-hans", "不客气"),
     ("thanks a lot", "en", "welcome"), ("👍", "zh-hant", "不客氣"),
 ])
 async def test_greetings_and_thanks_get_a_friendly_word_and_the_menu(assistant, store, text, lang, reply):

@@ -8,10 +8,11 @@ import csv
 import json
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from feedback_helpers import write_knowledge
 from openpyxl import load_workbook
 
 from bot.cli import main
@@ -21,10 +22,8 @@ from bot.reports.export import codebook_path, safe_cell
 from bot.storage.database import Database
 from bot.storage.feedback import SqliteFeedbackStore
 
-from feedback_helpers import write_knowledge
-
 SALT = "export-test-salt"
-T0 = datetime(2026, 11, 2, 1, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
 DISTRICT = timezone(timedelta(hours=8))
 HOSTILE = [
     "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1:A9)", "\t=1+1", "\rCR first",
@@ -175,7 +174,7 @@ def test_csv_matches_the_database_cell_by_cell(cli, data, tmp_path):
                            "rating", "resident", "case_text"]
     assert header[10:] == JOBS_COLUMNS + ["jobs.removed-q", "dibao.receiving", "dibao.adequacy", "dibao.comment"]
     assert len(rows) == len(expected) == 16
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert row == [csv_cell(want.get(column)) for column in header], want["reference"]
 
 
@@ -205,7 +204,7 @@ def test_xlsx_matches_the_database_cell_by_cell(cli, data, tmp_path):
     header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     expected = database_rows(data[1], include_contact=False)
     assert len(rows) == len(expected)
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert row == [xlsx_cell(want.get(column)) for column in header], want["reference"]
     assert all(cell.data_type != "f" for r in sheet.iter_rows() for cell in r), "no formula cells"
     assert rows[9][header.index("jobs.note")] == "長" * 10_000
@@ -223,7 +222,7 @@ def test_json_keeps_values_exactly_as_stored(cli, data, tmp_path):
     expected = database_rows(data[1], include_contact=False)
     assert code == 0 and len(document["submissions"]) == len(expected)
     columns = [c["column"] for c in document["codebook"]]
-    for got, want in zip(document["submissions"], expected):
+    for got, want in zip(document["submissions"], expected, strict=True):
         assert list(got) == columns
         assert got == {column: json_cell(want.get(column)) for column in columns}
     assert document["submissions"][7]["jobs.note"] == HOSTILE[6], "raw in JSON: no spreadsheet here"
@@ -251,7 +250,7 @@ def test_contact_details_only_with_include_contact(cli, data, tmp_path):
     header, *rows = read_csv(tmp_path / "with.csv")
     expected = database_rows(data[1], include_contact=True)
     assert "contact" in header
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert row == [csv_cell(want.get(column)) for column in header]
     assert [row[header.index("contact")] for row in rows if row[header.index("contact")]] == [
         spreadsheet_text(HOSTILE[2]), CONTACT]
@@ -321,7 +320,7 @@ def test_paging_through_the_database_changes_nothing_in_the_file(data, tmp_path,
 
     kb_dir, db_path = data
     kb = load_knowledge(kb_dir)
-    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
     async def export(page_size: int, out: Path):
         database = Database(db_path)
@@ -335,7 +334,7 @@ def test_paging_through_the_database_changes_nothing_in_the_file(data, tmp_path,
     small = asyncio.run(export(3, tmp_path / "small" / f"out.{fmt}"))
     big = asyncio.run(export(10_000, tmp_path / "big" / f"out.{fmt}"))
     assert small.rows == big.rows == len(HOSTILE) + 3
-    for a, b in zip(small.files, big.files):
+    for a, b in zip(small.files, big.files, strict=True):
         if fmt == "xlsx":  # a zip with timestamps inside: compare what a reader sees
             sheets = [[list(r) for r in load_workbook(p, read_only=True)["submissions"].iter_rows(values_only=True)]
                       for p in (a, b)]
@@ -353,7 +352,7 @@ def test_an_anonymous_reply_a_minute_later_reads_as_minutes_and_dates_are_real_e
 
     kb = write_knowledge(tmp_path / "kb")
     db = tmp_path / "bot.sqlite3"
-    moment = [datetime(2026, 12, 6, 11, 6, 22, tzinfo=timezone.utc)]
+    moment = [datetime(2026, 12, 6, 11, 6, 22, tzinfo=UTC)]
 
     async def run():
         database = Database(db)

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from feedback_helpers import CONSULTATIONS_YAML, ENTRIES_YAML, memory_world, write_knowledge
 
 import bot.core.feedback  # noqa: F401  (registers the section)
 from bot.core.errors import KnowledgeBaseInvalid
@@ -13,8 +14,6 @@ from bot.core.feedback.model import QUESTION_TYPES
 from bot.core.knowledge.loader import load_knowledge
 from bot.core.knowledge.schema import knowledge_json_schema
 from bot.core.knowledge.service import KnowledgeService
-
-from feedback_helpers import CONSULTATIONS_YAML, ENTRIES_YAML, memory_world, write_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +61,7 @@ async def test_every_sample_consultation_can_be_completed(lang):
     r = world.resident(language_code={"zh-Hant": "zh-hant", "zh-Hans": "zh-hans", "en": "en"}[lang])
     await r.say("/feedback")
     titles = r.buttons()
-    for index, title in enumerate(titles):
+    for title in titles:
         await r.say("/feedback")
         await r.press(title)
         for _ in range(20):
@@ -116,7 +115,8 @@ consultations:
     ("      - {id: q2, type: text, prompt: 寫, labels: {1: 低, 5: 高}}\n", "`labels` are only for scale questions"),
     ("      - {id: q2, type: single, prompt: 選, max_length: 10, options: [{id: a, label: 甲}, {id: b, label: 乙}]}\n",
      "`max_length` is only for text questions"),
-    ("      - {id: q2, type: text, prompt: 寫, max_length: 5000}\n", "`questions[2].max_length` must be between 1 and 2000"),
+    ("      - {id: q2, type: text, prompt: 寫, max_length: 5000}\n",
+     "`questions[2].max_length` must be between 1 and 2000"),
     ("      - {id: q2, type: scale, prompt: 打分, labels: {1: 低, 6: 高}}\n", "unknown key `6`"),
     ("      - {id: q2, type: scale, prompt: 打分, labels: {1: 低}}\n", "missing required key `5`"),
     ("      - {id: q1, type: text, prompt: 寫}\n", "question id 'q1' appears twice in this consultation (first on "

@@ -6,17 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from feedback_helpers import ENTRIES_YAML, Clock, close_world, memory_world, sqlite_world, write_knowledge
 
-from bot.core.dialog.assistant import Assistant
 from bot.core.errors import LimitExceeded
 from bot.core.feedback import flow
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
-
-from feedback_helpers import (ENTRIES_YAML, Clock, close_world, memory_world, sqlite_world,
-                              write_knowledge)
-
-
 
 LABELS = {
     "zh-Hant": dict(code="zh-hant", title="就業幫扶", grad="高校畢業生", skills="技能培訓", referrals="崗位推薦",

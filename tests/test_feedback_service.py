@@ -3,8 +3,10 @@ messages, staff replies, and the keyed hashes used for privacy."""
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
+from feedback_helpers import Clock, write_knowledge
 
 from bot.core.errors import CoreError, LimitExceeded
 from bot.core.feedback.memory_store import MemoryFeedbackStore
@@ -15,8 +17,6 @@ from bot.core.feedback.survey import InvalidAnswer, check_value, collect
 from bot.core.i18n import CATALOGUES
 from bot.core.knowledge.loader import load_knowledge
 from bot.core.memory_store import MemoryResidentStore
-
-from feedback_helpers import Clock, write_knowledge
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ async def test_forget_me_also_clears_what_other_features_keep_about_the_resident
 
 
 async def test_the_composition_root_wires_forget_me_to_announcement_subscriptions(tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from bot.app import build_services
     from bot.core.messages import Incoming
@@ -197,7 +197,7 @@ async def test_the_composition_root_wires_forget_me_to_announcement_subscription
     services = build_services(Settings(knowledge_dir=write_knowledge(tmp_path / "kb")), in_memory=True)
     await services.open()
     subscriptions = services.staff.subscriptions
-    await subscriptions.subscribe("tg:7", ALL_COMMUNITIES, datetime(2026, 11, 26, tzinfo=timezone.utc))
+    await subscriptions.subscribe("tg:7", ALL_COMMUNITIES, datetime(2026, 11, 26, tzinfo=UTC))
     assert await subscriptions.communities_of("tg:7")
     await services.assistant.handle(Incoming(user="tg:7", action="ffg:y"))
     assert await subscriptions.communities_of("tg:7") == []

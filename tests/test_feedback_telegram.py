@@ -8,13 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
+from fakes.bot_api import BotMessage, FakeBotApi
 
 from bot.adapters.telegram import Tuning, build_application, serving
 from bot.adapters.telegram.render import deliver
 from bot.app import build_services
 from bot.core.language import detect_script
 from bot.settings import Settings
-from fakes.bot_api import BotMessage, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600)
@@ -28,7 +28,8 @@ async def api():
 
 
 def settings_for(api: FakeBotApi, db: Path) -> Settings:
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "EXPORT_SALT": "e2e-salt"}
     return Settings.from_env(env, dotenv=None)
 
@@ -95,7 +96,7 @@ async def test_a_full_consultation_in_each_language(api, bot):
     services, _ = bot
     residents = {code: api.resident(3000 + i, language_code=code) for i, code in enumerate(LANGUAGES)}
     acks = await asyncio.gather(*(complete(r, LANGUAGES[code], contact=None) for code, r in residents.items()))
-    for (code, resident), ack in zip(residents.items(), acks):
+    for (code, _resident), ack in zip(residents.items(), acks, strict=True):
         reference = reference_in(ack)
         assert detect_script(ack[0].text.replace(reference, "")) == LANGUAGES[code]["script"]
         stored = await services.feedback.lookup(reference)

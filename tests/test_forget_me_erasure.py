@@ -2,10 +2,9 @@
 their linked submissions; counts, chosen options and scale answers stay for the statistics."""
 from __future__ import annotations
 
+from test_feedback_flow import answer_jobs
 
 from bot.core.ports import ERASED
-
-from test_feedback_flow import answer_jobs
 
 ID_CARD = "110101199003071234"
 

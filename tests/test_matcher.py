@@ -279,7 +279,7 @@ def test_a_community_named_in_english_picks_its_own_facility() -> None:
     entries = tuple(dataclasses.replace(e, community=Text.of({"zh-Hant": e.community.get("zh-Hant"),
                                                               "en": f"{name} Community"}))
                     if e.community else e
-                    for e, name in zip(community_kb().entries, ("Yanhe", "Mingyuan", "Mingyuan", "")))
+                    for e, name in zip(community_kb().entries, ("Yanhe", "Mingyuan", "Mingyuan", ""), strict=False))
     matcher = Matcher(dataclasses.replace(community_kb(), entries=entries))
     assert matcher.match("Yanhe 圖書室幾點開門").answer_id == "yanhe-library"
     assert matcher.match("圖書室 in Mingyuan community").answer_id == "mingyuan-library"
@@ -300,7 +300,8 @@ def test_community_names_do_not_count_as_evidence_for_what_is_asked() -> None:
 
 
 def test_two_entries_with_the_same_phrasing_are_never_answered() -> None:
-    entries = (entry("a", "services", "甲", ["社區圖書室幾點開門"]), entry("b", "services", "乙", ["社區圖書室幾點開門"]))
+    entries = (entry("a", "services", "甲", ["社區圖書室幾點開門"]),
+               entry("b", "services", "乙", ["社區圖書室幾點開門"]))
     kb = KnowledgeBase(entries=entries, categories=(Category("services", Text.of("services")),))
     result = Matcher(kb).match("社區圖書室幾點開門")
     assert result.outcome == "suggest" and set(result.suggestions) == {"a", "b"}

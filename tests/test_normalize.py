@@ -1,7 +1,6 @@
 """Folding: both scripts, widths, case, punctuation and synonyms end up as one matching form."""
 from __future__ import annotations
 
-
 import pytest
 
 from bot.core.matching.index import tokenize

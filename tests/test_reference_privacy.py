@@ -3,11 +3,9 @@ show nothing are limited per resident; a linked submission is shown only to its 
 before (``FB-`` + date + six digits) keep working, but only for the resident they are linked to."""
 from __future__ import annotations
 
-
-from bot.core.feedback.model import NewSubmission
-
 from feedback_helpers import REFERENCE
 
+from bot.core.feedback.model import NewSubmission
 
 
 async def anonymous_submission(r) -> str:

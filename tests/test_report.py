@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from feedback_helpers import write_knowledge
 
 from bot.cli import main
 from bot.core.feedback.model import Answer, HelpfulVote, NewSubmission
@@ -18,9 +19,7 @@ from bot.storage.database import Database
 from bot.storage.feedback import SqliteFeedbackStore
 from bot.storage.residents import SqliteResidentStore
 
-from feedback_helpers import write_knowledge
-
-T0 = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -96,7 +95,8 @@ def test_report_writes_the_charts_and_a_chinese_page_with_the_headline_figures(e
     for name in page.images:
         assert (out / name).read_bytes().startswith(PNG)
     assert "居民意見與服務統計報告" in text and "統計範圍：全部時間" in text
-    figures = dict(zip(page.text[page.text.index("主要數字") + 1::2], page.text[page.text.index("主要數字") + 2::2]))
+    figures = dict(zip(page.text[page.text.index("主要數字") + 1::2],
+                    page.text[page.text.index("主要數字") + 2::2], strict=False))
     assert figures["問卷意見"] == "4 份" and figures["向工作人員提問"] == "1 件"
     assert figures["回覆率"] == "40%（2/5）" and figures["回覆時間中位數"] == "16.0 小時"
     assert figures["回覆滿意度（平均，1-5 分）"] == "4.5 分（2 個評分）"
@@ -156,18 +156,19 @@ def test_report_in_english_or_simplified_with_lang(env, tmp_path):
 
 def test_report_shows_how_much_the_community_rooms_are_used(tmp_path, monkeypatch):
     """The district's resource-sharing figure: a booking made a week ago shows as booked hours of open hours."""
+    from conftest import KNOWLEDGE_DIR
+
     from bot.core.booking.model import BookingRequest
     from bot.core.booking.service import BookingService
     from bot.core.knowledge.loader import load_knowledge
     from bot.settings import Settings
     from bot.storage.bookings import SqliteBookingStore
-    from conftest import KNOWLEDGE_DIR
 
     db = tmp_path / "bot.sqlite3"
     kb = load_knowledge(KNOWLEDGE_DIR)
     venue = next(v for v in kb.venues if not v.approval)
     tz = Settings().district_tz
-    week_ago = datetime.now(timezone.utc) - timedelta(days=7)
+    week_ago = datetime.now(UTC) - timedelta(days=7)
 
     async def book() -> str:
         database = Database(db)

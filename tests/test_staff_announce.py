@@ -2,10 +2,11 @@
 staff compose, preview and confirm, the core hands the adapter a ``Broadcast`` that it delivers through its own
 ``send``; people who blocked the bot are marked inactive and staff get delivered/failed counts."""
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from html import unescape
 
 import pytest
+from staff_support import KNOWLEDGE_DIR, OTHER_STAFF, STAFF, make_world
 
 from bot.core.dialog.announce import MAX_CHARS
 from bot.core.i18n import texts_for
@@ -13,8 +14,6 @@ from bot.core.ports import UnansweredQuestion
 from bot.core.staff.audience import communities
 from bot.core.staff.broadcast import deliver_all
 from bot.core.staff.digest import next_digest_time
-
-from staff_support import OTHER_STAFF, STAFF, KNOWLEDGE_DIR, make_world
 
 T = texts_for("zh-Hant")
 
@@ -272,5 +271,5 @@ def test_the_digest_goes_out_on_monday_morning_in_the_district():
     assert next_digest_time(sunday_night) == datetime(2026, 11, 2, 9, 0, tzinfo=china)
     monday_nine = datetime(2026, 11, 2, 9, 0, tzinfo=china)
     assert next_digest_time(monday_nine) == datetime(2026, 11, 9, 9, 0, tzinfo=china)
-    assert next_digest_time(datetime(2026, 11, 2, 0, 30, tzinfo=timezone.utc)) == monday_nine  # 08:30 there
-    assert next_digest_time(datetime(2026, 11, 2, 1, 30, tzinfo=timezone.utc)) == monday_nine + timedelta(days=7)
+    assert next_digest_time(datetime(2026, 11, 2, 0, 30, tzinfo=UTC)) == monday_nine  # 08:30 there
+    assert next_digest_time(datetime(2026, 11, 2, 1, 30, tzinfo=UTC)) == monday_nine + timedelta(days=7)

@@ -5,15 +5,14 @@ happen: no reload, no audit entry, no announcement, no digest opt-in, no state c
 import logging
 
 import pytest
+from conftest import small_knowledge_base
+from staff_support import STAFF, make_world
 
 from bot.core.dialog import qa, table
 from bot.core.dialog.table import ANY, TABLE
 from bot.core.i18n import texts_for
 from bot.core.messages import Incoming
 from bot.core.staff.ports import ALL_COMMUNITIES
-
-from conftest import small_knowledge_base
-from staff_support import STAFF, make_world
 
 RESIDENT = "tg:200"
 SUBSCRIBER = "tg:300"

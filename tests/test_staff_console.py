@@ -5,10 +5,10 @@ import os
 import subprocess
 import sys
 
+from staff_support import KNOWLEDGE_DIR, ROOT, copy_knowledge, make_world
+
 from bot.adapters.console import ConsoleChat
 from bot.core.i18n import texts_for
-
-from staff_support import KNOWLEDGE_DIR, ROOT, copy_knowledge, make_world
 
 T = texts_for("zh-Hant")
 

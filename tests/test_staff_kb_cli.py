@@ -3,12 +3,11 @@
 from datetime import date
 
 import pytest
+from staff_support import KNOWLEDGE_DIR, copy_knowledge
 
 from bot.cli import main
 from bot.core.knowledge.loader import load_knowledge
 from bot.core.staff.lint import lint, visible_length
-
-from staff_support import KNOWLEDGE_DIR, copy_knowledge
 
 LINT_KB = """\
 entries:

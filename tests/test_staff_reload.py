@@ -6,13 +6,12 @@ import os
 from html import unescape
 
 import pytest
+from staff_support import OTHER_STAFF, STAFF, copy_knowledge, make_world
 
 from bot.core.errors import Problem
 from bot.core.i18n import texts_for
 from bot.core.staff.reload import WATCHER, ReloadOutcome, outcome_replies
 from bot.core.staff.text import MAX_LINES
-
-from staff_support import OTHER_STAFF, STAFF, copy_knowledge, make_world
 
 RESIDENT = "tg:200"
 

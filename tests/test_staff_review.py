@@ -5,15 +5,14 @@ status change and reply lands in the audit log. Residents' user keys never appea
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from feedback_helpers import STAFF_ID, close_world, open_world, plain, write_knowledge
+from staff_support import Person
 
 from bot.core.feedback.model import NewSubmission
 from bot.core.knowledge.service import KnowledgeService
-
-from feedback_helpers import STAFF_ID, close_world, open_world, plain, write_knowledge
-from staff_support import Person
 
 STAFF = f"tg:{STAFF_ID}"
 ANNA, BO, CHEN = "tg:1001", "tg:1002", "tg:1003"
@@ -295,7 +294,7 @@ async def test_you_said_we_did_reaches_everyone_who_answered_a_consultation(worl
 
 
 async def test_old_submissions_in_the_store_show_their_stored_values_when_questions_were_removed(world):
-    at = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
     from bot.core.feedback.model import Answer
 
     await world.store.add(NewSubmission(reference="FB-20261120000001", kind="survey", language="zh-Hant",

@@ -9,13 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from fakes.bot_api import BotMessage, FakeBotApi
 
 from bot.adapters.telegram import Tuning, build_application, serving
 from bot.app import build_services
 from bot.core.i18n import texts_for
 from bot.reports.charts import CHARTS
 from bot.settings import Settings
-from fakes.bot_api import BotMessage, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600,
@@ -62,7 +62,8 @@ async def api():
 
 @contextlib.asynccontextmanager
 async def bot_running(api: FakeBotApi, db: Path):
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "STAFF_IDS": str(STAFF_ID), "EXPORT_SALT": "e2e"}
     services = build_services(Settings.from_env(env, dotenv=None))
     async with serving(build_application(services, FAST)):

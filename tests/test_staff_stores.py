@@ -1,11 +1,10 @@
 """The staff stores (audit log, announcement subscriptions, digest opt-ins): the in-memory and the SQLite
 implementations pass the same contract, and the SQLite schema is reached by the migrations."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.staff.memory import (MemoryAnnouncementStore, MemoryAuditStore, MemoryDigestStore,
-                                   MemorySubscriptionStore)
+from bot.core.staff.memory import MemoryAnnouncementStore, MemoryAuditStore, MemoryDigestStore, MemorySubscriptionStore
 from bot.core.staff.ports import ALL_COMMUNITIES, AuditRecord
 from bot.storage.announcements import SqliteAnnouncementStore
 from bot.storage.audit import SqliteAuditStore
@@ -13,7 +12,7 @@ from bot.storage.database import Database
 from bot.storage.migrations import SCHEMA_VERSION
 from bot.storage.subscriptions import SqliteDigestStore, SqliteSubscriptionStore
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["memory", "sqlite"])

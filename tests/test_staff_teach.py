@@ -5,10 +5,10 @@ gets nothing from /teach."""
 from html import unescape
 from pathlib import Path
 
+from staff_support import STAFF, copy_knowledge, make_world
+
 from bot.core.i18n import texts_for
 from bot.core.ports import UnansweredQuestion
-
-from staff_support import STAFF, copy_knowledge, make_world
 
 T = texts_for("zh-Hant")
 JOBLESS = "老公失業了在家，有沒有什麼補助可以領"
@@ -94,7 +94,8 @@ async def test_ignore_leaves_the_list_and_a_refused_phrasing_says_why(tmp_path):
                                  if b.action.endswith(":policies")))
     replies = await staff.press("失業登記")
     refused = unescape(replies[0].html)
-    assert refused.startswith("❌") and "最低生活保障怎麼申請" in refused and "policy-minimum-living-allowance-apply" in refused
+    assert (refused.startswith("❌") and "最低生活保障怎麼申請" in refused
+            and "policy-minimum-living-allowance-apply" in refused)
     assert {p.name: p.read_bytes() for p in kb.glob("*.yaml")} == before
     assert "低保怎麼申請" in unescape(replies[-1].html)  # the same card again
     await staff.say("/teach undo")

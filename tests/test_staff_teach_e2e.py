@@ -7,19 +7,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 
 import pytest
+from fakes.bot_api import FakeBotApi
+from test_staff_telegram_e2e import FAST, ROOT, STAFF_ID, bot_running, kb_dir  # noqa: F401 - the fixture
 
 from bot.adapters.telegram import build_application, serving
 from bot.app import build_services
 from bot.core.i18n import texts_for
 from bot.core.ports import UnansweredQuestion
 from bot.settings import Settings
-from fakes.bot_api import FakeBotApi
-from test_staff_telegram_e2e import FAST, ROOT, STAFF_ID, bot_running, kb_dir  # noqa: F401 - the fixture
 
 OTHER_STAFF_ID = 9002
 
@@ -84,7 +84,7 @@ async def test_a_refused_teach_leaves_every_file_byte_for_byte_unchanged(api, tm
     async with two_staff_running(api, tmp_path / "bot.sqlite3", kb) as services:
         resident = api.resident(4243, language_code="zh-hant")
         await services.residents.record_unanswered(UnansweredQuestion(
-            "低保怎麼申請", "none_of_these", "zh-Hant", None, datetime.now(timezone.utc)))
+            "低保怎麼申請", "none_of_these", "zh-Hant", None, datetime.now(UTC)))
         before = knowledge_bytes(kb)
         staff = api.resident(STAFF_ID, first_name="Staff")
         await staff.exchange(staff.command("teach"))
@@ -106,7 +106,10 @@ async def test_two_staff_teaching_the_same_question_at_once_write_it_once(api, t
         first, second = api.resident(STAFF_ID, first_name="A"), api.resident(OTHER_STAFF_ID, first_name="B")
         await first.exchange(first.command("teach"))
         await second.exchange(second.command("teach"))
-        attach = (lambda b: b["text"].startswith("➕ 失業登記"))
+
+        def attach(b: dict) -> bool:
+            return b["text"].startswith("➕ 失業登記")
+
         await asyncio.gather(first.press(attach), second.press(attach))
         await api.wait_until(lambda: len(first.inbox) > 1 and len(second.inbox) > 1, what="both staff answered")
         await api.wait_until(lambda: any(unescape(m.text).startswith(f"✅ 「{JOBLESS}」")

@@ -7,12 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from staff_support import OTHER_STAFF, STAFF, copy_knowledge, make_world
 
 from bot.core.errors import TeachRefused
 from bot.core.knowledge.loader import load_knowledge
 from bot.core.knowledge.writer import EntryDraft, file_digest, plan_entry, plan_phrasing, write_atomically
-
-from staff_support import STAFF, OTHER_STAFF, copy_knowledge, make_world
 
 STYLED = """\
 # 社區服務（手寫的註解要保留）

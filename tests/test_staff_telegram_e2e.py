@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fakes.bot_api import FakeBotApi
 
 from bot.adapters.telegram import Tuning, build_application, serving
 from bot.adapters.telegram.broadcast import wait_for_broadcasts
@@ -16,7 +17,6 @@ from bot.app import build_services
 from bot.core.dialog.table import TABLE
 from bot.core.i18n import texts_for
 from bot.settings import Settings
-from fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600,
@@ -43,7 +43,8 @@ def kb_dir(tmp_path):
 
 @contextlib.asynccontextmanager
 async def bot_running(api: FakeBotApi, db: Path, kb: Path):
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(kb), "STAFF_IDS": str(STAFF_ID)}
     services = build_services(Settings.from_env(env, dotenv=None))
     async with serving(build_application(services, FAST)):
@@ -113,7 +114,8 @@ async def test_an_announcement_interrupted_by_a_restart_resumes_with_the_residen
         return sum(1 for r in residents for m in r.inbox if m.text == text)
 
     db = tmp_path / "bot.sqlite3"
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(kb_dir), "STAFF_IDS": str(STAFF_ID)}
     services = build_services(Settings.from_env(env, dotenv=None))
     async with serving(build_application(services, slow)):

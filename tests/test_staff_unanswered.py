@@ -1,7 +1,9 @@
 """``python -m bot unanswered``: unanswered questions grouped by similarity (both scripts, punctuation, word order
 folded), most asked first, each with the nearest entry as today's matcher sees it."""
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from staff_support import KNOWLEDGE_DIR
 
 from bot.cli import main
 from bot.core.knowledge.loader import load_knowledge
@@ -11,9 +13,7 @@ from bot.core.staff.unanswered import group_unanswered
 from bot.storage.database import Database
 from bot.storage.residents import SqliteResidentStore
 
-from staff_support import KNOWLEDGE_DIR
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 ASKED = [
     # three wordings of one need, four askings
@@ -79,7 +79,8 @@ def test_the_cli_reads_the_database_and_prints_groups(tmp_path, monkeypatch, cap
     everything = capsys.readouterr().out
     assert everything.startswith("10 unanswered questions in 6 groups, most asked first:")
     assert "停車位怎麼租" in everything
-    assert everything.endswith("\ntaught this week: 0 phrasing(s) (python -m bot teach, /teach); what they resolved is not listed\n")
+    assert everything.endswith("\ntaught this week: 0 phrasing(s) (python -m bot teach, /teach); "
+                               "what they resolved is not listed\n")
 
     assert main(["unanswered", "--kb", str(KNOWLEDGE_DIR), "--since", T0.date().isoformat()]) == 0
     out = capsys.readouterr().out

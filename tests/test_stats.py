@@ -4,9 +4,11 @@ the core."""
 from __future__ import annotations
 
 import warnings
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from feedback_helpers import memory_world, plain, write_knowledge
+from staff_support import Person
 
 from bot.core.feedback.model import Answer, HelpfulVote, StaffReply, Submission
 from bot.core.knowledge.service import KnowledgeService
@@ -17,10 +19,7 @@ from bot.core.staff.unanswered import UnansweredGroup
 from bot.reports import fonts, labels
 from bot.reports.charts import CHARTS, MatplotlibCharts, draw_all
 
-from feedback_helpers import memory_world, plain, write_knowledge
-from staff_support import Person
-
-T0 = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in the district
+T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in the district
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -50,9 +49,9 @@ def group(question, count) -> UnansweredGroup:
 
 # --- figures ---------------------------------------------------------------------------------------------------
 def test_weeks_start_on_monday_in_district_time():
-    sunday_late_utc = datetime(2026, 11, 1, 20, 0, tzinfo=timezone.utc)  # Monday 04:00 in the district
+    sunday_late_utc = datetime(2026, 11, 1, 20, 0, tzinfo=UTC)  # Monday 04:00 in the district
     assert S.week_start(sunday_late_utc) == date(2026, 11, 2)
-    assert S.week_start(datetime(2026, 11, 1, 15, 0, tzinfo=timezone.utc)) == date(2026, 10, 26)
+    assert S.week_start(datetime(2026, 11, 1, 15, 0, tzinfo=UTC)) == date(2026, 10, 26)
 
 
 def test_weekly_series_fill_empty_weeks_and_keep_the_knowledge_base_order(kb):

@@ -3,23 +3,19 @@ write) the bot degrades honestly: questions are still answered from the loaded k
 stored is refused with "please try again later" and never acknowledged, and no reply claims what did not happen."""
 from __future__ import annotations
 
-
 import dataclasses
 
 import pytest
+from feedback_helpers import REFERENCE, build_world, memory_stores, sqlite_world, write_knowledge
+from players import Clock
 
 from bot.core.errors import StorageUnavailable
 from bot.core.feedback.memory_store import MemoryFeedbackStore
 from bot.core.i18n import CATALOGUES
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
-from bot.storage.database import Database
-from bot.storage.feedback import SqliteFeedbackStore
-from bot.storage.residents import SqliteResidentStore
 from bot.core.unit import MemoryUnitOfWork, MemoryWrite
-
-from feedback_helpers import REFERENCE, build_world, memory_stores, sqlite_world, write_knowledge
-from players import Clock
+from bot.storage.database import Database
 
 LONG_SURVEY = """\
 consultations:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from bot.storage.database import MULTIROW_MAX, Database, Statement, StatementFai
 from bot.storage.residents import SqliteResidentStore
 
 UPSERT = "INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 async def _open(tmp_path: Path) -> Database:
@@ -244,7 +244,7 @@ async def test_concurrent_submissions_conflict_alone(tmp_path):
               submission(103, user=None, participation="token"),  # the same anonymous resident again
               submission(104, user="tg:104", contact="電話 138")]
     results = await asyncio.gather(*(store.add(s) for s in batch), return_exceptions=True)
-    errors = {s.reference: type(r) for s, r in zip(batch, results) if isinstance(r, Exception)}
+    errors = {s.reference: type(r) for s, r in zip(batch, results, strict=True) if isinstance(r, Exception)}
     # Blocks are applied in the order they were queued: the earlier of two conflicting submissions wins.
     assert errors == {"FB-00000000000100": AlreadySubmitted, "FB-00000000000005": DuplicateReference,
                       "FB-00000000000103": AlreadyParticipated}

@@ -16,12 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fakes.bot_api import BotMessage, FakeBotApi
 
 from bot.adapters.telegram import Tuning, build_application, serving
 from bot.app import build_services
 from bot.core.language import detect_script
 from bot.settings import Settings
-from fakes.bot_api import BotMessage, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Tuning(poll_timeout=1, read_timeout=1.5, connect_timeout=1, reminder_interval=3600,
@@ -39,7 +39,8 @@ async def api():
 
 
 def settings_for(api: FakeBotApi, db: Path, **extra: str) -> Settings:
-    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "BOT_DB": str(db),
+    env = {"SEMANTIC_MATCHING": "off", "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(db),
            "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "STAFF_IDS": str(STAFF_ID), **extra}
     return Settings.from_env(env, dotenv=None)
 

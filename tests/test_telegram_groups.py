@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from bot.core.dialog import table
 from fakes.bot_api import BOT_USER, BotMessage, FakeBotApi
 from test_telegram_e2e import STAFF_ID, bot_running, settings_for, texts
+
+from bot.core.dialog import table
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 import asyncio
 import math
 
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from test_telegram_e2e import ROOT
 
 from bot.adapters.telegram.incoming import clean_action, clean_location, clean_text, incoming_from_update
 from bot.adapters.telegram.polling import parse_update
 from bot.adapters.telegram.render import keyboard
 from bot.app import build_services
 from bot.settings import Settings
-from test_telegram_e2e import ROOT
 
 STAFF_ID = 9001
 BOT = "district_helper_bot"

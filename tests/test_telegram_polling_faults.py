@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from fakes.bot_api import FakeBotApi
 from test_telegram_e2e import bot_running, settings_for, texts
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from fakes.bot_api import BadRequest, FakeBotApi, Resident, parse_telegram_html, utf16_len
 from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
@@ -23,7 +24,6 @@ from bot.adapters.telegram.ordering import PerUserOrderedProcessor
 from bot.adapters.telegram.transport import AiohttpRequest
 from bot.core.messages import Button, Document, Image, Incoming, Reply, Venue
 from bot.settings import Settings
-from fakes.bot_api import BadRequest, FakeBotApi, Resident, parse_telegram_html, utf16_len
 
 # PTB 22 constructs every RetryAfter through its own deprecated int-valued attribute; nothing to fix on our side.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")

@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from fakes.bot_api import FakeBotApi
 
 from bot.adapters.telegram.logs import REDACTED, RepeatLimiter, protect_logs, secret_variants
-from fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 

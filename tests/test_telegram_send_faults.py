@@ -16,10 +16,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bot.adapters.telegram import Tuning, build_application, serving  # noqa: E402
-from bot.app import build_services  # noqa: E402
 from fakes.bot_api import FakeBotApi  # noqa: E402
 from test_telegram_e2e import settings_for  # noqa: E402
+
+from bot.adapters.telegram import Tuning, build_application, serving  # noqa: E402
+from bot.app import build_services  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
@@ -77,7 +78,6 @@ async def play(api: FakeBotApi, user_id: int, faults: list[tuple[str, dict]]) ->
 
 
 async def play_all(names: list[str]) -> dict[str, str]:
-    outcomes = {}
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeBotApi() as api:
             services = build_services(settings_for(api, Path(tmp) / "bot.sqlite3"))
@@ -85,7 +85,7 @@ async def play_all(names: list[str]) -> dict[str, str]:
                 # Side by side, each resident meeting only their own faults (one resident's updates run in order,
                 # different residents' at once): the whole table takes as long as its slowest scenario.
                 results = await asyncio.gather(*(play(api, 6001 + i, SCENARIOS[name]) for i, name in enumerate(names)))
-    return dict(zip(names, results))
+    return dict(zip(names, results, strict=True))
 
 
 #: The one scenario where the reply cannot be completed: the server took the answer but its acknowledgement came

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from fakes.bot_api import FakeBotApi
 
 from bot.adapters.telegram import Tuning, build_application, serving
 from bot.adapters.telegram.webhook import MAX_BODY_BYTES
 from bot.app import build_services
 from bot.settings import Settings
-from fakes.bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-Token_for_tests"

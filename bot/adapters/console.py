@@ -25,7 +25,8 @@ def html_to_plain(text: str) -> str:
 
 
 class ConsoleChat:
-    def __init__(self, assistant, output: TextIO = sys.stdout, user: str = CONSOLE_USER, language_code: str | None = None,
+    def __init__(self, assistant, output: TextIO = sys.stdout, user: str = CONSOLE_USER,
+                 language_code: str | None = None,
                  is_staff: bool = False):
         self.assistant = assistant
         self.output = output

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat", "bot.cli.unanswered", "bot.cli.teach", "bot.cli.feedback",
+COMMAND_MODULES = ("bot.cli.ask", "bot.cli.kb", "bot.cli.chat", "bot.cli.unanswered",
+                   "bot.cli.teach", "bot.cli.feedback",
                    "bot.cli.report", "bot.cli.bookings")
 
 
@@ -52,7 +53,7 @@ class CommandFailed(Exception):
 def matcher_for(kb):
     """The matcher every command uses, built as the bot builds it (the meaning-level model and its disk cache,
     ``EMBEDDING_CACHE``, unless ``SEMANTIC_MATCHING=off``), and why the model is not used when it cannot run."""
-    from bot.app import semantic_for, embedding_progress  # noqa: PLC0415
+    from bot.app import embedding_progress, semantic_for  # noqa: PLC0415
     from bot.core.errors import ConfigurationError  # noqa: PLC0415
     from bot.core.matching.matcher import Matcher  # noqa: PLC0415
     from bot.settings import Settings  # noqa: PLC0415

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from bot.cli import add_kb_option
 
@@ -36,9 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load the knowledge base once, then answer every question in order."""
     # Imported here so `python -m bot --help` does not pay for YAML, OpenCC and the index.
+    from bot.cli import matcher_for  # noqa: PLC0415
     from bot.core.errors import KnowledgeBaseInvalid  # noqa: PLC0415
     from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415
-    from bot.cli import matcher_for  # noqa: PLC0415
 
     directory = knowledge_dir(args.kb)
     try:

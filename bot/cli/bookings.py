@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from bot.cli import CommandFailed, add_kb_option, settings_and_knowledge
@@ -55,7 +55,7 @@ def _check_venue(kb, venue_id: str | None) -> None:
 def run_export(args: argparse.Namespace) -> int:
     settings, kb = settings_and_knowledge(args, need_database=True)
     _check_venue(kb, args.venue)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     suffix = f"-{args.venue}" if args.venue else ""
     out = args.out or Path(f"bookings-{now:%Y%m%d}{suffix}" + ("" if args.format == "ics" and not args.venue
                                                                 else f".{args.format}"))
@@ -91,14 +91,15 @@ async def _export(settings, kb, args: argparse.Namespace, out: Path, now: dateti
                                     f"venue={args.venue or 'all'}; since={args.since or 'all'}")
     finally:
         await database.close()
-    print(f"wrote {result.rows} bookings to {', '.join(str(f) for f in result.files) if len(result.files) < 4 else out}")
+    print(f"wrote {result.rows} bookings to "
+          f"{', '.join(str(f) for f in result.files) if len(result.files) < 4 else out}")
     return 0
 
 
 def run_usage(args: argparse.Namespace) -> int:
     settings, kb = settings_and_knowledge(args, need_database=True)
     _check_venue(kb, args.venue)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return asyncio.run(_usage(settings, kb, args, args.out or Path(f"usage-{now:%Y%m%d}.csv"), now))
 
 

@@ -1,4 +1,5 @@
-"""``python -m bot chat``: the console chat on the database in ``BOT_DB`` (``--memory``: a throwaway one), or ``--table`` to print the conversation's transition table."""
+"""``python -m bot chat``: the console chat on the database in ``BOT_DB`` (``--memory``: a throwaway one), or
+``--table`` to print the conversation's transition table."""
 from __future__ import annotations
 
 import argparse

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot.cli import add_kb_option, settings_and_knowledge
@@ -63,7 +63,7 @@ def run_export(args: argparse.Namespace) -> int:
     or an unknown consultation."""
 
     settings, kb = settings_and_knowledge(args, need_database=True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out = args.out or Path(f"feedback-{now:%Y%m%d}{'-' + args.consultation if args.consultation else ''}"
                            f".{args.format}")
     return asyncio.run(_export(settings, kb, args, out, now))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 # Imported for its effect: it registers the `consultations` section, so `kb validate` checks surveys and
 # `kb schema` describes them.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.cli import add_kb_option, settings_and_knowledge
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings, kb = settings_and_knowledge(args, need_database=True)
     snapshot = KnowledgeSnapshot.build(kb)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stats, rooms = asyncio.run(_gather(settings, snapshot, args.since, now, args.lang))
     charts = draw_all(stats)
     args.out.mkdir(parents=True, exist_ok=True)

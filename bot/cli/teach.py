@@ -57,7 +57,8 @@ async def _session(args: argparse.Namespace) -> int:
 
         database = Database(settings.db_path)
         await database.open()
-        residents, audit, taught = SqliteResidentStore(database), SqliteAuditStore(database), SqliteTaughtStore(database)
+        residents = SqliteResidentStore(database)
+        audit, taught = SqliteAuditStore(database), SqliteTaughtStore(database)
     else:
         print(f"no database at {settings.db_path} (BOT_DB): no unanswered questions, and this teach is not "
               "recorded in the audit log", file=sys.stderr)
@@ -108,8 +109,8 @@ async def _verb(args: argparse.Namespace, teacher, who: str) -> int:
         taught = await teacher.attach(who, args.entry, [question], resolves)
     else:
         if group is None:
-            from bot.core.staff.unanswered import group_unanswered  # noqa: PLC0415
             from bot.core.ports import UnansweredQuestion  # noqa: PLC0415
+            from bot.core.staff.unanswered import group_unanswered  # noqa: PLC0415
 
             group = group_unanswered([UnansweredQuestion(question, "cli", "zh-Hant", None, teacher.clock())],
                                      teacher.knowledge.current.matcher)[0]
@@ -131,7 +132,8 @@ def describe(taught, question: str, kb) -> str:
     if verdict is not None and verdict.outcome == "answer":
         return f"「{quote(question)}」 now answers {title(verdict.answer_id)} ({verdict.answer_id}); {where}"
     if verdict is not None and verdict.suggestions:
-        return f"「{quote(question)}」 now suggests {title(verdict.suggestions[0])} first (not answered directly); {where}"
+        return (f"「{quote(question)}」 now suggests {title(verdict.suggestions[0])} first "
+                f"(not answered directly); {where}")
     return f"{where}; but 「{quote(question)}」 still gets no direct answer"
 
 
@@ -144,4 +146,5 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_session(args))
     except TeachRefused as refused:
         t = texts_for("en")
-        raise CommandFailed(1, "not taught, the files are unchanged: " + t(refused.text_key, **refused.params)) from None
+        raise CommandFailed(1, "not taught, the files are unchanged: "
+                           + t(refused.text_key, **refused.params)) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,15 +43,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 async def _read(db_path: Path, since: datetime | None):
+    from bot.storage.audit import SqliteTaughtStore  # noqa: PLC0415
     from bot.storage.database import Database  # noqa: PLC0415
     from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
-
-    from bot.storage.audit import SqliteTaughtStore  # noqa: PLC0415
 
     database = Database(db_path)
     await database.open()
     try:
-        week = datetime.now(timezone.utc) - timedelta(days=7)
+        week = datetime.now(UTC) - timedelta(days=7)
         taught = sum(1 for r in await SqliteTaughtStore(database).taught(week) if r.kind != "undo")
         return await SqliteResidentStore(database).unanswered(since), taught
     finally:
@@ -64,11 +63,12 @@ def run(args: argparse.Namespace) -> int:
     from bot.core.staff.unanswered import group_unanswered  # noqa: PLC0415
 
     settings, kb = settings_and_knowledge(args, need_database=True)
-    since = datetime.combine(args.since, time.min, timezone.utc) if args.since else None
+    since = datetime.combine(args.since, time.min, UTC) if args.since else None
     questions, taught = asyncio.run(_read(settings.db_path, since))
     groups = group_unanswered(questions, matcher_for(kb)[0], args.threshold)
     period = f" since {args.since.isoformat()}" if args.since else ""
-    taught_line = f"taught this week: {taught} phrasing(s) (python -m bot teach, /teach); what they resolved is not listed"
+    taught_line = (f"taught this week: {taught} phrasing(s) (python -m bot teach, /teach); "
+                   "what they resolved is not listed")
     if not groups:
         print(f"no unanswered questions{period}")
         print(taught_line)

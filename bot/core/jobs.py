@@ -1,7 +1,8 @@
 """Background jobs every front end runs: reminders to residents left half-way through a flow, reloading the
 knowledge base when its files change, and the weekly digest for staff.
 
-Each job asks the core for replies (addressed with ``to``) and hands them to the front end's ``deliver``; ``background_jobs`` lists them
+Each job asks the core for replies (addressed with ``to``) and hands them to the front end's ``deliver``;
+``background_jobs`` lists them
 from the services the composition root built, and each front end starts one ``Scheduler`` with them — Telegram
 sends the replies, the console prints them. A failing run is logged and the job goes on.
 """
@@ -11,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.messages import Reply
@@ -96,12 +97,12 @@ def background_jobs(assistant: Reminding, staff: StaffTools | None, *, reminder_
         jobs.append(Job(BOOKING_REMINDERS, bookings.due_reminders, every(booking_interval)))
     if staff is not None:
         jobs.append(Job("knowledge-watcher", staff.watcher.check, every(watch_interval)))
-        due = [next_digest_time(datetime.now(timezone.utc))]
+        due = [next_digest_time(datetime.now(UTC))]
 
         def until_digest() -> float:
             # The next moment counts from the last one, not from the clock: a timer firing a hair early must not
             # send the same week's digest twice.
-            wait = (due[0] - datetime.now(timezone.utc)).total_seconds()
+            wait = (due[0] - datetime.now(UTC)).total_seconds()
             due[0] = next_digest_time(due[0])
             return wait
 

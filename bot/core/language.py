@@ -43,8 +43,8 @@ def detect_script(text: str) -> Lang | None:
         return "en" if letters >= 2 else None
     simplified = _T2S.convert(han)
     traditional = _S2T.convert(han)
-    trad_marks = sum(a != b for a, b in zip(han, simplified))
-    simp_marks = sum(a != b for a, b in zip(han, traditional))
+    trad_marks = sum(a != b for a, b in zip(han, simplified, strict=False))
+    simp_marks = sum(a != b for a, b in zip(han, traditional, strict=False))
     if trad_marks > simp_marks:
         return "zh-Hant"
     if simp_marks > trad_marks:

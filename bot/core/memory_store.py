@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from bot.core.ports import ERASED, ResidentState, UnansweredQuestion
 

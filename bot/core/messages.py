@@ -7,8 +7,9 @@ piece of knowledge-base text escaped by the core; the console adapter turns it i
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Literal
+from typing import Literal
 
 #: Telegram's limit for callback data, in bytes. Every ``Button.action`` must fit.
 MAX_ACTION_BYTES = 64
@@ -82,7 +83,7 @@ class Broadcast:
 
     html: str
     recipients: tuple[str, ...]
-    deliver: Callable[[Send], Awaitable[list["Reply"]]] = field(repr=False, compare=False)
+    deliver: Callable[[Send], Awaitable[list[Reply]]] = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,11 @@ No export carries the resident's key or contact: a row is what staff need to run
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 from bot.core.booking.model import Booking
 from bot.core.booking.usage import WeekUsage

@@ -6,7 +6,7 @@ Pure functions of ``Stats``: plain text here; the chat escapes it for HTML, the 
 from __future__ import annotations
 
 import statistics
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from bot.core.staff.stats import REPLY_BUCKET_HOURS, Stats
 from bot.reports.labels import words
@@ -37,7 +37,7 @@ def weekly(stats: Stats, w: Mapping[str, str]) -> str:
         return w["caption.no_data"]
     totals = [sum(s.counts) for s in stats.weekly]
     top = max(range(len(totals)), key=lambda i: totals[i])  # first of equals: the knowledge base's order
-    per_week = [sum(column) for column in zip(*(s.counts for s in stats.weekly))]
+    per_week = [sum(column) for column in zip(*(s.counts for s in stats.weekly), strict=True)]
     peak = max(range(len(per_week)), key=lambda i: per_week[i])
     fields = dict(total=sum(totals), name=series_name(stats.weekly[top], w), count=totals[top],
                   weeks=len(stats.weeks), day=week_day(stats.weeks[peak], stats.lang), peak=per_week[peak],

@@ -17,9 +17,9 @@ import io
 import math
 import textwrap
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import Callable, Mapping
 
 from bot.core.feedback.model import SCALE
 from bot.core.messages import Image
@@ -138,14 +138,14 @@ def weekly(stats: Stats, w: Mapping[str, str]):
     if len(stats.weeks) < FEW_WEEKS:
         # Bars side by side: with one to three weeks, dots of equal counts would sit on top of each other.
         width = 0.8 / len(stats.weekly)
-        for i, (series, name) in enumerate(zip(stats.weekly, names)):
+        for i, (series, name) in enumerate(zip(stats.weekly, names, strict=True)):
             offset = (i - (len(stats.weekly) - 1) / 2) * width
             bars = ax.bar([p + offset for p in positions], series.counts, width * 0.92, label=name,
                           color=SERIES_COLOURS[i % len(SERIES_COLOURS)])
             _counts_on(ax, bars, zeros=True)
         ax.margins(y=0.12)  # room for the counts over the tallest bar
     else:
-        for i, (series, name) in enumerate(zip(stats.weekly, names)):
+        for i, (series, name) in enumerate(zip(stats.weekly, names, strict=True)):
             ax.plot(positions, series.counts, label=name, color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                     marker=MARKERS[i % len(MARKERS)], markersize=5, linewidth=1.8)
     step = max(1, math.ceil(len(stats.weeks) / MAX_X_LABELS))
@@ -170,7 +170,7 @@ def scales(stats: Stats, w: Mapping[str, str]):
         _no_data(axes[0], w)
         return figure
     limit = LABEL_COLUMNS if cols == 2 else 2 * LABEL_COLUMNS
-    for ax, scale in zip(axes, stats.scales):
+    for ax, scale in zip(axes, stats.scales, strict=False):
         _counts_on(ax, ax.bar(SCALE, scale.counts, color=MAIN_COLOUR), zeros=True)  # "0": nobody chose it
         ax.margins(y=0.15)
         ax.set_title(f"{_wrap(scale.question, limit)}\n{_short(scale.consultation, limit)}", fontsize=10)

@@ -18,10 +18,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 from bot.core.feedback.ports import FeedbackStore
 from bot.core.feedback.privacy import resident_hash
@@ -168,7 +169,7 @@ class JsonWriter:
     def __init__(self, out: Path, table: Table, filters: dict):
         self.out, self.header = out, table.header
         self.file = out.open("w", encoding="utf-8")
-        codebook = [dict(zip(JSON_CODEBOOK_KEYS, c.codebook_row())) for c in table.columns]
+        codebook = [dict(zip(JSON_CODEBOOK_KEYS, c.codebook_row(), strict=True)) for c in table.columns]
         self.file.write(f'{{"filters": {_json(filters)}, "codebook": {_json(codebook)}, "submissions": [')
         self.first = True
 

@@ -1,16 +1,16 @@
 """The report page of ``python -m bot report``: index.html, in ``Stats.lang`` like its charts, showing the headline
-figures, the most asked unanswered questions and the chart PNGs beside it, each with its caption. Self-contained (inline CSS, relative image paths), so the
+figures, the most asked unanswered questions and the chart PNGs beside it, each with its caption. Self-contained
+(inline CSS, relative image paths), so the
 folder can be zipped, mailed or put on an intranet share as it is. Every piece of data is HTML-escaped."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Mapping, Sequence
 
 from bot.core.booking.model import APPLICANTS_ALL
 from bot.core.booking.usage import WeekUsage
-
 from bot.core.staff.digest import DISTRICT_TZ
 from bot.core.staff.stats import Headline, Stats
 from bot.reports.captions import duration

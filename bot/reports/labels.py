@@ -7,8 +7,8 @@ Each language's table is written out rather than converted with OpenCC, so each 
 that no Chinese table holds a character of the other script."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 from bot.core.language import DEFAULT_LANG, Lang
 

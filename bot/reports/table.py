@@ -9,9 +9,10 @@ No column holds a resident's user key: ``resident`` is ``resident_hash(user, EXP
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from bot.core.feedback.model import Question, Submission
 from bot.core.knowledge.model import KnowledgeBase
@@ -163,7 +164,7 @@ def build_row(table: Table, s: Submission, *, resident: str | None,
 
 def as_records(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Mapping[str, Any]]:
     """Rows as ``{column: value}`` objects (the JSON export)."""
-    return [dict(zip(header, row)) for row in rows]
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def generated_at(now: datetime) -> str:

@@ -1,8 +1,8 @@
 """SQLite implementation of ``AnnouncementStore``: announcements being delivered and who still waits for them."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from bot.core.staff.ports import AnnouncementTally, StoredAnnouncement
 from bot.storage.database import Database

@@ -3,7 +3,8 @@
 The dialog asks twice in a row: /feedback reads it for the ✅ marks of the list (``answered``), and choosing a
 consultation asks again whether this one was answered (``linked_to`` for linked consultations, ``participated``
 for anonymous ones). The first look-up fills this cache, so the second needs no trip to the database thread; the
-store's own writes (a submission, /forget_me) drop what they change, to be read again. Same assumption as the resident-state cache
+store's own writes (a submission, /forget_me) drop what they change, to be read again. Same assumption as the
+resident-state cache
 (``bot.storage.residents``): this process is the only writer of links and participation tokens.
 
 A look-up still in flight when a write touches one of its keys does not fill the cache: it may have read the file
@@ -12,8 +13,8 @@ from before the write.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
 
 #: Residents and tokens each kept (least recently used dropped first).
 CACHE_SIZE = 20_000

@@ -2,9 +2,8 @@
 append-only (no UPDATE or DELETE anywhere)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-
-from typing import Sequence
 
 from bot.core.staff.ports import AuditRecord, TaughtRecord
 from bot.storage.database import Database
@@ -36,7 +35,8 @@ class SqliteTaughtStore:
     async def record_taught(self, records: Sequence[TaughtRecord]) -> None:
         async with self.db.transaction() as conn:
             await conn.executemany(
-                "INSERT INTO taught_phrasing (at, staff_user, entry_id, phrasing, kind, file) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO taught_phrasing (at, staff_user, entry_id, phrasing, kind, file) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [(r.at.isoformat(), r.staff_user, r.entry_id, r.phrasing, r.kind, r.file) for r in records])
 
     async def taught(self, since: datetime | None = None) -> list[TaughtRecord]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 #: ``INSERT … VALUES (?, …) …``: the one group of placeholders a multi-row statement repeats.
 _VALUES = re.compile(r"^(?P<head>\s*INSERT\b.*?\bVALUES\s*)(?P<group>\([?,\s]*\))(?P<tail>.*)$",

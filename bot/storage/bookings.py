@@ -13,8 +13,8 @@ COMMIT); all SQL is parameterised; times are stored as UTC ISO text.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
 from bot.core.booking.model import HOLDING, Booking, NewBooking, Slot, Status, utc
@@ -143,7 +143,8 @@ class SqliteBookingStore:
 
     async def in_status(self, statuses: Sequence[Status], limit: int | None = None) -> list[Booking]:
         rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM booking b WHERE b.status IN ({_in(statuses)}) "
-                                      "ORDER BY b.created_at, b.id LIMIT ?", (*statuses, -1 if limit is None else limit))
+                                      "ORDER BY b.created_at, b.id LIMIT ?",
+                                      (*statuses, -1 if limit is None else limit))
         return [_row(r) for r in rows]
 
     async def bookings(self, venue_id: str | None = None, since: datetime | None = None,

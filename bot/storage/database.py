@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import AsyncIterator, Iterator, Sequence
 
 import aiosqlite
 
@@ -213,7 +213,8 @@ class Database:
         fails, the run is done again one statement at a time to find whose it was), and no other kind of write
         may change the same rows while it waits, because queued statements are sent with the COMMIT, after the
         blocks of the same batch (``SqliteResidentStore.in_block`` puts a state in a block only when none of that
-        resident's is queued). Queued statements keep their order among themselves. Nothing comes back (no ``lastrowid``, no row count)."""
+        resident's is queued). Queued statements keep their order among themselves. Nothing comes back (no
+        ``lastrowid``, no row count)."""
         committed = asyncio.get_running_loop().create_future()
         self._rows.append((sql, params, committed))
         self._wake_flusher()
@@ -260,7 +261,7 @@ class Database:
                 raise
             return
         durable: list[asyncio.Future] = []  # resolved by this batch's COMMIT
-        for (_, done, committed), outcome in zip(blocks, result.blocks):
+        for (_, done, committed), outcome in zip(blocks, result.blocks, strict=True):
             if isinstance(outcome, StatementFailed):
                 if not done.done():
                     done.set_exception(outcome)
@@ -268,7 +269,7 @@ class Database:
             if not done.done():  # a writer cancelled while waiting
                 done.set_result(outcome)
             durable.append(committed)
-        for (*_, future), error in zip(rows, result.rows):
+        for (*_, future), error in zip(rows, result.rows, strict=True):
             if error is None:
                 durable.append(future)
             elif not future.done():

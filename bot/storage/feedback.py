@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 from bot.core.feedback.model import (
-    Answer, Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission,
+    Answer,
+    Delivery,
+    HelpfulVote,
+    NewSubmission,
+    StaffReply,
+    Status,
+    Submission,
 )
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
 from bot.core.feedback.privacy import typed_by_resident

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from bot.core.ports import ERASED, ResidentState, UnansweredQuestion, clean_text, encode_data
 from bot.storage.database import Database, Statement

@@ -2,8 +2,8 @@
 (staff who receive the weekly digest)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from bot.core.staff.ports import ALL_COMMUNITIES
 from bot.storage.database import Database

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-
 from booking_helpers import NOW, at, new_booking
+
 from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
 from bot.core.booking.memory_store import MemoryBookingStore
 from bot.core.booking.model import Slot

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from bot.core.feedback.model import Answer, HelpfulVote, NewSubmission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
 from bot.core.ports import ERASED
 
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 ANSWERS = (Answer("status", "grad", 0), Answer("help", ("skills", "loans"), 1), Answer("rating", 4, 2),
            Answer("note", "夜校 <b>&", 3))
 

@@ -2,12 +2,12 @@
 with a lone surrogate (what a broken client or a cut-off emoji can produce). Text is kept with U+FFFD instead."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.core.feedback.model import Answer, NewSubmission
 from bot.core.ports import ResidentState, UnansweredQuestion, clean_text
 
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 BROKEN = "\ud800低保"
 
 

@@ -1,11 +1,11 @@
 """The ``ResidentStore`` contract: ``MemoryResidentStore`` and ``SqliteResidentStore`` behave the same."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.core.ports import ERASED, ResidentState, UnansweredQuestion
 
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 async def test_an_unknown_resident_is_idle_with_nothing_remembered(residents):

@@ -30,8 +30,9 @@ import json
 import re
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -292,7 +293,7 @@ class FakeBotApi:
         """The value for ``TELEGRAM_API_URL`` (python-telegram-bot appends the token)."""
         return f"{self.url}/bot"
 
-    async def start(self) -> "FakeBotApi":
+    async def start(self) -> FakeBotApi:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         # A 30 s shutdown grace would wait for the bot's abandoned long polls; they are only test traffic.
@@ -308,7 +309,7 @@ class FakeBotApi:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "FakeBotApi":
+    async def __aenter__(self) -> FakeBotApi:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -341,7 +342,7 @@ class FakeBotApi:
     # ------------------------------------------------------------------------------------------ update injection
     def resident(self, user_id: int, *, first_name: str = "Resident", language_code: str | None = "zh-hant",
                  username: str | None = None, group: int | None = None, chat_type: str = "supergroup"
-                 ) -> "Resident":
+                 ) -> Resident:
         """A user writing to the bot in their private chat, or with ``group`` (a negative chat id) in that group
         (``chat_type`` "group", "supergroup" or "channel"), where the bot's replies then go."""
         chat = None if group is None else {"id": group, "type": chat_type, "title": "Residents' group"}
@@ -385,7 +386,7 @@ class FakeBotApi:
         self._delivery_waiters[chat_id].append((count, future))
         try:
             await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AssertionError(f"timed out after {timeout} s waiting for {count} deliveries to {chat_id} "
                                  f"(got {len(self._deliveries[chat_id])})") from None
 
@@ -400,7 +401,7 @@ class FakeBotApi:
         async with self._changed:
             try:
                 await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 recent = "\n".join(f"  {c.method} {c.status} {c.description} {_short(c.params)}"
                                    for c in self.calls[-12:])
                 raise AssertionError(f"timed out after {timeout} s waiting for {what}; last calls:\n{recent}") from None
@@ -543,7 +544,7 @@ class FakeBotApi:
             if timeout > 0 and not ready():
                 try:
                     await asyncio.wait_for(self._changed.wait_for(ready), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             if generation != self._poll_generation:
                 raise BadRequest("Conflict: terminated by other getUpdates request; make sure that only one bot "

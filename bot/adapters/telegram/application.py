@@ -22,17 +22,24 @@ from dataclasses import dataclass
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, Defaults,
-                          MessageHandler, filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.adapters.telegram.broadcast import stop_broadcasts
-from bot.adapters.telegram.logs import protect_logs
-from bot.adapters.telegram.polling import ParsingBot
-from bot.adapters.telegram.retry import RetryingRequest
 from bot.adapters.telegram.handlers import on_button, on_error, on_message
-from bot.adapters.telegram.render import deliver
+from bot.adapters.telegram.logs import protect_logs
 from bot.adapters.telegram.ordering import PerUserOrderedProcessor
+from bot.adapters.telegram.polling import ParsingBot
+from bot.adapters.telegram.render import deliver
+from bot.adapters.telegram.retry import RetryingRequest
 from bot.adapters.telegram.services import SERVICES_KEY, AssistantPort, ServicesPort, services_of
 from bot.core.jobs import Scheduler, background_jobs
 from bot.core.language import DEFAULT_LANG, lang_from_code

@@ -11,7 +11,7 @@ import logging
 
 from telegram import Message, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot.adapters.telegram.incoming import incoming_from_update
 from bot.adapters.telegram.logs import exception_outline

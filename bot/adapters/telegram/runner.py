@@ -30,7 +30,11 @@ logger = logging.getLogger(__name__)
 STARTUP_BACKOFF = (1, 2, 4, 8, 15, 30)
 
 
-def run(services: ServicesPort, tuning: Tuning = Tuning()) -> int:
+#: The Bot API tuning of a real deployment (frozen, so one shared default is safe).
+DEFAULT_TUNING = Tuning()
+
+
+def run(services: ServicesPort, tuning: Tuning = DEFAULT_TUNING) -> int:
     """Serve Telegram until SIGINT/SIGTERM (blocking). Polling, or a webhook when ``settings.webhook_url`` is set.
 
     Returns the process exit status: 0 after a signal; 1 when Telegram rejects the token or anything else stops

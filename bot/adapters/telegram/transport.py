@@ -13,8 +13,6 @@ contain the request URL, because the URL contains the bot token.
 """
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -69,7 +67,7 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(method, url, data=_body(request_data), timeout=timeout,
                                              allow_redirects=False) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TimedOut() from None
         except aiohttp.ClientError as exc:
             # ``from None``: the chained aiohttp error could print the URL, and with it the token.

@@ -15,10 +15,21 @@ from html import escape
 
 from bot.core.booking import views as V
 from bot.core.booking.errors import (
-    ApplicantNotAllowed, BookingRefused, InvalidRequest, SlotTaken, TooManyOpen, UnknownVenue,
+    ApplicantNotAllowed,
+    BookingRefused,
+    InvalidRequest,
+    SlotTaken,
+    TooManyOpen,
+    UnknownVenue,
 )
-from bot.core.booking.model import MAX_CONTACT, MAX_PURPOSE, MAX_UNIT_NAME, BookingRequest, from_epoch_minutes, \
-    epoch_minutes
+from bot.core.booking.model import (
+    MAX_CONTACT,
+    MAX_PURPOSE,
+    MAX_UNIT_NAME,
+    BookingRequest,
+    epoch_minutes,
+    from_epoch_minutes,
+)
 from bot.core.dialog import render
 from bot.core.dialog.context import Context
 from bot.core.dialog.router import IDLE
@@ -203,7 +214,8 @@ async def choose_day(ctx: Context) -> list[Reply]:
     if venue is None:
         return render.stale(ctx)
     if not await ctx.deps.bookings.free_slots(venue.id, day):
-        return [await _calendar(ctx, venue, (day.year, day.month), head=ctx.t("bk.day_full", day=V.day_text(ctx.t, day)))]
+        return [await _calendar(ctx, venue, (day.year, day.month),
+                                 head=ctx.t("bk.day_full", day=V.day_text(ctx.t, day)))]
     ctx.data["day"] = day.isoformat()
     return await _go(ctx, SLOT)
 

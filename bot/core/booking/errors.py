@@ -5,8 +5,8 @@ Every error carries a ``text_key`` (the words the chat flows will show, next ses
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Sequence
 
 from bot.core.booking.model import Slot
 from bot.core.errors import CoreError

@@ -3,8 +3,8 @@ and its writes, so on one event loop it is as atomic as the SQLite store's trans
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
 from bot.core.booking.model import HOLDING, Booking, NewBooking, Slot, Status, utc

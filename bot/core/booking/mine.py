@@ -4,8 +4,8 @@ background job, ``bot.core.jobs``) and the staff's decisions (approved, declined
 ``Reply(to=…)`` in the language they booked in."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 from bot.core.booking import views as V
 from bot.core.booking.errors import BookingRefused

@@ -8,7 +8,7 @@ deadline). Only pending and confirmed bookings hold their slot; declining or can
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 Status = Literal["pending", "confirmed", "declined", "cancelled", "no_show"]
@@ -108,13 +108,13 @@ class Booking:
         return self.price_cents == 0
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("booking times must be aware datetimes")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def epoch_minutes(moment: datetime) -> int:

@@ -7,8 +7,9 @@ booking, and freed in the same transaction that declines or cancels it.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from bot.core.booking.model import Booking, NewBooking, Slot, Status
 

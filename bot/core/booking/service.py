@@ -8,18 +8,39 @@ transaction); the service checks everything else before it writes.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from bot.core.booking import slots as S
 from bot.core.booking.errors import (
-    ApplicantNotAllowed, BookingNotFound, CancelTooLate, ConsentRequired, DuplicateReference, InThePast,
-    InvalidRequest, OpenLimitReached, OutsideWindow, SlotConflict, SlotNotOffered, SlotTaken, TooManyOpen,
-    UnknownVenue, WrongStatus,
+    ApplicantNotAllowed,
+    BookingNotFound,
+    CancelTooLate,
+    ConsentRequired,
+    DuplicateReference,
+    InThePast,
+    InvalidRequest,
+    OpenLimitReached,
+    OutsideWindow,
+    SlotConflict,
+    SlotNotOffered,
+    SlotTaken,
+    TooManyOpen,
+    UnknownVenue,
+    WrongStatus,
 )
 from bot.core.booking.model import (
-    APPLICANTS_ALL, HOLDING, MAX_CONTACT, MAX_PURPOSE, MAX_REASON, MAX_UNIT_NAME, Booking, BookingRequest,
-    NewBooking, Slot, utc,
+    APPLICANTS_ALL,
+    HOLDING,
+    MAX_CONTACT,
+    MAX_PURPOSE,
+    MAX_REASON,
+    MAX_UNIT_NAME,
+    Booking,
+    BookingRequest,
+    NewBooking,
+    Slot,
+    utc,
 )
 from bot.core.booking.ports import BookingStore
 from bot.core.booking.references import RandomBelow, draw_reference
@@ -31,7 +52,7 @@ _REFERENCE_ATTEMPTS = 5
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class BookingService:

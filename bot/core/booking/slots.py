@@ -7,8 +7,8 @@ the server's time zone, also across midnight (a 23:00-24:00 slot ends on the nex
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Collection, Iterable
 
 from bot.core.booking.model import Slot, epoch_minutes, utc
 from bot.core.knowledge.venues import GRID_MINUTES, Venue

@@ -13,9 +13,9 @@ ISO weeks (Monday to Sunday) of the district's calendar.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Iterable, Sequence
 
 from bot.core.booking.model import APPLICANTS_ALL, Booking, utc
 from bot.core.booking.slots import days

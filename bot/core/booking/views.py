@@ -7,7 +7,12 @@ from datetime import date, tzinfo
 from html import escape
 
 from bot.core.booking.errors import (
-    ApplicantNotAllowed, BookingRefused, CancelTooLate, InvalidRequest, OutsideWindow, TooManyOpen,
+    ApplicantNotAllowed,
+    BookingRefused,
+    CancelTooLate,
+    InvalidRequest,
+    OutsideWindow,
+    TooManyOpen,
 )
 from bot.core.booking.model import Booking, Slot
 from bot.core.i18n import Texts

@@ -21,7 +21,8 @@ from bot.core.unit import Refused
 log = logging.getLogger(__name__)
 
 #: Commands shown in Telegram's menu, in order (staff commands are not advertised to everyone).
-MENU_COMMANDS = ("start", "menu", "book", "mybookings", "feedback", "mystatus", "help", "language", "subscribe", "cancel")
+MENU_COMMANDS = ("start", "menu", "book", "mybookings", "feedback", "mystatus",
+                 "help", "language", "subscribe", "cancel")
 #: A resident silent this long in the middle of a flow gets one reminder.
 REMINDER_AFTER = timedelta(minutes=30)
 

@@ -1,9 +1,10 @@
 """What a handler gets: the message, the resident's state, their language, the knowledge base and the stores."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import ConfigurationError
 from bot.core.i18n import Texts

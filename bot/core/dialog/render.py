@@ -44,7 +44,7 @@ def label(text: str) -> str:
     if columns(text) <= BUTTON_LABEL_COLUMNS:
         return text
     width, cut = 0, 0
-    for cut, char in enumerate(text):
+    for cut, char in enumerate(text):  # noqa: B007 -- `cut` is read after the loop: where it stopped
         width += columns(char)
         if width > BUTTON_LABEL_COLUMNS - 1:
             break

@@ -15,9 +15,10 @@ from bot.core.dialog.context import Context
 from bot.core.dialog.router import IDLE, Router
 from bot.core.errors import LimitExceeded
 from bot.core.feedback.model import Status, Submission
+from bot.core.feedback.references import ANY_REFERENCE as REFERENCE
+from bot.core.feedback.references import normalize
 from bot.core.feedback.service import REPLY_MAX_CHARS, FeedbackService, UnknownReference
 from bot.core.feedback.survey import InvalidAnswer
-from bot.core.feedback.references import ANY_REFERENCE as REFERENCE, normalize
 from bot.core.messages import Button, Reply
 from bot.core.staff import review as R
 from bot.core.staff.tools import StaffTools
@@ -32,7 +33,7 @@ VERBS = (R.IN_REVIEW, R.REPLY, R.CLOSE, R.NEXT, R.CANCEL_REPLY, R.CLOSE_CONFIRME
 async def begin(ctx: Context) -> list[Reply]:
     """``/review``: the oldest new submission or case as a card with its buttons (or "nothing waiting");
     ``/review FB-…`` opens that one whatever its state. Leaves a reply being written. Next: a card button."""
-    service, tools = ctx.deps.feedback, ctx.deps.staff
+    service = ctx.deps.feedback
     if ctx.state.state == REPLY_STATE:
         ctx.goto(IDLE, {})
     typed = ctx.arg.strip()

@@ -7,9 +7,9 @@ the bot starts. ``python -m bot chat --table`` prints the table.
 """
 from __future__ import annotations
 
+from bot.core.booking import routes as booking
 from bot.core.dialog import announce, near, notify, qa, review, staff, stats, subscribe, teach
 from bot.core.dialog.router import ANY, IDLE, RouteConflict, Table, Transition
-from bot.core.booking import routes as booking
 from bot.core.feedback import routes as feedback
 
 #: Q&A first (its ``*`` rows), then the residents' features, then the staff's.

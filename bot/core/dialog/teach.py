@@ -71,8 +71,10 @@ async def _card(ctx: Context, teacher: Teacher, groups: list[UnansweredGroup], i
             f"{escape(render.text_of(e.title, ctx.lang))} (<code>{escape(e.id)}</code>)" for e in entries)))
     rows = [(Button(render.label(ctx.t("teach.button_attach", title=render.button_title(e, ctx.lang))),
                     f"{TEACH}:a:{key}:{_entry_ref(e.id, f'{TEACH}:a:{key}:')}"),) for e in entries]
-    rows.append((Button(ctx.t("teach.button_pick"), f"{TEACH}:c:{key}"), Button(ctx.t("teach.button_new"), f"{TEACH}:n:{key}")))
-    rows.append((Button(ctx.t("teach.button_ignore"), f"{TEACH}:i:{key}"), Button(ctx.t("teach.button_next"), f"{TEACH}:x:{key}")))
+    rows.append((Button(ctx.t("teach.button_pick"), f"{TEACH}:c:{key}"),
+                  Button(ctx.t("teach.button_new"), f"{TEACH}:n:{key}")))
+    rows.append((Button(ctx.t("teach.button_ignore"), f"{TEACH}:i:{key}"),
+                  Button(ctx.t("teach.button_next"), f"{TEACH}:x:{key}")))
     return Reply(html=prefix + "\n".join(lines), buttons=tuple(rows), replace=replace)
 
 
@@ -155,7 +157,8 @@ async def button(ctx: Context) -> list[Reply]:
         entries = [e for e in ctx.knowledge.kb.entries if e.category == extra][:60]
         if not entries:
             return qa.stale(ctx)
-        rows = tuple((Button(render.label(render.button_title(e, ctx.lang)), f"{TEACH}:a:{key}:{_entry_ref(e.id, f'{TEACH}:a:{key}:')}"),)
+        rows = tuple((Button(render.label(render.button_title(e, ctx.lang)),
+                              f"{TEACH}:a:{key}:{_entry_ref(e.id, f'{TEACH}:a:{key}:')}"),)
                      for e in entries)
         return [Reply(html=ctx.t("teach.pick_entry", question=_q(group.representative)), buttons=rows,
                       replace=True)]
@@ -191,7 +194,8 @@ async def answer_text(ctx: Context) -> list[Reply]:
     if not text or len(text) > ANSWER_MAX_CHARS:
         return [Reply(html=ctx.t("teach.answer_length", max=ANSWER_MAX_CHARS, length=len(text)))]
     ctx.goto(CONFIRM_STATE, {**ctx.data, "answer": text})
-    buttons = ((Button(ctx.t("teach.button_create"), f"{TEACH}:ok"), Button(ctx.t("teach.button_cancel"), f"{TEACH}:no")),)
+    buttons = ((Button(ctx.t("teach.button_create"), f"{TEACH}:ok"),
+                Button(ctx.t("teach.button_cancel"), f"{TEACH}:no")),)
     return [Reply(html=ctx.t("teach.new_confirm", id=escape(draft["id"]), title=escape(draft["title"]),
                              answer=escape(text)), buttons=buttons)]
 

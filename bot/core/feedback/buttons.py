@@ -17,12 +17,12 @@ if TYPE_CHECKING:
 Rows = tuple[tuple[Button, ...], ...]
 
 
-def helpful_rows(ctx: "Context", entry_id: str) -> Rows:
+def helpful_rows(ctx: Context, entry_id: str) -> Rows:
     return ((Button(ctx.t("fb.helpful_up"), A.helpful(entry_id, True)),
              Button(ctx.t("fb.helpful_down"), A.helpful(entry_id, False))),)
 
 
-def consultation_rows(ctx: "Context", entry: Entry) -> Rows:
+def consultation_rows(ctx: Context, entry: Entry) -> Rows:
     """A "📝 Survey: …" button under an answer about a policy: opens the consultation the entry names (its intro and
     first question, or the "answer again?" step for a resident who already answered it). Nothing while that
     consultation is closed."""
@@ -35,7 +35,7 @@ def consultation_rows(ctx: "Context", entry: Entry) -> Rows:
                     A.action(A.CHOOSE, consultation.id)),),)
 
 
-def case_rows(ctx: "Context") -> Rows:
+def case_rows(ctx: Context) -> Rows:
     return ((Button(ctx.t("fb.case_button"), A.CASE),),)
 
 

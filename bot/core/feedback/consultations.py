@@ -16,8 +16,21 @@ from bot.core.feedback.model import QUESTION_TYPES, SCALE, Condition, Consultati
 from bot.core.knowledge.loader import CrossCheck, register_section
 from bot.core.knowledge.model import Text
 from bot.core.knowledge.spec import (
-    ID_HINT, ID_PATTERN, Enum, Field, ListOf, LocalizedText, Mapping, Number, Record, Report, Spec, Str,
-    check_list, did_you_mean, to_python,
+    ID_HINT,
+    ID_PATTERN,
+    Enum,
+    Field,
+    ListOf,
+    LocalizedText,
+    Mapping,
+    Number,
+    Record,
+    Report,
+    Spec,
+    Str,
+    check_list,
+    did_you_mean,
+    to_python,
 )
 
 #: Ids travel inside button actions (``fa:QUESTION:OPTION``, ≤ 64 bytes), so they are kept short.
@@ -218,7 +231,7 @@ def _condition(r: Record, where: str, earlier: list[Question], report: Report) -
         return None
     valid = [str(n) for n in SCALE] if target.type == "scale" else [o.id for o in target.options]
     values = cond["any_of"]
-    for value, line in zip(values, getattr(values, "lines", [cond.line_of("any_of")] * len(values))):
+    for value, line in zip(values, getattr(values, "lines", [cond.line_of("any_of")] * len(values)), strict=True):
         if value not in valid:
             report.error(line, f"{where}: `ask_if.any_of` has '{value}', which is not an answer of question "
                                f"'{target_id}'{did_you_mean(value, valid)} (use {', '.join(valid)})")

@@ -6,8 +6,8 @@ contract suite (``tests/contracts/``) and behave alike for ``/forget_me``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Collection, Iterable, Mapping, Sequence
 
 from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, StaffReply, Status, Submission
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Union
+from typing import Literal
 
 from bot.core.knowledge.model import Text
 
@@ -22,7 +22,7 @@ STATUSES: tuple[Status, ...] = ("received", "in_review", "answered", "closed")
 Kind = Literal["survey", "case"]
 
 #: One answer: a scale value, an option id, option ids (multiple choice) or typed text.
-Value = Union[int, str, tuple[str, ...]]
+Value = int | str | tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

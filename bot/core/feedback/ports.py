@@ -2,8 +2,9 @@
 implement it and pass the same contract tests (``tests/contracts/``)."""
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Collection, Iterable, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from bot.core.errors import CoreError
 from bot.core.feedback.model import Delivery, HelpfulVote, NewSubmission, Status, Submission

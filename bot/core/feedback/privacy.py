@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Collection, Mapping
+from collections.abc import Collection, Mapping
 
 
 def resident_hash(user: str, salt: str) -> str:

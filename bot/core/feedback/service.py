@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict, deque
-from datetime import datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from bot.core.errors import CoreError, LimitExceeded
 from bot.core.feedback import views
@@ -81,7 +82,7 @@ class UnknownReference(CoreError):
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class FeedbackService:
@@ -277,7 +278,8 @@ class FeedbackService:
         """``/forget_me``: delete the resident's contact details and participation tokens, erase the text they
         typed (case text, typed answers of their linked submissions — ``typed_questions``: consultation id → ids
         of its text questions, see ``privacy.typed_by_resident`` — and, through the resident store, their
-        unanswered questions), unlink their submissions, delete what other features keep (``also``: the erasers they registered,
+        unanswered questions), unlink their submissions, delete what other features keep (``also``: the erasers
+        they registered,
         ``Dependencies.erasers``) and
         their dialog state; returns how many submissions were unlinked."""
         tokens = [participation_token(user, cid, self.salt) for cid in consultation_ids]

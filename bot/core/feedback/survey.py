@@ -5,7 +5,8 @@ submission before writing it, because flow data could be stale after a knowledge
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bot.core.errors import CoreError, LimitExceeded
 from bot.core.feedback.model import SCALE, Answer, Consultation, Question, Value

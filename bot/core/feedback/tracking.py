@@ -6,9 +6,9 @@ from html import escape
 
 from bot.core.dialog import qa
 from bot.core.dialog.context import Context
+from bot.core.errors import LimitExceeded
 from bot.core.feedback import actions as A
 from bot.core.feedback import views
-from bot.core.errors import LimitExceeded
 from bot.core.messages import Reply
 
 

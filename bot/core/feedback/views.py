@@ -2,9 +2,10 @@
 here; wording comes from the i18n catalogues."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from bot.core.dialog.render import button_title, label, text_of
 from bot.core.feedback import actions as A
@@ -61,7 +62,7 @@ class QuestionParts:
     labels: Mapping[object, str]  # an answer as residents read it (not escaped): scale value or option id → text
 
     @classmethod
-    def build(cls, consultation: Consultation, question: Question, t: Texts, lang: Lang) -> "QuestionParts":
+    def build(cls, consultation: Consultation, question: Question, t: Texts, lang: Lang) -> QuestionParts:
         qid = question.id
         after_prompt = "" if question.required else " " + t("fb.optional_mark")
         answers: list[tuple[Button, ...]] = []

@@ -6,8 +6,8 @@ the knowledge base. ``tests/test_i18n.py`` checks every language has the same ke
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 from bot.core.i18n import en, zh_hans, zh_hant
 from bot.core.language import DEFAULT_LANG, Lang

@@ -8,25 +8,53 @@ directory is clean, so a half-valid knowledge base never reaches residents.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 
 from bot.core.errors import KnowledgeBaseInvalid, Problem
+from bot.core.knowledge import venues as _venues
 from bot.core.knowledge.limits import (
-    MAX_FILE_BYTES, MAX_TOTAL_BYTES, aliases_fit, check_sizes, mb,
+    MAX_FILE_BYTES,
+    MAX_TOTAL_BYTES,
+    aliases_fit,
+    check_sizes,
+    mb,
 )
 from bot.core.knowledge.model import (
-    BUILTIN_CATEGORIES, Category, Contact, Entry, KnowledgeBase, Location, RegressionCase, Text,
+    BUILTIN_CATEGORIES,
+    Category,
+    Contact,
+    Entry,
+    KnowledgeBase,
+    Location,
+    RegressionCase,
+    Text,
 )
-from bot.core.knowledge import venues as _venues
 from bot.core.knowledge.spec import (
-    ID_HINT, ID_PATTERN, Date, Field, ListOf, LocalizedText, Mapping, Number, Record, Report, Spec, Str,
-    check_list, compose, describe, did_you_mean, is_null, mapping_pairs, to_python,
+    ID_HINT,
+    ID_PATTERN,
+    Date,
+    Field,
+    ListOf,
+    LocalizedText,
+    Mapping,
+    Number,
+    Record,
+    Report,
+    Spec,
+    Str,
+    check_list,
+    compose,
+    describe,
+    did_you_mean,
+    is_null,
+    mapping_pairs,
+    to_python,
 )
-
 
 _ID = Str(pattern=ID_PATTERN, pattern_hint=ID_HINT)
 _ID_CUTOFF = 0.8  # see did_you_mean
@@ -356,7 +384,7 @@ def _check_entries(entries: list[Record], category_ids: set[str], problems: list
     ids = sorted(seen)
     for entry in entries:
         related = entry.get("related", ())
-        for related_id, line in zip(related, getattr(related, "lines", ())):
+        for related_id, line in zip(related, getattr(related, "lines", ()), strict=False):
             if related_id == entry.get("id"):
                 problems.append(Problem(entry.file, line, "an entry cannot be related to itself"))
             elif related_id not in seen and complete:

@@ -1,10 +1,10 @@
 """The knowledge base as the rest of the core sees it: immutable, validated, indexed by id."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Mapping
 
 from bot.core.language import Lang, to_simplified, to_traditional
 
@@ -39,7 +39,7 @@ class Text:
         return tuple(out)
 
     @classmethod
-    def of(cls, value: str | Mapping[str, str]) -> "Text":
+    def of(cls, value: str | Mapping[str, str]) -> Text:
         if isinstance(value, str):
             return cls(plain=value)
         return cls(by_lang=MappingProxyType(dict(value)))

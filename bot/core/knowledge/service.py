@@ -6,10 +6,11 @@ knowledge base: the caller gets ``KnowledgeBaseInvalid`` and the previous snapsh
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
 from bot.core.knowledge.writer import directory_digests
@@ -36,9 +37,9 @@ class KnowledgeSnapshot:
 
     @classmethod
     def build(cls, kb: KnowledgeBase, matcher_factory: Callable[[KnowledgeBase], Matcher] = Matcher,
-              digests: Mapping[str, str] | None = None) -> "KnowledgeSnapshot":
+              digests: Mapping[str, str] | None = None) -> KnowledgeSnapshot:
         by_token = {entry_token(e.id): e.id for e in kb.entries}
-        return cls(kb=kb, matcher=matcher_factory(kb), loaded_at=datetime.now(timezone.utc), _by_token=by_token,
+        return cls(kb=kb, matcher=matcher_factory(kb), loaded_at=datetime.now(UTC), _by_token=by_token,
                    digests=dict(digests or {}))
 
     def derived(self, build: Callable[[KnowledgeBase], T]) -> T:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar
 
 import yaml
 
@@ -338,7 +339,7 @@ class Seq(tuple):
 
     lines: tuple[int, ...]
 
-    def __new__(cls, values: Sequence[Any], lines: Sequence[int]) -> "Seq":
+    def __new__(cls, values: Sequence[Any], lines: Sequence[int]) -> Seq:
         self = super().__new__(cls, values)
         self.lines = tuple(lines)
         return self

@@ -11,18 +11,37 @@ Times are wall-clock times of the district (``DISTRICT_TZ``); ``bot.core.booking
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping as MappingType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
 from bot.core.knowledge.model import Text
 from bot.core.knowledge.spec import (
-    ID_HINT, ID_PATTERN, Bool, Date, Enum, Field, ListOf, LocalizedText, Mapping, Number, Record, Report, Seq, Spec,
-    Str, check_list, describe, did_you_mean, is_null, line_of,
+    ID_HINT,
+    ID_PATTERN,
+    Bool,
+    Date,
+    Enum,
+    Field,
+    ListOf,
+    LocalizedText,
+    Mapping,
+    Number,
+    Record,
+    Report,
+    Seq,
+    Spec,
+    Str,
+    check_list,
+    describe,
+    did_you_mean,
+    is_null,
+    line_of,
 )
 
 if TYPE_CHECKING:  # the loader imports this module
@@ -83,7 +102,7 @@ class TimeRanges(Spec):
             if parsed is not None:
                 ranges.append((parsed, line))
         ranges.sort()
-        for (a, _), (b, line) in zip(ranges, ranges[1:]):
+        for (a, _), (b, line) in zip(ranges, ranges[1:], strict=False):
             if b[0] < a[1]:
                 report.error(line, f"{self.subject(path)}: {show_range(b)} overlaps {show_range(a)}")
         return Seq([r for r, _ in ranges], [line for _, line in ranges])
@@ -120,7 +139,8 @@ HOURS = Mapping(noun="`hours`", description="Opening hours by weekday, local tim
     Field("daily", TimeRanges(), description="Every day." + _HOURS_HELP),
     Field("weekdays", TimeRanges(), description="Monday to Friday." + _HOURS_HELP),
     Field("weekend", TimeRanges(), description="Saturday and Sunday." + _HOURS_HELP),
-    *(Field(day, TimeRanges(), description=f"{name}." + _HOURS_HELP) for day, name in zip(WEEKDAYS, WEEKDAY_NAMES)),
+    *(Field(day, TimeRanges(), description=f"{name}." + _HOURS_HELP)
+      for day, name in zip(WEEKDAYS, WEEKDAY_NAMES, strict=True)),
 ))
 
 PRICE = Mapping(noun="`price`", description="Price of one slot per kind of applicant, in yuan; 0 = free. A kind "
@@ -226,7 +246,7 @@ def parse_section(node: yaml.Node, report: Report) -> list[Venue | _Unbuilt]:
     return built
 
 
-def check_across_files(venues: list[Venue | _Unbuilt], cross: "CrossCheck") -> None:
+def check_across_files(venues: list[Venue | _Unbuilt], cross: CrossCheck) -> None:
     """Venue ids are unique across the directory, and every ``entry`` names an entry."""
     seen: dict[str, Venue | _Unbuilt] = {}
     for venue in venues:
@@ -301,11 +321,11 @@ def _hours(hours: Record | None) -> tuple[tuple[TimeRange, ...], ...] | None:
 def _check_slot_divides(r: Record, where: str, slot: int, report: Report) -> None:
     hours: Record = r["hours"]
     reported: set[tuple[str, int]] = set()
-    for index, key in enumerate(_day_sources(hours)):
+    for key in _day_sources(hours):
         if key is None:
             continue
         ranges: Seq = hours[key]
-        for (start, end), line in zip(ranges, ranges.lines):
+        for (start, end), line in zip(ranges, ranges.lines, strict=True):
             if (end - start) % slot and (key, start) not in reported:
                 reported.add((key, start))
                 report.error(line, f"{where}: `slot_minutes` {slot} does not divide {show_range((start, end))} "

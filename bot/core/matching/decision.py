@@ -73,7 +73,7 @@ INTERCEPT: float = -8.466
 
 def answer_probability(features: tuple[float, ...]) -> float:
     """P(the best entry is the right answer and the question is in scope), from :data:`WEIGHTS`."""
-    return _logistic(INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features)))
+    return _logistic(INTERCEPT + sum(w * x for w, x in zip(WEIGHTS, features, strict=True)))
 
 
 #: The hybrid model's inputs, in the order :meth:`Matcher._hybrid_features` returns them (each about 0-1).
@@ -110,10 +110,10 @@ _NOT_INPUTS = frozenset({"hybrid_answer", "hybrid_suggest", "lexical_decisive"})
 
 def hybrid_probability(features: tuple[float, ...]) -> float:
     """P(the best entry is the right answer and the question is in scope), from :data:`HYBRID_WEIGHTS`."""
-    return _logistic(HYBRID_INTERCEPT + sum(w * x for w, x in zip(HYBRID_WEIGHTS, features)))
+    return _logistic(HYBRID_INTERCEPT + sum(w * x for w, x in zip(HYBRID_WEIGHTS, features, strict=True)))
 
 
-def fingerprint(settings: "MatchSettings") -> str:
+def fingerprint(settings: MatchSettings) -> str:
     """A short hash of what the hybrid weights depend on: the feature names and every matcher setting that shapes
     the evidence (all but :data:`_NOT_INPUTS`)."""
     inputs = sorted((key, value) for key, value in asdict(settings).items() if key not in _NOT_INPUTS)

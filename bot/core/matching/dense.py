@@ -77,10 +77,10 @@ class DenseIndex:
         self.semantic = semantic
         texts: list[str] = []
         self._starts: list[int] = []
-        for entry, phrasings in zip(entries, phrasings_of):
+        for entry, phrasings in zip(entries, phrasings_of, strict=True):
             self._starts.append(len(texts))
             texts.extend(dict.fromkeys(p.strip() for p in phrasings if p.strip()) or [entry.title.variants()[0]])
-        answers = [answer_text(entry, a) for entry, a in zip(entries, answers_of)]
+        answers = [answer_text(entry, a) for entry, a in zip(entries, answers_of, strict=True)]
         self.size = len(texts) + len(answers)
         self._phrasings, self._answers = semantic.cached_groups([(texts, True), (answers, False)], progress)
 

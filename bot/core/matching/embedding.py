@@ -142,8 +142,8 @@ class Semantic:
         model = self.embedder.model_id
         keyed = [[cache_key(model, text, query=query) for text in texts] for texts, query in groups]
         found = self.cache.get_many(list(dict.fromkeys(k for keys in keyed for k in keys)))
-        missing = {key: (text, query) for (texts, query), keys in zip(groups, keyed)
-                   for text, key in zip(texts, keys) if key not in found}
+        missing = {key: (text, query) for (texts, query), keys in zip(groups, keyed, strict=True)
+                   for text, key in zip(texts, keys, strict=True) if key not in found}
         if missing:
             log.info("embedding %d texts not in the cache (%d cached)", len(missing), len(found))
         pending = list(missing.items())
@@ -154,7 +154,7 @@ class Semantic:
                 part = [(key, text) for key, (text, query) in batch if query is side]
                 if part:
                     vectors = self.embedder.embed([text for _, text in part], query=side)
-                    fresh.update((key, vector) for (key, _), vector in zip(part, vectors))
+                    fresh.update((key, vector) for (key, _), vector in zip(part, vectors, strict=True))
             self.cache.put_many(fresh)
             found.update(fresh)
             if progress is not None:

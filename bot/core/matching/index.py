@@ -22,10 +22,10 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, groupby, repeat, starmap
 from operator import itemgetter
-from typing import Sequence
 
 from bot.core.matching.normalize import UNSPACED
 
@@ -120,9 +120,9 @@ class PhraseIndex:
         self.doc_terms = array("i")
         self.doc_mass = array("d")
         idf = self.idf
-        for doc, (tids, tfs) in enumerate(zip(doc_tids, doc_tfs)):
+        for doc, (tids, tfs) in enumerate(zip(doc_tids, doc_tfs, strict=True)):
             norm = k1 * (1.0 - b + b * lengths[doc] / avgdl)
-            for place, (tid, tf) in enumerate(zip(tids, tfs)):
+            for place, (tid, tf) in enumerate(zip(tids, tfs, strict=True)):
                 slot = fill[tid]
                 self.post_docs[slot] = doc
                 self.post_weights[slot] = idf[tid] * tf * (k1 + 1.0) / (tf + norm)
@@ -163,10 +163,10 @@ class PhraseIndex:
             spent += hi - lo
             docs, weights = self.post_docs[lo:hi], self.post_weights[lo:hi]
             if not acc:
-                acc = dict(zip(docs, weights))
+                acc = dict(zip(docs, weights, strict=True))
                 continue
             get = acc.get
-            for doc, w in zip(docs, weights):
+            for doc, w in zip(docs, weights, strict=True):
                 acc[doc] = get(doc, 0.0) + w
         return heapq.nlargest(k, acc.items(), key=itemgetter(1))
 

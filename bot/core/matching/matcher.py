@@ -45,7 +45,14 @@ from rapidfuzz.distance import Indel
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
 from bot.core.matching.decision import (
-    CLEAR_MARGIN, COVERED, LENGTH_CAP, LONG, Z_SCALE, answer_probability, hybrid_probability)
+    CLEAR_MARGIN,
+    COVERED,
+    LENGTH_CAP,
+    LONG,
+    Z_SCALE,
+    answer_probability,
+    hybrid_probability,
+)
 from bot.core.matching.dense import Cosines, DenseIndex
 from bot.core.matching.embedding import Progress, Semantic
 from bot.core.matching.index import PhraseIndex, tokenize
@@ -170,7 +177,7 @@ class Matcher:
         self._extra_pairs: dict[str, int] = {}
         words = [w for group in kb.synonyms for w in group]
         for word in [*map(self.normalizer.base, words), *self._all_places]:
-            for a, b in zip(word, word[1:]):
+            for a, b in zip(word, word[1:], strict=False):
                 self._extra_pairs[a + b] = self._extra_pairs.get(a + b, 0) + 1
         self.dense = (DenseIndex(kb.entries, [_phrasings(e) for e in kb.entries],
                                  [_indexed_answers(e) for e in kb.entries], semantic, progress)

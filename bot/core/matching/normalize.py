@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 import snowballstemmer
 
@@ -33,7 +33,8 @@ VARIANTS: dict[str, str] = {
 #: (benchmarks/README.md), so the matcher turns it on. Only set formulas of greeting, asking and thanking: every
 #: word here is invisible to matching.
 CHATTER: tuple[str, ...] = (
-    "请问", "想问", "你好", "您好", "哈喽", "哈啰", "请教", "谢谢", "感谢", "感恩", "多谢", "麻烦", "拜托了", "拜托", "劳驾",
+    "请问", "想问", "你好", "您好", "哈喽", "哈啰", "请教", "谢谢", "感谢", "感恩", "多谢",
+    "麻烦", "拜托了", "拜托", "劳驾",
     "辛苦了", "打扰了", "打扰", "不好意思", "一下",
     "呢", "吗", "啊", "吧", "呀", "哦", "嘛",
 )

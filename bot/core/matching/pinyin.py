@@ -15,9 +15,9 @@ lower code point. The matcher counts repairs and lets its decision weigh them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
 TABLE = Path(__file__).with_name("pinyin.txt")
 

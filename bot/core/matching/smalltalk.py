@@ -18,7 +18,8 @@ GREETINGS = ("你好", "您好", "你们好", "大家好", "哈喽", "哈啰", "
              "早", "上午好", "中午好", "午安", "下午好", "晚上好", "晚安", "hi", "hello", "hey", "hiya", "yo",
              "good morning", "good afternoon", "good evening", "there", "啊", "呀", "哦", "喔")
 THANKS = ("谢谢", "谢谢你", "谢谢您", "谢了", "谢啦", "多谢", "多谢你", "感谢", "感谢你", "非常感谢", "辛苦了",
-          "好的", "好", "收到", "明白了", "明白", "知道了", "懂了", "ok", "okay", "thanks", "thank", "thank you", "thank u",
+          "好的", "好", "收到", "明白了", "明白", "知道了", "懂了",
+          "ok", "okay", "thanks", "thank", "thank you", "thank u",
           "veri much", "so much", "a lot", "thx", "ty", "cheers", "great", "👍", "🙏", "👌", "❤️", "😊")
 _WORDS = sorted({*GREETINGS, *THANKS}, key=len, reverse=True)
 _ALL = re.compile("(?:" + "|".join(re.escape(w) for w in _WORDS) + r"|[\s!！?？,，.。~～、…:：;；]+)+")

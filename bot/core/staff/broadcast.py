@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Awaitable, Callable, Sequence
 
 from bot.core.i18n import texts_for
 from bot.core.language import DEFAULT_LANG, Lang, lang_from_code
 from bot.core.messages import Broadcast, Reply, Send
 from bot.core.staff.digest import DISTRICT_TZ
-from bot.core.staff.ports import (AnnouncementStore, AnnouncementTally, AuditAction, AuditRecord, AuditStore,
-                                  SubscriptionStore)
+from bot.core.staff.ports import (
+    AnnouncementStore,
+    AnnouncementTally,
+    AuditAction,
+    AuditRecord,
+    AuditStore,
+    SubscriptionStore,
+)
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 grouped and with the nearest entry, so they know which entries to add or which phrasings to attach."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta, timezone
 from html import escape
-from typing import Callable, Sequence
 
 from bot.core.dialog.render import text_of
 from bot.core.i18n import Texts, texts_for

@@ -1,9 +1,9 @@
 """In-memory implementations of the staff stores: for tests and for a console chat without a database."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from bot.core.staff.ports import ALL_COMMUNITIES, AnnouncementTally, AuditRecord, StoredAnnouncement, TaughtRecord
 

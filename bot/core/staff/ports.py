@@ -2,9 +2,10 @@
 same contract tests (``tests/test_staff_stores.py``)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 #: The ``community`` of a subscription to the whole district (every announcement).
 ALL_COMMUNITIES = "*"

@@ -8,10 +8,10 @@ has already picked up.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from bot.core.errors import KnowledgeBaseInvalid, Problem
 from bot.core.i18n import Texts

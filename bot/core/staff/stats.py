@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 from bot.core.dialog.render import text_of
 from bot.core.feedback.model import SCALE, HelpfulVote, Submission
@@ -57,7 +58,7 @@ class ScaleDistribution:
 
     @property
     def mean(self) -> float | None:
-        return sum(n * c for n, c in zip(SCALE, self.counts)) / self.total if self.total else None
+        return sum(n * c for n, c in zip(SCALE, self.counts, strict=True)) / self.total if self.total else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +227,7 @@ def aggregate(submissions: Sequence[Submission], votes: Sequence[HelpfulVote], g
         cases=sum(1 for s in submissions if s.kind == "case"),
         answered=sum(1 for s in submissions if s.replies),
         median_reply_hours=statistics.median(hours) if hours else None,
-        mean_rating=sum(n * c for n, c in zip(SCALE, ratings)) / rated if rated else None,
+        mean_rating=sum(n * c for n, c in zip(SCALE, ratings, strict=True)) / rated if rated else None,
         ratings=rated, helpful_up=up, helpful_down=len(votes) - up)
     return Stats(since=since, until=until, weeks=weeks, weekly=weekly,
                  scales=scale_distributions(submissions, kb, lang), reply_hours=hours, ratings=ratings,

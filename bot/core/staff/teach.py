@@ -24,12 +24,12 @@ import re
 import shutil
 import tempfile
 import time
-from html import escape
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from html import escape
 from pathlib import Path
-from typing import Callable, Sequence
 
 from bot.core.dialog.render import entry_reply
 from bot.core.errors import KnowledgeBaseInvalid, TeachRefused
@@ -40,7 +40,7 @@ from bot.core.knowledge.writer import EntryDraft, FileEdit, UndoJournal, file_di
 from bot.core.matching.result import MatchResult
 from bot.core.messages import Reply
 from bot.core.ports import ResidentStore
-from bot.core.staff.ports import AuditRecord, AuditStore, TaughtRecord, TaughtStore, UnansweredResolver
+from bot.core.staff.ports import AuditRecord, AuditStore, TaughtRecord, TaughtStore
 from bot.core.staff.regression import got, run_regression
 from bot.core.staff.reload import KnowledgeReloader, fingerprint
 from bot.core.staff.text import quote

@@ -6,9 +6,9 @@ Adapters use three entry points: ``watcher.check()`` every few seconds and ``dig
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.ports import ResidentStore
@@ -17,15 +17,21 @@ from bot.core.staff.broadcast import Announcements
 from bot.core.staff.digest import WeeklyDigest
 from bot.core.staff.memory import MemoryAnnouncementStore, MemoryTaughtStore
 from bot.core.staff.ports import (
-    AnnouncementStore, AuditRecord, AuditStore, DigestStore, SubscriptionStore, TaughtStore,
+    AnnouncementStore,
+    AuditRecord,
+    AuditStore,
+    DigestStore,
+    SubscriptionStore,
+    TaughtStore,
 )
 from bot.core.staff.reload import KnowledgeReloader
 from bot.core.staff.stats import ChartRenderer
 from bot.core.staff.teach import Teacher
 from bot.core.staff.watcher import KnowledgeWatcher
 
+
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def staff_user_keys(telegram_ids: Iterable[int]) -> tuple[str, ...]:

@@ -11,9 +11,9 @@ entry added since may already answer it).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -22,7 +22,8 @@ from bot.core.matching.result import MatchResult
 from bot.core.ports import UnansweredQuestion
 
 #: Folded questions at least this similar (0-100) are one group. On hand-made pairs (tests/test_staff_unanswered.py):
-#: 垃圾分類怎麼做/垃圾怎麼分類 (73, sorted 91) join; 社區有沒有游泳池/社區有沒有籃球場 (62) and 老人卡怎麼辦/老年證怎麼辦
+#: 垃圾分類怎麼做/垃圾怎麼分類 (73, sorted 91) join;
+#: 社區有沒有游泳池/社區有沒有籃球場 (62) and 老人卡怎麼辦/老年證怎麼辦
 #: (60) stay apart.
 DEFAULT_THRESHOLD = 70.0
 

@@ -6,7 +6,7 @@ in several steps, or staff copying several files at once, cause one reload rathe
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from bot.core.i18n import texts_for
 from bot.core.language import Lang
