@@ -58,7 +58,7 @@ ROOM_WEEKS = 12
 async def _gather(settings, snapshot, since: date | None, now: datetime, lang: Lang):
     """The /stats figures and the rooms' use over the period, from the bot's database."""
     from bot.core.booking.slots import local_instant  # noqa: PLC0415
-    from bot.core.booking.usage import period_totals, weekly_usage  # noqa: PLC0415
+    from bot.core.booking.usage import totals, weekly_usage  # noqa: PLC0415
     from bot.core.dialog.render import text_of  # noqa: PLC0415
     from bot.core.staff.stats import gather  # noqa: PLC0415
     from bot.reports.html import RoomUsage  # noqa: PLC0415
@@ -80,6 +80,6 @@ async def _gather(settings, snapshot, since: date | None, now: datetime, lang: L
                                                                local_instant(last, 24 * 60, tz))
     finally:
         await database.close()
-    totals = period_totals(weekly_usage(bookings, venues, tz, first, last, now))
-    rows = [(text_of(v.name, lang), totals[v.id]) for v in venues if v.id in totals]
+    per_venue = totals(weekly_usage(bookings, venues, tz, first, last, now))
+    rows = [(text_of(v.name, lang), per_venue[v.id]) for v in venues if v.id in per_venue]
     return stats, RoomUsage(first, last, rows)

@@ -116,21 +116,3 @@ def totals(rows: Iterable[WeekUsage]) -> dict[str, WeekUsage]:
         out[venue_id] = total
     return out
 
-
-def period_totals(rows: Iterable[WeekUsage]) -> dict[str, WeekUsage]:
-    """Each venue's weeks added up into one row for the whole period (the report's table), by venue id."""
-    totals: dict[str, WeekUsage] = {}
-    for r in rows:
-        t = totals.setdefault(r.venue_id, WeekUsage(r.venue_id, r.week))
-        t.hours_open += r.hours_open
-        t.hours_booked += r.hours_booked
-        for kind, hours in r.by_applicant.items():
-            t.by_applicant[kind] = t.by_applicant.get(kind, 0.0) + hours
-        t.free_hours += r.free_hours
-        t.paid_hours += r.paid_hours
-        t.bookings += r.bookings
-        t.ended += r.ended
-        t.no_shows += r.no_shows
-        t.pending += r.pending
-        t.revenue_cents += r.revenue_cents
-    return totals
