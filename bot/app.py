@@ -44,14 +44,6 @@ class Services:
     residents: ResidentStore
     assistant: Assistant
     database: object | None = None  # bot.storage.database.Database when backed by SQLite
-
-    def unit(self) -> UnitOfWork:
-        """The unit of work of a message over these stores: one transaction on the SQLite file, else in memory."""
-        if self.database is None:
-            return MemoryUnitOfWork(self.residents)
-        from bot.storage.unit import SqliteUnitOfWork  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
-
-        return SqliteUnitOfWork(self.database, self.residents)  # type: ignore[arg-type]  # both on ``database``
     feedback: FeedbackService | None = None  # policy feedback use cases (also reachable by the assistant)
     staff: StaffTools | None = None  # reload, watcher, digest, announcements (also reachable by the assistant)
     bookings: BookingService | None = None  # community venues (also reachable by the assistant)
