@@ -74,7 +74,8 @@ class Assistant:
             state.last_language = script
         if incoming.chat != "private":  # others read along: knowledge at most, and nothing saved (groups.py)
             return await groups.answer(Context(incoming=incoming, state=state, lang=lang, t=texts_for(lang),
-                                               knowledge=self.knowledge.current, deps=self.deps, arg=arg), trigger)
+                                               knowledge=self.knowledge.current, deps=self.deps, table=table.TABLE,
+                                               arg=arg), trigger)
         row = table.find(state.state, trigger)
         if row is None and trigger.startswith("command:"):
             row = table.find(state.state, "command:*")

@@ -88,9 +88,9 @@ class Context:
     t: Texts
     knowledge: KnowledgeSnapshot
     deps: Dependencies
-    arg: str = ""
     #: Every feature's routes (``table.TABLE``), for handlers that list them (``/staff``).
-    table: Table | None = None
+    table: Table
+    arg: str = ""
     #: Writes the handler staged (``stage``): the Assistant commits them with the resident's state, in one unit.
     staged: list[Staged] = field(default_factory=list)
 
