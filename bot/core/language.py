@@ -6,7 +6,7 @@ Conversion uses OpenCC's C++ wheel (microseconds per call).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 import opencc
 
@@ -14,8 +14,15 @@ Lang = Literal["zh-Hant", "zh-Hans", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh-Hant", "zh-Hans", "en")
 DEFAULT_LANG: Final[Lang] = "zh-Hant"
 
-_T2S = opencc.OpenCC("t2s")
-_S2T = opencc.OpenCC("s2t")
+
+class Converter(Protocol):
+    """An OpenCC converter as used here: its ``convert`` returns the converted text, unannotated in the package."""
+
+    def convert(self, text: str) -> str: ...
+
+
+_T2S: Converter = opencc.OpenCC("t2s")
+_S2T: Converter = opencc.OpenCC("s2t")
 
 
 def to_simplified(text: str) -> str:

@@ -27,6 +27,7 @@ from bot.core.booking.model import (
     MAX_PURPOSE,
     MAX_UNIT_NAME,
     BookingRequest,
+    Slot,
     epoch_minutes,
     from_epoch_minutes,
 )
@@ -69,7 +70,7 @@ async def _next(ctx: Context) -> list[Reply]:
     return await _go(ctx, steps[steps.index(ctx.state.state) + 1])
 
 
-def _ask(ctx: Context, key: str, rows: tuple = (), **params) -> list[Reply]:
+def _ask(ctx: Context, key: str, rows: tuple[tuple[Button, ...], ...] = (), **params: object) -> list[Reply]:
     return [Reply(html=ctx.t(key, **params), buttons=(*rows, V.nav_row(ctx.t)))]
 
 
@@ -166,7 +167,7 @@ def _summary(ctx: Context, venue: Venue) -> Reply:
     return Reply(html="\n".join(lines), buttons=((Button(t("bk.confirm"), V.CONFIRM),), V.nav_row(t)))
 
 
-def _day_slots(ctx: Context, venue: Venue, start: datetime):
+def _day_slots(ctx: Context, venue: Venue, start: datetime) -> list[Slot]:
     from bot.core.booking.slots import day_slots  # noqa: PLC0415 - one helper, kept next to its only use
 
     tz = ctx.deps.bookings.tz

@@ -28,6 +28,10 @@ class ApplicantNotAllowed(BookingRefused):
     """This kind of applicant may not book this venue (``allowed``: the kinds that may)."""
     text_key = "booking.applicant_not_allowed"
 
+    def __init__(self, applicant: str, allowed: Sequence[str]):
+        super().__init__(applicant=applicant, allowed=tuple(allowed))
+        self.allowed = tuple(allowed)
+
 
 class InvalidRequest(BookingRefused):
     """A field of the request is missing or out of range (``field`` says which)."""

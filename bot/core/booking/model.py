@@ -8,7 +8,7 @@ deadline). Only pending and confirmed bookings hold their slot; declining or can
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
 
 Status = Literal["pending", "confirmed", "declined", "cancelled", "no_show"]
@@ -35,7 +35,7 @@ class Slot:
     def minutes(self) -> int:
         return int((self.end - self.start).total_seconds() // 60)
 
-    def local_day(self, tz) -> date:
+    def local_day(self, tz: tzinfo) -> date:
         """The district's calendar date the slot starts on."""
         return self.start.astimezone(tz).date()
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
-from bot.core.feedback.references import ALPHABET, GROUP_LENGTH, GROUPS, RANDOM_BITS, RandomBelow  # noqa: F401
+from bot.core.feedback.references import ALPHABET, GROUP_LENGTH, GROUPS
 
 PREFIX = "BK-"
 _CHAR = "[0-9A-HJKMNP-TV-Z]"
@@ -22,7 +23,7 @@ def format_reference(bits: int) -> str:
     return PREFIX + "-".join(chars[i:i + GROUP_LENGTH] for i in range(0, len(chars), GROUP_LENGTH))
 
 
-def draw_reference(random_below) -> str:
+def draw_reference(random_below: Callable[[int], int]) -> str:
     """A fresh reference from ``random_below`` (``RandomBelow`` or a test's stand-in): 32 + 32 + 16 bits."""
     bits = (random_below(1 << 32) << 48) | (random_below(1 << 32) << 16) | random_below(1 << 16)
     return format_reference(bits)

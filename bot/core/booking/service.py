@@ -40,10 +40,12 @@ from bot.core.booking.model import (
     BookingRequest,
     NewBooking,
     Slot,
+    Status,
     utc,
 )
 from bot.core.booking.ports import BookingStore
-from bot.core.booking.references import RandomBelow, draw_reference
+from bot.core.booking.references import draw_reference
+from bot.core.feedback.references import RandomBelow
 from bot.core.knowledge.venues import Venue
 
 DEFAULT_MAX_OPEN = 3
@@ -266,7 +268,8 @@ class BookingService:
             raise BookingNotFound(reference=reference)
         return booking
 
-    async def _set(self, booking: Booking, expected: Sequence[str], status: str, reason: str | None = None) -> Booking:
+    async def _set(self, booking: Booking, expected: Sequence[Status], status: Status,
+                   reason: str | None = None) -> Booking:
         if booking.status not in expected:
             raise WrongStatus(status=booking.status)
         updated = await self.store.set_status(booking.reference, expected, status, utc(self.clock()), reason)

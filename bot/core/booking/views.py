@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar as _calendar
 from datetime import date, tzinfo
 from html import escape
+from typing import TYPE_CHECKING
 
 from bot.core.booking.errors import (
     ApplicantNotAllowed,
@@ -16,10 +17,13 @@ from bot.core.booking.errors import (
 )
 from bot.core.booking.model import Booking, Slot
 from bot.core.i18n import Texts
-from bot.core.knowledge.model import Text
+from bot.core.knowledge.model import KnowledgeBase, Text
 from bot.core.knowledge.venues import Venue
 from bot.core.language import Lang
 from bot.core.messages import Button
+
+if TYPE_CHECKING:  # only the /stats line's parameter; nothing here calls into the service's module
+    from bot.core.booking.service import BookingService
 
 #: Button prefixes of the booking feature, spelled only here (``routes.py`` routes them).
 VENUE = "bkv"  # bkv:VENUE — start /book at a venue (list, or the 📅 button under its entry)
@@ -112,14 +116,14 @@ def refusal(t: Texts, refused: BookingRefused, tz: tzinfo) -> str:
         deadline = refused.deadline.astimezone(tz)
         return t(refused.text_key, deadline=f"{day_text(t, deadline.date())} {deadline:%H:%M}")
     if isinstance(refused, ApplicantNotAllowed):
-        return t(refused.text_key, allowed="、".join(t(f"bk.kind.{k}") for k in refused.params.get("allowed", ())))
+        return t(refused.text_key, allowed="、".join(t(f"bk.kind.{k}") for k in refused.allowed))
     if isinstance(refused, InvalidRequest):
         return t(refused.text_key, field=t(f"bk.field.{refused.params.get('field', 'purpose')}"),
                  max=refused.params.get("max", ""))
     return t(refused.text_key)
 
 
-def book_rows(kb, entry_id: str, t: Texts, lang: Lang) -> tuple[tuple[Button, ...], ...]:
+def book_rows(kb: KnowledgeBase, entry_id: str, t: Texts, lang: Lang) -> tuple[tuple[Button, ...], ...]:
     """The "📅 Book" button under an entry's answer, one per venue that names the entry; it starts ``/book`` at
     that venue. ("排練廳週六下午有空嗎" is answered with the entry, and this button.)"""
     from bot.core.dialog.render import label  # noqa: PLC0415 - render needs nothing from here
@@ -128,7 +132,7 @@ def book_rows(kb, entry_id: str, t: Texts, lang: Lang) -> tuple[tuple[Button, ..
                  for v in kb.venues_of(entry_id))
 
 
-async def usage_line(svc, kb, t: Texts, weeks: int = 4) -> str:
+async def usage_line(svc: BookingService, kb: KnowledgeBase, t: Texts, weeks: int = 4) -> str:
     """The /stats line: hours booked of hours open over the last ``weeks`` weeks (all venues), the no-show rate,
     free and paid hours and the requests waiting (``usage.weekly_usage``)."""
     from datetime import timedelta  # noqa: PLC0415

@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from bot.core.dialog import groups, qa, table
-from bot.core.dialog.context import Context, Dependencies, snapshot, stamp
+from bot.core.dialog.context import Context, Dependencies, StateSnapshot, snapshot, stamp
 from bot.core.errors import StorageUnavailable
 from bot.core.i18n import texts_for
 from bot.core.knowledge.service import KnowledgeService
@@ -74,7 +74,8 @@ class Assistant:
             state.last_language = script
         if incoming.chat != "private":  # others read along: knowledge at most, and nothing saved (groups.py)
             return await groups.answer(Context(incoming=incoming, state=state, lang=lang, t=texts_for(lang),
-                                               knowledge=self.knowledge.current, deps=self.deps, arg=arg), trigger)
+                                               knowledge=self.knowledge.current, deps=self.deps, table=table.TABLE,
+                                               arg=arg), trigger)
         row = table.find(state.state, trigger)
         if row is None and trigger.startswith("command:"):
             row = table.find(state.state, "command:*")
@@ -108,7 +109,7 @@ class Assistant:
                     return [Reply(html=ctx.t("storage_unavailable"))]
         return replies
 
-    async def _commit(self, ctx: Context, replies: list[Reply], changed: tuple | None) -> list[Reply]:
+    async def _commit(self, ctx: Context, replies: list[Reply], changed: StateSnapshot | None) -> list[Reply]:
         """The unit of work of the message: every write the handler staged and the resident's state (``changed``:
         its snapshot when it changed) in one transaction; the acknowledgements are built only once it is
         committed. A write its store refuses (a second submission) is answered with the handler's ``refused``

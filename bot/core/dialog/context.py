@@ -23,8 +23,11 @@ if TYPE_CHECKING:  # the services import dialog helpers (render); only their typ
     from bot.core.staff.tools import StaffTools
 
 
+#: A resident's state as ``snapshot`` compares it: the flow state, the chosen and last language, ``data`` as JSON.
+StateSnapshot = tuple[str, Lang | None, Lang | None, str]
 
-def snapshot(state: ResidentState, data_json: str | None = None) -> tuple:
+
+def snapshot(state: ResidentState, data_json: str | None = None) -> StateSnapshot:
     """What decides whether a message changed the resident's state and it must be saved (not when it was saved).
 
     ``data`` is compared as the JSON text a store writes (``data_json`` if the caller has it): as safe as comparing
@@ -63,9 +66,8 @@ class Dependencies:
     teach: Teacher
     #: Announcement subscriptions, which residents manage themselves (``/subscribe``).
     subscriptions: SubscriptionStore
-    #: Community venues: ``/book``, ``/mybookings`` and staff ``/bookings`` (``bot.core.booking``). Defaults to None
-    #: only so that leaving it out is a ``WiringError`` like every other field, not a ``TypeError``.
-    bookings: BookingService | None = None
+    #: Community venues: ``/book``, ``/mybookings`` and staff ``/bookings`` (``bot.core.booking``).
+    bookings: BookingService
     #: What each feature keeps about a resident beyond its dialog state, registered by the feature
     #: (``StaffTools.erasers``); ``/forget_me`` runs them all, then drops the state.
     erasers: tuple[Eraser, ...] = ()
@@ -86,9 +88,9 @@ class Context:
     t: Texts
     knowledge: KnowledgeSnapshot
     deps: Dependencies
-    arg: str = ""
     #: Every feature's routes (``table.TABLE``), for handlers that list them (``/staff``).
-    table: Table | None = None
+    table: Table
+    arg: str = ""
     #: Writes the handler staged (``stage``): the Assistant commits them with the resident's state, in one unit.
     staged: list[Staged] = field(default_factory=list)
 

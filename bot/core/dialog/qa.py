@@ -16,6 +16,7 @@ from bot.core.dialog.router import ANY, IDLE, Router
 from bot.core.errors import StorageUnavailable
 from bot.core.feedback import buttons as feedback_buttons
 from bot.core.i18n import texts_for
+from bot.core.knowledge.model import Entry
 from bot.core.language import LANGS
 from bot.core.matching.smalltalk import small_talk
 from bot.core.messages import Button, Reply
@@ -80,7 +81,7 @@ async def show_entry(ctx: Context) -> list[Reply]:
     return _answer(ctx, entry)
 
 
-def _answer(ctx: Context, entry) -> list[Reply]:
+def _answer(ctx: Context, entry: Entry) -> list[Reply]:
     """An entry's answer, with the consultation it names (if open), "📅 Book" for each venue that names the entry,
     and the "helpful? 👍/👎" row every answer carries."""
     return render.entry_reply(ctx.knowledge.kb, entry, ctx.t, ctx.lang,
@@ -202,9 +203,9 @@ async def set_language(ctx: Context) -> list[Reply]:
         return [Reply(html=ctx.t("language_auto_set"), replace=True)]
     if choice not in LANGS:
         return stale(ctx)
-    ctx.state.language = choice  # type: ignore[assignment]
-    ctx.lang = choice  # type: ignore[assignment]
-    ctx.t = texts_for(choice)  # type: ignore[arg-type]
+    ctx.state.language = choice
+    ctx.lang = choice
+    ctx.t = texts_for(choice)
     return [Reply(html=ctx.t("language_set"), replace=True)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.i18n import Texts
 from bot.core.knowledge.model import Entry, KnowledgeBase, Text
@@ -51,13 +51,23 @@ def label(text: str) -> str:
     return text[:cut] + "…"
 
 
-def button_title(item: Entry | object, lang: Lang) -> str:
+class Titled(Protocol):
+    """What a button names: an entry or a consultation."""
+
+    @property
+    def title(self) -> Text: ...
+
+    @property
+    def short(self) -> Text | None: ...
+
+
+def button_title(item: Titled, lang: Lang) -> str:
     """An entry's (or consultation's) ``short`` label in the reader's language where the knowledge base gives
     one, else its title."""
-    short = getattr(item, "short", None)
+    short = item.short
     if short is not None and (short.by_lang.get(lang) or short.plain):
         return text_of(short, lang)
-    return text_of(item.title, lang)  # type: ignore[attr-defined]
+    return text_of(item.title, lang)
 
 
 def text_of(value: Text | None, lang: Lang) -> str:

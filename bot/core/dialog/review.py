@@ -46,9 +46,10 @@ async def begin(ctx: Context) -> list[Reply]:
             return [Reply(html=ctx.t("review.not_found", reference=escape(wanted)))]
         item = R.QueueItem(submission, await service.store.count_in_status(R.WAITING))
     else:
-        item = await R.first_waiting(service.store)
-        if item is None:
+        waiting = await R.first_waiting(service.store)
+        if waiting is None:
             return [Reply(html=ctx.t("review.empty"))]
+        item = waiting
     return [await _card(ctx, service, item)]
 
 

@@ -12,7 +12,7 @@ Rows for a specific state win over ``*`` rows. ``staff`` rows answer non-staff e
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bot.core.dialog.context import Context
@@ -91,7 +91,7 @@ class Table:
         if problems:
             raise RouteConflict("; ".join(problems))
 
-    def __iter__(self):  # noqa: ANN204 - rows in declaration order
+    def __iter__(self) -> Iterator[Transition]:  # rows in declaration order
         return iter(self.rows)
 
     def find(self, state: str, trigger: str) -> Transition | None:

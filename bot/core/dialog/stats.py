@@ -6,14 +6,15 @@ import asyncio
 import threading
 from datetime import date, datetime, time, timedelta
 from html import escape
+from typing import Literal
 
 from bot.core.booking import views as booking_views
 from bot.core.dialog.context import Context
 from bot.core.dialog.router import Router
 from bot.core.i18n import Texts
-from bot.core.messages import Reply
+from bot.core.messages import Image, Reply
 from bot.core.staff.digest import DISTRICT_TZ
-from bot.core.staff.stats import Headline, Stats, gather
+from bot.core.staff.stats import ChartRenderer, Headline, Stats, gather
 
 #: ``/stats N``: at most this many days back (a mistyped year would otherwise read the whole table anyway).
 MAX_DAYS = 3660
@@ -21,7 +22,7 @@ MAX_DAYS = 3660
 _DRAWING = threading.Lock()
 
 
-def parse_since(arg: str, now: datetime) -> datetime | None | bool:
+def parse_since(arg: str, now: datetime) -> datetime | Literal[False] | None:
     """``""`` → None (all time); ``N`` → N days back; ``YYYY-MM-DD`` → that day, 00:00 district time; anything
     else → False."""
     arg = arg.strip()
@@ -56,7 +57,7 @@ async def show(ctx: Context) -> list[Reply]:
     return replies
 
 
-def _draw(charts, stats: Stats):
+def _draw(charts: ChartRenderer, stats: Stats) -> list[Image]:
     with _DRAWING:
         return charts.render(stats)
 

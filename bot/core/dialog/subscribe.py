@@ -32,7 +32,7 @@ async def subscribe(ctx: Context) -> list[Reply]:
         return await _subscribe(ctx, ALL_COMMUNITIES, replace=False)
     current = await subscriptions.communities_of(ctx.incoming.user)
     intro = ctx.t("sub.current", what=_names(ctx, current)) + "\n\n" if current else ""
-    rows = [(Button(ctx.t("sub.all"), f"{PREFIX}:all"),)]
+    rows: list[tuple[Button, ...]] = [(Button(ctx.t("sub.all"), f"{PREFIX}:all"),)]
     buttons = [Button(render.label(name.get(ctx.lang)), f"{PREFIX}:{community_token(key)}")
                for key, name in known.items()]
     rows.extend(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))

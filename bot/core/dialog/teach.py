@@ -69,8 +69,9 @@ async def _card(ctx: Context, teacher: Teacher, groups: list[UnansweredGroup], i
     if entries:
         lines.append(ctx.t("teach.nearest", entries=", ".join(
             f"{escape(render.text_of(e.title, ctx.lang))} (<code>{escape(e.id)}</code>)" for e in entries)))
-    rows = [(Button(render.label(ctx.t("teach.button_attach", title=render.button_title(e, ctx.lang))),
-                    f"{TEACH}:a:{key}:{_entry_ref(e.id, f'{TEACH}:a:{key}:')}"),) for e in entries]
+    rows: list[tuple[Button, ...]] = [
+        (Button(render.label(ctx.t("teach.button_attach", title=render.button_title(e, ctx.lang))),
+                f"{TEACH}:a:{key}:{_entry_ref(e.id, f'{TEACH}:a:{key}:')}"),) for e in entries]
     rows.append((Button(ctx.t("teach.button_pick"), f"{TEACH}:c:{key}"),
                   Button(ctx.t("teach.button_new"), f"{TEACH}:n:{key}")))
     rows.append((Button(ctx.t("teach.button_ignore"), f"{TEACH}:i:{key}"),

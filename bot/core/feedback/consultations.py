@@ -20,6 +20,7 @@ from bot.core.knowledge.spec import (
     ID_PATTERN,
     Enum,
     Field,
+    KeyPath,
     ListOf,
     LocalizedText,
     Mapping,
@@ -50,7 +51,7 @@ class Bool(Spec):
     noun: str = "value"
     label: ClassVar[str] = "true or false"
 
-    def check(self, node: yaml.Node, path, report: Report) -> Any:
+    def check(self, node: yaml.Node, path: KeyPath, report: Report) -> Any:
         if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
             return self.wrong_type(node, path, report)
         return to_python(node)
@@ -149,7 +150,7 @@ def _consultation(record: Record, report: Report) -> Consultation | None:
         return None
     description = record.get("description")
     return Consultation(
-        id=cid, title=Text.of(record["title"]), description=Text.of(description) if description else None,
+        id=record["id"], title=Text.of(record["title"]), description=Text.of(description) if description else None,
         questions=tuple(questions), open=record.get("open", True), anonymous=record.get("anonymous", False),
         file=record.file, line=record.line, short=Text.of(record["short"]) if record.get("short") else None,
     )

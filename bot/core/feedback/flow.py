@@ -297,8 +297,8 @@ async def _finish(ctx: Context, consultation: Consultation, details: str | None)
     try:
         pending = service.prepare(consultation, answers, user=ctx.incoming.user, language=ctx.lang,
                                   contact=details, replaces=replaces)
-    except (InvalidAnswer, LimitExceeded) as refused:
-        return [Reply(html=_limit_text(ctx, refused))]
+    except (InvalidAnswer, LimitExceeded) as invalid:
+        return [Reply(html=_limit_text(ctx, invalid))]
 
     def acknowledged() -> list[Reply]:
         reference = pending.reference

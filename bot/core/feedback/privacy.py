@@ -30,6 +30,6 @@ def typed_by_resident(consultation_id: str | None, question_id: str, value: obje
     text and option ids cannot be told apart there: erasing one option too many beats keeping a typed one."""
     if not isinstance(value, str):
         return False  # scale values and multiple choices are never typed
-    if typed_questions is None or consultation_id not in typed_questions:
+    if typed_questions is None or consultation_id is None or consultation_id not in typed_questions:
         return True
     return question_id in typed_questions[consultation_id]

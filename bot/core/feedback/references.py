@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 
 CHUNK = 4096  # bytes asked of the kernel at a time
 WORD = 4  # bytes per draw: numbers below 2**32
@@ -63,7 +64,7 @@ def format_reference(bits: int) -> str:
     return "FB-" + "-".join(chars[i:i + GROUP_LENGTH] for i in range(0, len(chars), GROUP_LENGTH))
 
 
-def draw_reference(random_below) -> str:
+def draw_reference(random_below: Callable[[int], int]) -> str:
     """A fresh number from ``random_below`` (``RandomBelow`` or a test's stand-in): 32 + 32 + 16 bits."""
     bits = (random_below(1 << 32) << 48) | (random_below(1 << 32) << 16) | random_below(1 << 16)
     return format_reference(bits)

@@ -215,7 +215,7 @@ class FeedbackService:
         if delivery.user is None:
             return []
         lang = delivery.language if delivery.language in LANGS else "zh-Hant"
-        t = texts_for(lang)  # type: ignore[arg-type]
+        t = texts_for(lang)
         return [Reply(html=t("fb.staff_reply", reference=escape(reference), text=escape(body)),
                       buttons=views.rating_rows(delivery.reply.id), to=delivery.user)]
 

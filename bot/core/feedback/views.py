@@ -66,7 +66,7 @@ class QuestionParts:
         qid = question.id
         after_prompt = "" if question.required else " " + t("fb.optional_mark")
         answers: list[tuple[Button, ...]] = []
-        options = []
+        options: list[tuple[str, tuple[Button, ...], tuple[Button, ...]]] = []
         done: tuple[Button, ...] = ()
         labels = _labels(question, lang)
         if question.type == "scale":
@@ -75,9 +75,12 @@ class QuestionParts:
         elif question.type == "single":
             answers.extend((Button(label(labels[o.id]), A.action(A.ANSWER, qid, o.id)),) for o in question.options)
         elif question.type == "multiple":
-            options = [(o.id, *((Button(label(mark + labels[o.id]), A.action(A.TOGGLE, qid, o.id)),)
-                                for mark in (t("fb.unselected_mark"), t("fb.selected_mark"))))
-                       for o in question.options]
+            unticked, ticked = t("fb.unselected_mark"), t("fb.selected_mark")
+
+            def toggle(option_id: str, mark: str) -> tuple[Button, ...]:
+                return (Button(label(mark + labels[option_id]), A.action(A.TOGGLE, qid, option_id)),)
+
+            options = [(o.id, toggle(o.id, unticked), toggle(o.id, ticked)) for o in question.options]
             done = (Button(t("fb.done"), A.action(A.DONE, qid)),)
         else:
             after_prompt += "\n" + t("fb.text_hint", limit=question.max_length)

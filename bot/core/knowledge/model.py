@@ -4,9 +4,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from bot.core.language import Lang, to_simplified, to_traditional
+
+if TYPE_CHECKING:  # both modules read their sections with this one's Text: only their types are needed here
+    from bot.core.feedback.model import Consultation
+    from bot.core.knowledge.venues import Venue
 
 BUILTIN_CATEGORIES: tuple[str, ...] = ("services", "facilities", "schools", "policies")
 
@@ -105,33 +111,39 @@ class KnowledgeBase:
     categories: tuple[Category, ...]
     synonyms: tuple[tuple[str, ...], ...] = ()
     regression: tuple[RegressionCase, ...] = ()
-    consultations: tuple = ()  # filled by bot.core.feedback (survey definitions)
-    #: Rooms residents can book (``bot.core.knowledge.venues.Venue``, the ``venues`` section).
-    venues: tuple = ()
+    consultations: tuple[Consultation, ...] = ()  # filled by bot.core.feedback (survey definitions)
+    #: Rooms residents can book (the ``venues`` section).
+    venues: tuple[Venue, ...] = ()
     directory: str = ""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
-        object.__setattr__(self, "_venues", {v.id: v for v in self.venues})
+    # The indexes are built on first use and cached in the instance (``cached_property`` writes past the frozen
+    # ``__setattr__``); they are not fields, so they stay out of ``__init__``, equality and the pluggable sections.
+    @cached_property
+    def _by_id(self) -> Mapping[str, Entry]:
+        return {e.id: e for e in self.entries}
 
-    def venue(self, venue_id: str):
-        """The venue with this id (``bot.core.knowledge.venues.Venue``), or None."""
-        return self._venues.get(venue_id)  # type: ignore[attr-defined]
+    @cached_property
+    def _venues(self) -> Mapping[str, Venue]:
+        return {v.id: v for v in self.venues}
+
+    def venue(self, venue_id: str) -> Venue | None:
+        """The venue with this id, or None."""
+        return self._venues.get(venue_id)
 
     @property
-    def venue_map(self):
+    def venue_map(self) -> Mapping[str, Venue]:
         """Venues by id (read-only), as ``BookingService`` reads them."""
-        return MappingProxyType(self._venues)  # type: ignore[attr-defined]
+        return MappingProxyType(self._venues)
 
-    def venues_of(self, entry_id: str) -> list:
+    def venues_of(self, entry_id: str) -> list[Venue]:
         """The venues that belong to an entry (its answer offers to book them)."""
         return [v for v in self.venues if v.entry == entry_id]
 
     def get(self, entry_id: str) -> Entry | None:
-        return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+        return self._by_id.get(entry_id)
 
     def __contains__(self, entry_id: str) -> bool:
-        return entry_id in self._by_id  # type: ignore[attr-defined]
+        return entry_id in self._by_id
 
     def in_category(self, category_id: str) -> list[Entry]:
         return [e for e in self.entries if e.category == category_id]

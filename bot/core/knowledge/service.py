@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from bot.core.knowledge.model import Entry, KnowledgeBase
 from bot.core.knowledge.writer import directory_digests
@@ -46,7 +46,8 @@ class KnowledgeSnapshot:
         """``build(kb)``, made once per snapshot: an index or memo a feature keeps of this knowledge base instead
         of recomputing it for every message. A reload serves a new snapshot, and with it new ones."""
         try:
-            return self._derived[build]
+            # Each value was made by its key, so it is that builder's T (a dict cannot say so per key).
+            return cast(T, self._derived[build])
         except KeyError:
             value = self._derived[build] = build(self.kb)
             return value
@@ -101,7 +102,9 @@ class KnowledgeService:
     def __init__(self, directory: str | Path, loader: Callable[[Path], KnowledgeBase] | None = None,
                  matcher_factory: Callable[[KnowledgeBase], Matcher] = Matcher):
         if loader is None:
-            from bot.core.knowledge.loader import load_knowledge as loader  # noqa: PLC0415 - avoid import cycle
+            from bot.core.knowledge.loader import load_knowledge  # noqa: PLC0415 - avoid import cycle
+
+            loader = load_knowledge
         self.directory = Path(directory)
         self._loader = loader
         self._matcher_factory = matcher_factory

@@ -47,7 +47,8 @@ INVALID: Any = _Invalid()
 
 def line_of(node: yaml.Node) -> int:
     """The 1-based line a node starts on."""
-    return node.start_mark.line + 1
+    line: int = node.start_mark.line  # 0-based; PyYAML ships no types, so its type is stated here
+    return line + 1
 
 
 def compose(text: str) -> yaml.Node | None:
@@ -334,7 +335,7 @@ class Enum(Spec):
         return {"enum": list(self.values)}
 
 
-class Seq(tuple):
+class Seq(tuple[Any, ...]):
     """A checked list: the usable values, and ``lines[i]``, the line value ``i`` was written on."""
 
     lines: tuple[int, ...]
@@ -366,7 +367,9 @@ class ListOf(Spec):
             has = f"has {count} {self.item_noun}{'s' if count > 1 else ''}; it needs"
             report.error(node, f"{subject} is empty; give at least {need}" if count == 0 else
                                f"{subject} {has} at least {need}")
-        values, lines, seen = [], [], {}
+        values: list[Any] = []
+        lines: list[int] = []
+        seen: dict[object, int] = {}  # a unique list's values → the line each was first written on
         for index, child in enumerate(node.value):
             value = self.item.check(child, path + (index,), report)
             if value is INVALID:
@@ -410,7 +413,7 @@ class Field:
         return schema
 
 
-class Record(dict):
+class Record(dict[str, Any]):
     """A checked mapping: its usable values by key, where it was written, and the line of each value."""
 
     def __init__(self, file: str, line: int):

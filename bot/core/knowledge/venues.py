@@ -28,6 +28,7 @@ from bot.core.knowledge.spec import (
     Date,
     Enum,
     Field,
+    KeyPath,
     ListOf,
     LocalizedText,
     Mapping,
@@ -81,7 +82,7 @@ class TimeRanges(Spec):
     noun: str = "hours"
     label: ClassVar[str] = "opening hours like \"08:30-11:30, 14:00-20:00\", a list of them, or closed"
 
-    def check(self, node: yaml.Node, path, report: Report) -> Any:
+    def check(self, node: yaml.Node, path: KeyPath, report: Report) -> Any:
         items: list[tuple[str, int]] = []
         if isinstance(node, yaml.SequenceNode):
             for child in node.value:
@@ -107,7 +108,7 @@ class TimeRanges(Spec):
                 report.error(line, f"{self.subject(path)}: {show_range(b)} overlaps {show_range(a)}")
         return Seq([r for r, _ in ranges], [line for _, line in ranges])
 
-    def _range(self, text: str, line: int, path, report: Report) -> TimeRange | None:
+    def _range(self, text: str, line: int, path: KeyPath, report: Report) -> TimeRange | None:
         match = _RANGE.match(text)
         if match is None:
             report.error(line, f"{self.subject(path)}: '{text}' is not a time range like 08:30-11:30")
@@ -274,12 +275,12 @@ def _venue(r: Record, report: Report) -> Venue | None:
         else:
             _check_slot_divides(r, where, slot, report)
     applicants = tuple(r.get("applicants", ()))
-    prices = r.get("price") or {}
+    prices: Record = r.get("price") or Record(r.file, r.line)  # none given: no prices
     for kind in prices:
         if applicants and kind not in applicants:
             report.error(prices.line_of(kind), f"{where}: `price` gives a price for {kind}, who may not book "
                                                f"(add {kind} to `applicants`, or remove the price)")
-    ahead = r.get("book_ahead") or {}
+    ahead: Record = r.get("book_ahead") or Record(r.file, r.line)
     min_days = int(ahead.get("min_days", DEFAULT_MIN_DAYS))
     max_days = int(ahead.get("max_days", DEFAULT_MAX_DAYS))
     if min_days > max_days:

@@ -174,12 +174,13 @@ class Semantic:
             if vector is not None:
                 self._questions.move_to_end(text)
                 return vector
-        vector = self.embedder.embed([text], query=True)[0]
+        # Row 0 of the 1-row matrix; numpy's stubs type an integer index as Any, so the row's type is stated here.
+        embedded: np.ndarray = self.embedder.embed([text], query=True)[0]
         with self._lock:
-            self._questions[text] = vector
+            self._questions[text] = embedded
             if len(self._questions) > self._size:
                 self._questions.popitem(last=False)
-        return vector
+        return embedded
 
     def cached_question(self, text: str) -> np.ndarray | None:
         """The question's vector when it is in the LRU (no model call), else None."""

@@ -80,8 +80,8 @@ class PhraseIndex:
         vocab: dict[str, int] = {}
         # Per document, its distinct term ids and their counts as two small arrays (a Counter per document
         # would triple the peak memory of a 100k-phrasing build).
-        doc_tids: list[array] = []
-        doc_tfs: list[array] = []
+        doc_tids: list[array[int]] = []
+        doc_tfs: list[array[int]] = []
         for text in docs:
             counts: Counter[int] = Counter()
             for term in tokenize(text):

@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -479,7 +480,7 @@ def _shown(score: float) -> float:
     return round(min(max(score, 0.0), 100.0), 2)
 
 
-def _place_names(entry: Entry, fold) -> tuple[str, ...]:
+def _place_names(entry: Entry, fold: Callable[[str], str]) -> tuple[str, ...]:
     """The folded names of an entry's community in every language, with and without the trailing 社区 /
     "community" (residents say 沿河, "Yanhe")."""
     if entry.community is None:

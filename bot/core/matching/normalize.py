@@ -13,6 +13,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Protocol
 
 import snowballstemmer
 
@@ -59,8 +60,14 @@ _NON_WORD = re.compile(r"[\W_]+")
 _USELESS_SPACE = re.compile(rf" (?=[{UNSPACED}])|(?<=[{UNSPACED}]) ")
 # English words are stemmed (Snowball, the standard English stemmer) so that "graduated" meets "graduate" and
 # "registering" meets "register"; only runs of letters, so "wifi6" or a street number is left alone.
+class Stemmer(Protocol):
+    """The part of a Snowball stemmer used here (``snowballstemmer`` ships no types)."""
+
+    def stemWord(self, word: str) -> str: ...  # noqa: N802 - Snowball's name
+
+
 _LATIN_WORD = re.compile(r"(?<![0-9a-z])[a-z]{3,}(?![0-9a-z])")
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER: Stemmer = snowballstemmer.stemmer("english")
 _STEMMER_LOCK = threading.Lock()  # a Snowball stemmer keeps its working string on itself: one caller at a time
 _VARIANT_RE = re.compile("|".join(map(re.escape, sorted(VARIANTS, key=len, reverse=True))))
 

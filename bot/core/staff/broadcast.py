@@ -60,7 +60,7 @@ class _OutcomeWriter:
         self._write = write
         self._batch = batch
         self._buffer: list[Outcome] = []
-        self._writing: set[asyncio.Task] = set()
+        self._writing: set[asyncio.Task[None]] = set()
 
     def add(self, user: str, status: str) -> None:
         self._buffer.append((user, status))

@@ -59,16 +59,17 @@ class ReloadOutcome:
         return f"refused: {len(self.regressions)} regression questions fail, first {self.regressions[0].describe()}"
 
 
-def _candidate(knowledge: KnowledgeService) -> tuple[KnowledgeSnapshot | None, ReloadOutcome | None]:
-    """Load, index and regression-test the directory (blocking; runs in a worker thread)."""
+def _candidate(knowledge: KnowledgeService) -> KnowledgeSnapshot | ReloadOutcome:
+    """Load, index and regression-test the directory (blocking; runs in a worker thread): the snapshot to serve,
+    or the outcome that refuses it."""
     try:
         candidate = knowledge.load_candidate()
     except KnowledgeBaseInvalid as invalid:
-        return None, ReloadOutcome(problems=tuple(invalid.problems))
+        return ReloadOutcome(problems=tuple(invalid.problems))
     failures = run_regression(candidate.kb, candidate.matcher)
     if failures:
-        return None, ReloadOutcome(regressions=tuple(failures))
-    return candidate, None
+        return ReloadOutcome(regressions=tuple(failures))
+    return candidate
 
 
 class KnowledgeReloader:
@@ -93,8 +94,8 @@ class KnowledgeReloader:
             # Taken before reading: a save during the load then shows up as one more change for the watcher.
             self.fingerprint = fingerprint(self.knowledge.directory)
             # Parsing and indexing take a moment on a large directory; residents keep being answered meanwhile.
-            candidate, refused = await asyncio.to_thread(_candidate, self.knowledge)
-            outcome = refused or ReloadOutcome(report=self.knowledge.swap(candidate))
+            loaded = await asyncio.to_thread(_candidate, self.knowledge)
+            outcome = loaded if isinstance(loaded, ReloadOutcome) else ReloadOutcome(report=self.knowledge.swap(loaded))
             await self.audit.record(AuditRecord(self.clock(), staff_user, AuditAction.RELOAD, outcome.summary()))
             return outcome
 

@@ -125,7 +125,7 @@ def weekly_series(submissions: Sequence[Submission], kb: KnowledgeBase, lang: La
     order, then any no longer in it, then cases) the submissions of each week."""
     if not submissions:
         return (), ()
-    per_week: dict[str, Counter] = {}
+    per_week: dict[str, Counter[date]] = {}
     for s in submissions:
         key = "" if s.kind == "case" else (s.consultation_id or "")
         per_week.setdefault(key, Counter())[week_start(s.created_at)] += 1
@@ -143,7 +143,7 @@ def weekly_series(submissions: Sequence[Submission], kb: KnowledgeBase, lang: La
 def scale_distributions(submissions: Sequence[Submission], kb: KnowledgeBase, lang: Lang
                         ) -> tuple[ScaleDistribution, ...]:
     """Every scale question of the knowledge base's consultations that was answered at least once."""
-    counts: dict[tuple[str, str], Counter] = {}
+    counts: dict[tuple[str, str], Counter[int]] = {}
     for s in submissions:
         for a in s.answers:
             if isinstance(a.value, int) and not isinstance(a.value, bool) and a.value in SCALE:
@@ -187,8 +187,8 @@ def rating_counts(submissions: Iterable[Submission]) -> tuple[int, ...]:
 def entry_votes(votes: Iterable[HelpfulVote], kb: KnowledgeBase, lang: Lang, limit: int = TOP_ENTRIES
                 ) -> tuple[EntryVotes, ...]:
     """👍/👎 per entry, most voted first (ties: by entry id); entries since removed keep their id as title."""
-    up: Counter = Counter()
-    down: Counter = Counter()
+    up: Counter[str] = Counter()
+    down: Counter[str] = Counter()
     for v in votes:
         (up if v.helpful else down)[v.entry_id] += 1
     ids = sorted(up.keys() | down.keys(), key=lambda i: (-(up[i] + down[i]), i))[:limit]

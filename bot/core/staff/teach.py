@@ -237,8 +237,8 @@ class Teacher:
         verdict = await candidate.matcher.match_async(phrasings[0])
         seconds = time.perf_counter() - started
         now = self.clock()
-        written = [p for p in phrasings if p in (candidate.kb.get(entry_id).questions if candidate.kb.get(entry_id)
-                                                 else ())]
+        taught_entry = candidate.kb.get(entry_id)
+        written = [p for p in phrasings if p in (taught_entry.questions if taught_entry else ())]
         await self.audit.record(AuditRecord(now, staff_user, f"teach.{'new' if kind == 'entry' else 'attach'}",
                                             f"{edit.summary} ({edit.path.name})"))
         await self.taught_store.record_taught([TaughtRecord(now, staff_user, entry_id, p, kind, edit.path.name)

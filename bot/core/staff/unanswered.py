@@ -40,8 +40,8 @@ class UnansweredGroup:
     representative: str
     folded: str
     count: int = 0
-    wordings: Counter = field(default_factory=Counter)  # original wording → times asked
-    reasons: Counter = field(default_factory=Counter)  # not_found / none_of_these → times
+    wordings: Counter[str] = field(default_factory=Counter)  # original wording → times asked
+    reasons: Counter[str] = field(default_factory=Counter)  # not_found / none_of_these → times
     last_asked: datetime | None = None
     nearest: MatchResult | None = None
 
