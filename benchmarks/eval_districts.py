@@ -14,6 +14,7 @@ answered (in-domain-not-covered and off-topic); and the same by kind of question
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -27,7 +28,7 @@ from fit_hybrid import thin  # noqa: E402
 
 from bot.core.knowledge.loader import load_knowledge  # noqa: E402
 from bot.core.matching.embedding import Semantic, load_embedder  # noqa: E402
-from bot.core.matching.matcher import MAX_RAW_CHARS, Matcher  # noqa: E402
+from bot.core.matching.matcher import MAX_RAW_CHARS, Matcher, MatchSettings  # noqa: E402
 from bot.storage.vector_cache import SqliteVectorCache  # noqa: E402
 
 DEV_SETS = ("district_c,district_d,thin:dev,thin:test,"
@@ -55,7 +56,9 @@ def main() -> int:
     parser.add_argument("--lexical", action="store_true", help="without the meaning-level model")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--cache", default=str(ROOT / "data" / "embeddings.sqlite3"))
+    parser.add_argument("--settings", default="{}", help="MatchSettings overrides as JSON (ablations)")
     args = parser.parse_args()
+    settings = MatchSettings(**json.loads(args.settings))
     semantic = None
     if not args.lexical:
         status = load_embedder(threads=2)
@@ -72,7 +75,7 @@ def main() -> int:
     misses: list[str] = []
     for name in args.sets.split(","):
         kb, questions = load_set(name)
-        matcher = Matcher(kb, semantic=semantic)
+        matcher = Matcher(kb, settings, semantic)
         vectors = (semantic.cached([q.text[:MAX_RAW_CHARS] for q in questions], query=True)
                    if semantic is not None else [None] * len(questions))
         count: dict[str, int] = defaultdict(int)

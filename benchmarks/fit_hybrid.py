@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -204,13 +205,14 @@ def main() -> int:
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--dump", help="write the rows and cross-validated probabilities (pickle) here")
     parser.add_argument("--cache", default=str(ROOT / "data" / "embeddings.sqlite3"))
+    parser.add_argument("--settings", default="{}", help="MatchSettings overrides as JSON (ablations)")
     args = parser.parse_args()
     status = load_embedder(threads=2)
     if status.embedder is None:
         print(status.problem)
         return 1
     semantic = Semantic(status.embedder, SqliteVectorCache(args.cache))
-    settings = MatchSettings()
+    settings = MatchSettings(**json.loads(args.settings))
     rows = collect(semantic, settings)
     probs = cross_validated(rows)
     if args.dump:
