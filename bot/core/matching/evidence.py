@@ -38,7 +38,7 @@ from rapidfuzz.distance import Indel
 from bot.core.knowledge.model import Entry, KnowledgeBase
 from bot.core.matching.dense import Cosines, DenseIndex
 from bot.core.matching.embedding import Progress, Semantic
-from bot.core.matching.index import PhraseIndex, tokenize
+from bot.core.matching.index import PhraseIndex, QueryTerms, tokenize
 from bot.core.matching.normalize import UNSPACED, Normalizer
 from bot.core.matching.pinyin import repair
 
@@ -79,6 +79,21 @@ class Evidence:
     named_places: frozenset[str]  # the knowledge base's community names the question mentions
     cosines: Cosines | None = None  # every entry's meaning-level scores, when the model runs
 
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """What a question's wording gives, gathered once: the lexical pass and the meaning-level pass after it share
+    the folding, the index searches and every entry's lexical scores."""
+
+    folded: str
+    repairs: int
+    named: frozenset[str]
+    entry_terms: QueryTerms
+    phrase_terms: QueryTerms
+    candidates: tuple[int, ...]  # the entries the two indexes found
+    coverage: dict[int, float]   # entry → coverage: the candidates', then any the meaning-level pass asked for
+    scored: dict[int, Scored]    # entry → its lexical score and views (cosines 0), for the entries scored so far
 
 
 class IndexedKnowledge:
@@ -160,40 +175,69 @@ class IndexedKnowledge:
     def _evidence(self, query: str, vector: np.ndarray | None = None) -> Evidence:
         """The folded question, and candidate entries scored, best first (ties: knowledge-base order). With the
         question's ``vector``, the entries closest in meaning join the candidates and the cosine joins the score."""
+        return self._scored(self._wording(query), vector)
+
+    def _wording(self, query: str) -> Wording:
+        """What the question's wording alone gives: folded, its terms, the lexical candidates and their coverage
+        (the share of the question's idf mass each entry holds; cheap, from the whole-entry index)."""
         s = self.settings
         folded, repairs = self._fold_query(query)
         named = frozenset(p for p in self._all_places if p in folded)
         if named and self._place_re is not None:
             folded = self._place_re.sub("", folded) or folded
-        cosines = self.dense.cosines(vector) if self.dense is not None and vector is not None else None
-        empty = Evidence(folded, repairs, [], 0.0, named)
         entry_terms = self.entries.query_terms(folded)
         phrase_terms = self.phrasings.query_terms(folded)
-        if cosines is None and (not folded or entry_terms.mass <= 0):
-            return empty
-        # Coverage of every candidate entry: cheap, from the whole-entry index.
-        coverage: dict[int, float] = {}
-        for doc, _ in self.phrasings.search(phrase_terms, s.phrasing_candidates):
-            coverage[self._owners[doc]] = 0.0
-        for entry, _ in self.entries.search(entry_terms, s.entry_candidates):
-            coverage[entry] = 0.0
+        candidates = dict.fromkeys(self._owners[doc] for doc, _ in self.phrasings.search(phrase_terms,
+                                                                                         s.phrasing_candidates))
+        candidates.update(dict.fromkeys(entry for entry, _ in self.entries.search(entry_terms, s.entry_candidates)))
+        wording = Wording(folded, repairs, named, entry_terms, phrase_terms, tuple(candidates), {}, {})
+        self._cover(wording, list(candidates))
+        return wording
+
+    def _cover(self, wording: Wording, entries: list[int]) -> None:
+        """Add the coverage of ``entries`` to ``wording``."""
+        terms = wording.entry_terms
+        shared = self.entries.overlaps([(entry, entry + 1) for entry in sorted(entries)], terms)
+        for entry in entries:
+            wording.coverage[entry] = shared.get(entry, 0.0) / terms.mass if terms.mass > 0 else 0.0
+
+    def _scored(self, wording: Wording, vector: np.ndarray | None = None) -> Evidence:
+        """:meth:`_evidence` from the question's ``wording``; the entries it has already scored are not scored
+        again (the bot first asks whether the wording alone decides, then adds the meaning-level evidence)."""
+        s, w = self.settings, wording
+        cosines = self.dense.cosines(vector) if self.dense is not None and vector is not None else None
+        if cosines is None and (not w.folded or w.entry_terms.mass <= 0):
+            return Evidence(w.folded, w.repairs, [], 0.0, w.named)
         closest: list[int] = []
         if cosines is not None:
             closest = [int(e) for e in np.argsort(-cosines.total, kind="stable")[: s.dense_candidates]]
-            coverage.update((entry, 0.0) for entry in closest if entry not in coverage)
-        shared = self.entries.overlaps([(entry, entry + 1) for entry in sorted(coverage)], entry_terms)
-        for entry in coverage:
-            coverage[entry] = shared.get(entry, 0.0) / entry_terms.mass if entry_terms.mass > 0 else 0.0
+            self._cover(w, [entry for entry in closest if entry not in w.coverage])
+        coverage = w.coverage
         # Rapidfuzz on every phrasing of the best-covered entries only: it is the costly part.
-        shortlist = sorted(coverage, key=lambda e: (-coverage[e], e))[: s.rescored_entries]
+        shortlist = sorted({*w.candidates, *closest}, key=lambda e: (-coverage[e], e))[: s.rescored_entries]
         shortlist += [entry for entry in closest if entry not in shortlist]
-        first, texts, doc_mass, mass = self._first, self._texts, self.phrasings.doc_mass, phrase_terms.mass
-        # The term overlap of every shortlisted phrasing that shares a term with the question (on the sample
-        # knowledge base, two in three share none).
-        matched_in = self.phrasings.overlaps(sorted((first[e], first[e + 1]) for e in shortlist), phrase_terms)
-        sharing = list(matched_in)  # ascending
+        self._score_wording(w, [entry for entry in shortlist if entry not in w.scored])
         scored = []
         for entry in shortlist:
+            lexical = w.scored[entry]
+            cosine = float(cosines.phrasings[entry]) if cosines is not None else 0.0
+            answer_cosine = float(cosines.answers[entry]) if cosines is not None else 0.0
+            ranking = lexical.score + 100.0 * s.cosine_weight * (cosine + answer_cosine)
+            scored.append(lexical._replace(score=ranking, cosine=cosine, answer_cosine=answer_cosine))
+        terms = w.entry_terms
+        unknown = 1.0 - sum(terms.known.values()) / terms.mass if terms.mass > 0 else 1.0
+        return Evidence(w.folded, w.repairs, sorted(scored, key=lambda r: (-r.score, r.entry)), unknown, w.named,
+                        cosines)
+
+    def _score_wording(self, wording: Wording, entries: list[int]) -> None:
+        """Score ``entries`` on the four lexical views (0-100 with the place rules) into ``wording.scored``."""
+        s, folded, named = self.settings, wording.folded, wording.named
+        first, texts, doc_mass, mass = self._first, self._texts, self.phrasings.doc_mass, wording.phrase_terms.mass
+        # The term overlap of every shortlisted phrasing that shares a term with the question (on the sample
+        # knowledge base, two in three share none).
+        matched_in = self.phrasings.overlaps(sorted((first[e], first[e + 1]) for e in entries), wording.phrase_terms)
+        sharing = list(matched_in)  # ascending
+        for entry in entries:
             lo, hi = first[entry], first[entry + 1]
             phrasings = texts[lo:hi]
             # Only each view's best phrasing counts, so rapidfuzz gets the entry's phrasings as one list: one C call
@@ -215,21 +259,15 @@ class IndexedKnowledge:
                 reverse = max(reverse, contained)
                 if contained >= _WHOLE:
                     explained = max(explained, matched / mass)
-            score = 100.0 * (s.coverage_weight * coverage[entry] + s.containment_weight * containment
+            coverage = wording.coverage[entry]
+            score = 100.0 * (s.coverage_weight * coverage + s.containment_weight * containment
                              + s.similarity_weight * similarity + s.explained_weight * explained)
             if named and self._places[entry]:
                 if any(p in named for p in self._places[entry]):
                     score += s.place_bonus
                 else:
                     score = max(0.0, score - s.place_penalty)
-            cosine = float(cosines.phrasings[entry]) if cosines is not None else 0.0
-            answer_cosine = float(cosines.answers[entry]) if cosines is not None else 0.0
-            ranking = score + 100.0 * s.cosine_weight * (cosine + answer_cosine)
-            scored.append(Scored(ranking, coverage[entry], containment, similarity, reverse, explained, entry,
-                                  score, cosine, answer_cosine))
-        unknown = 1.0 - sum(entry_terms.known.values()) / entry_terms.mass if entry_terms.mass > 0 else 1.0
-        return Evidence(folded, repairs, sorted(scored, key=lambda r: (-r.score, r.entry)), unknown, named,
-                         cosines)
+            wording.scored[entry] = Scored(score, coverage, containment, similarity, reverse, explained, entry, score)
 
     def _pair_evidence(self, evidence: Evidence) -> tuple[float, float]:
         """How much of the question's wording (character pairs and Latin words, not single characters) the best

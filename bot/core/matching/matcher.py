@@ -30,7 +30,7 @@ from bot.core.matching.decision import (
     hybrid_probability,
 )
 from bot.core.matching.embedding import Progress, Semantic
-from bot.core.matching.evidence import HAN, MAX_RAW_CHARS, Evidence, IndexedKnowledge, Scored
+from bot.core.matching.evidence import HAN, MAX_RAW_CHARS, Evidence, IndexedKnowledge, Scored, Wording
 from bot.core.matching.result import Candidate, MatchResult
 
 __all__ = ["MAX_RAW_CHARS", "MatchSettings", "Matcher"]
@@ -93,33 +93,35 @@ class Matcher(IndexedKnowledge):
         decisive, needs no model call at all."""
         if self.dense is None:
             return self.match(query)
-        decisive = self._decisive_wording(query)
+        wording = self._wording(query)
+        decisive = self._decisive_wording(query, wording)
         if decisive is not None:
             return decisive
         text = query[:MAX_RAW_CHARS]
         vector = self.dense.semantic.cached_question(text)
         if vector is None:
             vector = await asyncio.to_thread(self.dense.semantic.question, text)
-        return self._hybrid_decision(query, self._evidence(query, vector))
+        return self._hybrid_decision(query, self._scored(wording, vector))
 
     def match(self, query: str, vector: np.ndarray | None = None) -> MatchResult:
         """Decide between answer, suggest and not found for one question (``vector``: its meaning-level vector,
         computed here when the model runs, the wording is not decisive and none is given)."""
         if self.dense is None:
             return self._lexical_decision(query, self._evidence(query))
-        decisive = self._decisive_wording(query)
+        wording = self._wording(query)
+        decisive = self._decisive_wording(query, wording)
         if decisive is not None:
             return decisive
-        return self._hybrid_decision(query, self._evidence(query, vector if vector is not None
-                                                           else self.question_vector(query)))
+        return self._hybrid_decision(query, self._scored(wording, vector if vector is not None
+                                                         else self.question_vector(query)))
 
-    def _decisive_wording(self, query: str) -> MatchResult | None:
+    def _decisive_wording(self, query: str, wording: Wording) -> MatchResult | None:
         """The lexical answer when the lexical model alone is sure enough (``lexical_decisive``) that the model
         would not change it. Measured on 1,852 development questions (districts C-F, the thin and the full sample):
         skipping the model at P ≥ 0.8 changed 6 outcomes, each to the lexical answer, which was the right entry
         every time (at 0.7: 13, one of them wrong); it skips the model for 25-29 % of a new district's questions
         and 64 % of the sample's (0.9: 13-22 % and 52 %)."""
-        evidence = self._evidence(query)
+        evidence = self._scored(wording)
         if (evidence.ranked and self._answerable(evidence)
                 and answer_probability(self._features(evidence)) >= self.settings.lexical_decisive):
             return self._lexical_decision(query, evidence)
