@@ -1,4 +1,5 @@
-"""SQLite implementation of ``BookingStore`` (tables of migration 8, see ``migrations.py``).
+"""SQLite implementations of ``BookingStore`` (tables of migration 8, see ``migrations.py``) and of
+``StaffNoticeStore`` (migration 10).
 
 The guarantee that no two bookings of a venue overlap is the database's: a booking inserts one ``booked_slot`` row
 per 5-minute grid step of its slot, whose primary key (venue_id, slot_start) refuses a second holder, in the same
@@ -181,3 +182,24 @@ class SqliteBookingStore:
             Statement("UPDATE booking SET user = NULL WHERE user = ?", (user,)),
         ])
         return outcomes[1].rowcount
+
+
+class SqliteStaffNoticeStore:
+    """``StaffNoticeStore`` on the ``booking_notice_off`` table (migration 10): one row per staff member who turned
+    the new-request notices off."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def set_notices(self, user: str, enabled: bool, at: datetime) -> None:
+        if enabled:
+            await self.db.run_block([Statement("DELETE FROM booking_notice_off WHERE user = ?", (user,))])
+        else:
+            await self.db.run_block([Statement("INSERT INTO booking_notice_off (user, off_at) VALUES (?, ?) "
+                                               "ON CONFLICT (user) DO NOTHING", (user, _ts(at)))])
+
+    async def notices_enabled(self, user: str) -> bool:
+        return await self.db.fetchone("SELECT 1 FROM booking_notice_off WHERE user = ?", (user,)) is None
+
+    async def notices_off(self) -> list[str]:
+        return [r["user"] for r in await self.db.fetchall("SELECT user FROM booking_notice_off ORDER BY user")]

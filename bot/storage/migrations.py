@@ -218,6 +218,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 9: the reminder the day before a booking is sent once: the job marks the booking in the same statement that
     # claims it (``UPDATE … WHERE reminded_at IS NULL``), so a restart or a second front end never sends it twice.
     ("ALTER TABLE booking ADD COLUMN reminded_at TEXT",),
+    # 10: every staff member is sent each new booking request awaiting approval, until they turn that off
+    # (``/bookings notices off``): the rows are the ones who did, so a staff member added later gets them at once.
+    (
+        """CREATE TABLE booking_notice_off (
+            user TEXT PRIMARY KEY,
+            off_at TEXT NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -109,3 +109,19 @@ class MemoryBookingStore:
             self._contacts.pop(ref, None)
             self._bookings[ref] = dataclasses.replace(self._bookings[ref], user=None, has_contact=False)
         return len(mine)
+
+
+class MemoryStaffNoticeStore:
+    """``StaffNoticeStore`` in memory: the staff members who turned the notices off."""
+
+    def __init__(self) -> None:
+        self._off: set[str] = set()
+
+    async def set_notices(self, user: str, enabled: bool, at: datetime) -> None:
+        (self._off.discard if enabled else self._off.add)(user)
+
+    async def notices_enabled(self, user: str) -> bool:
+        return user not in self._off
+
+    async def notices_off(self) -> list[str]:
+        return sorted(self._off)

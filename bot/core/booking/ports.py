@@ -70,3 +70,20 @@ class BookingStore(Protocol):
         """``/forget_me``: delete the contact of every booking of ``user`` and unlink them (user set to NULL); the
         venue, time, applicant kind, people and status stay for the usage figures. Returns how many were unlinked."""
         ...
+
+
+class StaffNoticeStore(Protocol):
+    """Staff members who turned off the message sent for each new request awaiting approval (``/bookings notices
+    off``). Every staff member gets them until they do, so the store keeps who opted out, not who opted in."""
+
+    async def set_notices(self, user: str, enabled: bool, at: datetime) -> None:
+        """Turn ``user``'s notices on or off; setting what is already set changes nothing."""
+        ...
+
+    async def notices_enabled(self, user: str) -> bool:
+        """True unless ``user`` turned them off (also for someone the store has never seen)."""
+        ...
+
+    async def notices_off(self) -> list[str]:
+        """User keys that turned them off, sorted."""
+        ...
