@@ -33,8 +33,7 @@ async def _audit(ctx: Context, action: str, booking: Booking, extra: str = "") -
 
 
 def _card_html(ctx: Context, booking: Booking) -> str:
-    svc = ctx.deps.bookings
-    return V.booking_lines(ctx.t, booking, ctx.knowledge.kb.venue(booking.venue_id), svc.tz, ctx.lang, staff=True)
+    return V.staff_card(ctx.t, ctx.lang, booking, ctx.knowledge.kb, ctx.deps.bookings.tz)
 
 
 async def _pending_card(ctx: Context, after: str | None = None, *, head: str = "") -> Reply:
@@ -50,8 +49,7 @@ async def _pending_card(ctx: Context, after: str | None = None, *, head: str = "
         return Reply(html=prefix + ctx.t("bk.staff_none"), buttons=(today_row,))
     b = pending[index]
     return Reply(html=prefix + ctx.t("bk.staff_card", index=index + 1, total=len(pending), card=_card_html(ctx, b)),
-                 buttons=((Button(ctx.t("bk.staff_approve"), f"{V.STAFF}:a:{b.reference}"),
-                           Button(ctx.t("bk.staff_decline"), f"{V.STAFF}:d:{b.reference}")),
+                 buttons=(V.decision_row(ctx.t, b.reference),
                           (Button(ctx.t("bk.staff_next"), f"{V.STAFF}:n:{b.reference}"),), today_row))
 
 

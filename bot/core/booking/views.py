@@ -40,6 +40,7 @@ NOOP = "bk0"  # weekday headers and blank calendar cells
 ASK_CANCEL = "bkq"  # bkq:REF — /mybookings: cancel this one? (asks first)
 DO_CANCEL = "bkk"  # bkk:REF — yes, cancel it
 STAFF = "bsf"  # bsf:VERB[:ARG] — staff /bookings: a approve, d decline, n next, t day's schedule, x no-show
+NOTICES = "bsn"  # bsn:on / bsn:off — staff: the message for each new request awaiting approval
 
 
 def text_of(value: Text | None, lang: Lang) -> str:
@@ -81,6 +82,17 @@ def booking_lines(t: Texts, b: Booking, venue: Venue | None, tz: tzinfo, lang: L
     if b.status == "declined" and b.reason:
         lines.append(t("bk.card_reason", reason=escape(b.reason)))
     return "\n".join(lines)
+
+
+def staff_card(t: Texts, lang: Lang, booking: Booking, kb: KnowledgeBase, tz: tzinfo) -> str:
+    """A request as staff read it: on the ``/bookings`` desk and in the notice of a new request."""
+    return booking_lines(t, booking, kb.venue(booking.venue_id), tz, lang, staff=True)
+
+
+def decision_row(t: Texts, reference: str) -> tuple[Button, ...]:
+    """Approve / decline (``bsf:a:REF``, ``bsf:d:REF``), answered by ``desk.button`` wherever the card is shown."""
+    return (Button(t("bk.staff_approve"), f"{STAFF}:a:{reference}"),
+            Button(t("bk.staff_decline"), f"{STAFF}:d:{reference}"))
 
 
 def calendar_rows(t: Texts, counts: dict[date, int], year: int, month: int) -> list[tuple[Button, ...]]:
