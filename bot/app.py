@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.booking.memory_store import MemoryBookingStore
+from bot.core.booking.memory_store import MemoryBookingStore, MemoryStaffNoticeStore
 from bot.core.booking.mine import BookingReminders
-from bot.core.booking.ports import BookingStore
+from bot.core.booking.notices import BookingStaffNotices
+from bot.core.booking.ports import BookingStore, StaffNoticeStore
 from bot.core.booking.service import BookingService
 from bot.core.dialog.assistant import Assistant
 from bot.core.dialog.context import Dependencies
@@ -108,6 +109,7 @@ class Stores:
     announcements: AnnouncementStore
     taught: TaughtStore
     bookings: BookingStore
+    booking_notices: StaffNoticeStore
     database: object | None = None  # bot.storage.database.Database when backed by SQLite
 
     def unit(self) -> UnitOfWork:
@@ -126,10 +128,11 @@ def build_stores(settings: Settings, *, in_memory: bool = False) -> Stores:
         return Stores(residents=MemoryResidentStore(), feedback=MemoryFeedbackStore(),
                       audit=staff_memory.MemoryAuditStore(), subscriptions=staff_memory.MemorySubscriptionStore(),
                       digests=staff_memory.MemoryDigestStore(), announcements=staff_memory.MemoryAnnouncementStore(),
-                      taught=staff_memory.MemoryTaughtStore(), bookings=MemoryBookingStore())
+                      taught=staff_memory.MemoryTaughtStore(), bookings=MemoryBookingStore(),
+                      booking_notices=MemoryStaffNoticeStore())
     from bot.storage.announcements import SqliteAnnouncementStore  # noqa: PLC0415
     from bot.storage.audit import SqliteAuditStore, SqliteTaughtStore  # noqa: PLC0415
-    from bot.storage.bookings import SqliteBookingStore  # noqa: PLC0415
+    from bot.storage.bookings import SqliteBookingStore, SqliteStaffNoticeStore  # noqa: PLC0415
     from bot.storage.database import Database  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
     from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
     from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415
@@ -139,7 +142,8 @@ def build_stores(settings: Settings, *, in_memory: bool = False) -> Stores:
     return Stores(residents=SqliteResidentStore(database), feedback=SqliteFeedbackStore(database),
                   audit=SqliteAuditStore(database), subscriptions=SqliteSubscriptionStore(database),
                   digests=SqliteDigestStore(database), announcements=SqliteAnnouncementStore(database),
-                  taught=SqliteTaughtStore(database), bookings=SqliteBookingStore(database), database=database)
+                  taught=SqliteTaughtStore(database), bookings=SqliteBookingStore(database),
+                  booking_notices=SqliteStaffNoticeStore(database), database=database)
 
 
 def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_now, in_memory: bool = False,
@@ -169,6 +173,8 @@ def build_services(settings: Settings, *, clock: Callable[[], datetime] = utc_no
     # Each feature registers what /forget_me must erase besides the feedback it keeps and the dialog state.
     deps = Dependencies(residents=stores.residents, unit=stores.unit(), clock=clock, feedback=feedback, staff=staff,
                         teach=staff.teacher, subscriptions=stores.subscriptions, bookings=bookings,
+                        booking_notices=BookingStaffNotices(stores.booking_notices, stores.residents,
+                                                            staff.staff_users),
                         erasers=(*staff.erasers(), bookings.forget))
     return Services(settings=settings, knowledge=knowledge, residents=stores.residents,
                     assistant=Assistant(knowledge, deps), database=stores.database, feedback=feedback, staff=staff,

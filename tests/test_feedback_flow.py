@@ -613,7 +613,7 @@ def test_a_service_left_out_of_the_wiring_fails_at_start_up_not_as_an_unknown_co
 
     with pytest.raises(WiringError, match="feedback"):
         Dependencies(residents=MemoryResidentStore(), unit=None, clock=Clock(), feedback=None, staff=None, teach=None,
-                     subscriptions=None, bookings=None)
+                     subscriptions=None, bookings=None, booking_notices=None)
 
 
 async def test_resident_text_is_escaped_in_the_summary(world):

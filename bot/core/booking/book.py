@@ -304,8 +304,9 @@ async def rules(ctx: Context) -> list[Reply]:
 
 async def confirm(ctx: Context) -> list[Reply]:
     """``bky``: send the request. The reference and its state (pending approval / confirmed) and back to idle;
-    "just taken" offers the next free slots (stays at the summary); a date no longer bookable goes back to the
-    calendar; any other refusal ends the booking with the reason."""
+    a request awaiting approval is also sent to every staff member who wants it (``notices.py``). "Just taken"
+    offers the next free slots (stays at the summary); a date no longer bookable goes back to the calendar; any
+    other refusal ends the booking with the reason."""
     d, svc = ctx.data, ctx.deps.bookings
     request = BookingRequest(
         user=ctx.incoming.user, venue_id=str(d.get("v")), start=from_epoch_minutes(int(d.get("s", 0))),
@@ -327,8 +328,10 @@ async def confirm(ctx: Context) -> list[Reply]:
         return await _go(ctx, DATE, V.refusal(ctx.t, refused, svc.tz))
     ctx.goto(IDLE, {})
     venue = ctx.knowledge.kb.venue(booking.venue_id)
+    # Awaiting approval: staff are told now rather than when they next look (sent after this message is saved).
+    to_staff = await ctx.deps.booking_notices.new_request(booking, ctx.knowledge.kb, svc.tz)
     return [Reply(html=ctx.t("bk.booked", card=V.booking_lines(ctx.t, booking, venue, svc.tz, ctx.lang))
-                  + "\n\n" + ctx.t(f"bk.booked_{booking.status}"))]
+                  + "\n\n" + ctx.t(f"bk.booked_{booking.status}")), *to_staff]
 
 
 async def back(ctx: Context) -> list[Reply]:

@@ -1,7 +1,9 @@
 """Staff ``/bookings``: pending requests one at a time (venue, time, purpose, people, kind of applicant, the unit's
 name — never who asked), approve / decline with a typed reason / next; the day's schedule per venue with "no-show"
-for a confirmed booking that has started; ``/bookings move REF DATE TIME`` gives a booking another slot. Every
-decision is written to the audit log and reaches the resident in the chat (``mine.notice``).
+for a confirmed booking that has started; ``/bookings move REF DATE TIME`` gives a booking another slot;
+``/bookings notices off|on``: the message each new request sends staff (``notices.py``), whose approve / decline
+buttons are answered here. Every decision is written to the audit log and reaches the resident in the chat
+(``mine.notice``).
 
 Buttons name the booking by its reference (``bsf:VERB:REF``), so a card keeps working after a restart; a booking
 someone else already decided answers "this booking has changed". Staff rows only (``staff=True``): residents get
@@ -12,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 
-from bot.core.booking import mine
+from bot.core.booking import mine, notices
 from bot.core.booking import views as V
 from bot.core.booking.errors import BookingRefused
 from bot.core.booking.model import MAX_REASON, Booking
@@ -77,8 +79,9 @@ async def _schedule(ctx: Context, day: date) -> Reply:
 
 async def desk(ctx: Context) -> list[Reply]:
     """``/bookings``: the oldest pending request as a card; ``/bookings today`` or ``/bookings YYYY-MM-DD``: that
-    day's schedule; ``/bookings move REF YYYY-MM-DD HH:MM``: move a booking (the resident is told). Leaves a
-    reason being typed. Next: a card button."""
+    day's schedule; ``/bookings move REF YYYY-MM-DD HH:MM``: move a booking (the resident is told);
+    ``/bookings notices [on|off]``: the message for each new request awaiting approval (``notices.py``). Leaves
+    a reason being typed. Next: a card button."""
     if ctx.state.state == REASON:
         ctx.goto(IDLE, {})
     words = ctx.arg.split()
@@ -89,6 +92,8 @@ async def desk(ctx: Context) -> list[Reply]:
         return [await _schedule(ctx, today(ctx.deps.clock(), svc.tz))]
     if words[0].lower() == "move" and len(words) == 4:
         return await _move(ctx, words[1], words[2], words[3])
+    if words[0].lower() == "notices":
+        return await notices.command(ctx, " ".join(words[1:]))
     try:
         return [await _schedule(ctx, date.fromisoformat(words[0]))]
     except ValueError:

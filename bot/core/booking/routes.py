@@ -3,7 +3,7 @@ Button prefixes are those of ``views.py``, spelled only there."""
 from __future__ import annotations
 
 from bot.core.booking import book as B
-from bot.core.booking import desk, mine
+from bot.core.booking import desk, mine, notices
 from bot.core.booking import views as V
 from bot.core.dialog.router import IDLE, Router
 
@@ -34,7 +34,9 @@ router.command("mybookings", mine.my_bookings, doc="upcoming and past bookings w
 router.action(V.ASK_CANCEL, mine.ask_cancel, doc="cancel this booking? (yes / no)")
 router.action(V.DO_CANCEL, mine.do_cancel, doc="cancel it (up to the venue's deadline), or keep it")
 router.command("bookings", desk.desk, (IDLE,), staff=True,
-               doc="pending requests one at a time; /bookings today|DATE: schedule; /bookings move REF DATE TIME")
+               doc="pending requests one at a time; /bookings today|DATE: schedule; /bookings move REF DATE TIME; "
+                   "/bookings notices on|off: a message for each new request")
 router.action(V.STAFF, desk.button, (desk.REASON, IDLE), staff=True,
               doc="approve / decline (asks the reason) / next / day's schedule / no-show")
 router.text(desk.REASON, desk.reason, (IDLE,), staff=True, doc="the reason for declining: declined, resident told")
+router.action(V.NOTICES, notices.button, staff=True, doc="🔕 / 🔔 the message for each new request off / on")

@@ -15,6 +15,7 @@ from bot.core.ports import ResidentState, ResidentStore, encode_data
 from bot.core.unit import Staged, UnitOfWork, Write
 
 if TYPE_CHECKING:  # the services import dialog helpers (render); only their types are needed here
+    from bot.core.booking.notices import BookingStaffNotices
     from bot.core.booking.service import BookingService
     from bot.core.dialog.router import Table
     from bot.core.feedback.service import FeedbackService
@@ -68,6 +69,8 @@ class Dependencies:
     subscriptions: SubscriptionStore
     #: Community venues: ``/book``, ``/mybookings`` and staff ``/bookings`` (``bot.core.booking``).
     bookings: BookingService
+    #: Staff told of each new request awaiting approval (``bot.core.booking.notices``).
+    booking_notices: BookingStaffNotices
     #: What each feature keeps about a resident beyond its dialog state, registered by the feature
     #: (``StaffTools.erasers``); ``/forget_me`` runs them all, then drops the state.
     erasers: tuple[Eraser, ...] = ()
