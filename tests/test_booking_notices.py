@@ -5,10 +5,13 @@ or declining from that message works as on the desk and the resident is told; ``
 asked, and group chats get nothing. Through the Assistant on the bundled knowledge base and in-memory stores."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from conftest import ROOT
 from staff_support import OTHER_STAFF, STAFF, make_world
 
+from bot.adapters.console import ConsoleChat
 from bot.core.booking import views as V
 from bot.core.i18n import texts_for
 from bot.core.messages import MAX_ACTION_BYTES, Incoming
@@ -157,3 +160,14 @@ async def test_nothing_of_it_in_a_group_chat(world):
         replies = await world.assistant.handle(Incoming(user=RESIDENT, text=text, chat="group"))
         assert all(r.to is None for r in replies)
 
+
+async def test_the_console_shows_a_notice_for_someone_else_with_whom_it_is_for(world):
+    """A console chat is one person: a notice for a staff member is printed with who it is for and its buttons'
+    labels, but not numbered (they are pressed in that staff member's chat, not here)."""
+    out = io.StringIO()
+    chat = ConsoleChat(world.assistant, output=out, user=RESIDENT)
+    chat.render(await book(world.person(RESIDENT)))
+    printed = out.getvalue()
+    assert f"[→ {STAFF}] 📅 {NEW_REQUEST}" in printed and f"[→ {OTHER_STAFF}]" in printed
+    assert f"({T('bk.staff_approve')} · {T('bk.staff_decline')} · {T('bk.notices_stop')})" in printed
+    assert chat.choices == []  # nothing of the notice can be pressed as a number in the resident's terminal

@@ -1,6 +1,8 @@
 """The console chat: the same core as Telegram, in a terminal.
 
-Buttons are shown as numbered choices; typing the number presses the button. ``/quit`` or end of input leaves
+Buttons are shown as numbered choices; typing the number presses the button. A message the core sends someone
+else (``Reply.to``: a staff member told of a new booking request, a resident told of a decision) is printed with
+who it is for, its buttons unnumbered, as Telegram would send it to their chat. ``/quit`` or end of input leaves
 (so ``echo 低保怎么申请 | python run_bot.py`` prints the answer and exits 0).
 """
 from __future__ import annotations
@@ -43,7 +45,8 @@ class ConsoleChat:
         for reply in replies:
             lines = []
             if reply.to not in (None, self.user):
-                continue  # a message for someone else (staff reply, announcement)
+                self._print_for_someone_else(reply)
+                continue
             if reply.html:
                 lines.append(html_to_plain(reply.html))
             if reply.venue:
@@ -67,6 +70,15 @@ class ConsoleChat:
         if choices:
             self.choices, self.choice_lines = choices, choice_lines
         self.output.flush()
+
+    def _print_for_someone_else(self, reply: Reply) -> None:
+        """A message the core sends another person (a staff member told of a new booking request, the resident
+        told of a staff decision, a reload report): Telegram sends it to their chat; this terminal is one person,
+        so it is shown with who it is for and its buttons' labels, unnumbered — they are pressed in that chat."""
+        labels = [button.label for row in reply.buttons for button in row]
+        print(f"[→ {reply.to}] {html_to_plain(reply.html)}" + (f"\n  ({' · '.join(labels)})" if labels else ""),
+              file=self.output)
+        print(file=self.output)
 
     def is_wrong_number(self, line: str) -> bool:
         """A number while buttons are on screen, but no button has it: a slip, not a question."""
@@ -103,11 +115,7 @@ class ConsoleChat:
         """What the background jobs send (``bot.core.jobs``): a reminder to this user is shown as any reply;
         one addressed to someone else (a staff digest, a reload report) is printed with who it is for."""
         for reply in replies:
-            if reply.to is None or reply.to == self.user:
-                self.render([reply])
-            else:
-                print(f"[→ {reply.to}] {html_to_plain(reply.html)}", file=self.output)
-        self.output.flush()
+            self.render([reply])
 
     async def _print_announcement(self, user: str, html: str) -> str:
         print(f"[📢 → {user}] {html_to_plain(html)}", file=self.output)
