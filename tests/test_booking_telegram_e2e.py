@@ -1,6 +1,7 @@
 """Bookings end to end through the real Application and the fake Bot API server, on SQLite: a resident books and
 staff approve — the resident is told; a unit's request is declined with a reason — the unit is told why; the
-reminder the day before arrives once; a resident cancels; a restart in the middle of a booking resumes it."""
+reminder the day before arrives once; a resident cancels; a restart in the middle of a booking resumes it; staff
+are sent each new request, approve it from that message, and stop those messages with 🔕."""
 from __future__ import annotations
 
 import contextlib
@@ -21,6 +22,7 @@ from bot.settings import Settings
 
 T = texts_for("zh-Hant")
 HALL = "積善社區排練廳"
+NEW_REQUEST = "新的預約申請待審核"
 #: Monday 2 November 2026, 17:00 in the district: the hall books Wednesday 4 November to 2 December.
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -75,8 +77,10 @@ async def test_book_approve_decline_remind_and_cancel(api, tmp_path):
         assert "BK-" in booked.text
 
         staff = api.resident(STAFF_ID, first_name="Staff")
+        # Each request was also sent to the staff member as it was made (test below); here they use the desk.
+        await api.wait_until(lambda: sum(NEW_REQUEST in m.text for m in staff.inbox) == 2, what="two notices")
         [card] = await staff.exchange(staff.command("bookings"))
-        assert "舞蹈排練" in card.text and "4242" not in card.text and "Alice" not in card.text
+        assert "1/2" in card.text and "舞蹈排練" in card.text and "4242" not in card.text and "Alice" not in card.text
         await press(staff, "批准")
         await api.wait_until(lambda: any("已獲批准" in m.text for m in alice.inbox), what="Alice told")
         assert "某某物業公司" in staff.inbox[-1].text and "4343" not in staff.inbox[-1].text
@@ -125,3 +129,32 @@ async def test_a_restart_in_the_middle_of_a_booking_resumes_it(api, tmp_path):
         assert "BK-" in booked.text and "11月5日（四） 08:30–11:00" in booked.text
         [stored] = await services.bookings.my_bookings("tg:4242")
         assert (stored.purpose, stored.people, stored.has_contact) == ("舞蹈排練", 12, False)
+
+
+async def test_staff_are_sent_a_new_request_approve_it_from_there_and_can_stop_the_messages(api, tmp_path):
+    """The staff member is sent the request the moment it is made, approves it from that message, and the
+    resident is told; after 🔕 the next request waits on the desk (/bookings) without a message."""
+    clock = Clock(START)
+    async with running(api, tmp_path / "bot.sqlite3", clock):
+        staff = api.resident(STAFF_ID, first_name="Staff")
+        alice = api.resident(4242, first_name="Alice")
+        await book_until_summary(alice, kind="居民團隊")
+        [booked] = await press(alice, T("bk.confirm"))
+        reference = booked.text.split("BK-", 1)[1].split()[0]
+        await api.wait_until(lambda: any(NEW_REQUEST in m.text for m in staff.inbox), what="the staff notice")
+        [notice] = [m for m in staff.inbox if NEW_REQUEST in m.text]
+        assert f"BK-{reference}" in notice.text and "舞蹈排練" in notice.text
+        assert "4242" not in notice.text and "Alice" not in notice.text
+        assert notice.button_labels() == [T("bk.staff_approve"), T("bk.staff_decline"), T("bk.notices_stop")]
+
+        await staff.exchange(staff.press(T("bk.staff_approve"), notice))
+        await api.wait_until(lambda: any("已獲批准" in m.text for m in alice.inbox), what="Alice told")
+
+        [off] = await staff.exchange(staff.press(T("bk.notices_stop"), notice))
+        assert off.text == T("bk.notices_off")
+        bob = api.resident(4343, first_name="Bob")
+        await book_until_summary(bob, kind="居民團隊", slot="11:00")
+        await press(bob, T("bk.confirm"))
+        [card] = await staff.exchange(staff.command("bookings"))  # on the desk, but no message came by itself
+        assert "舞蹈排練" in card.text and "1/1" in card.text
+        assert sum(NEW_REQUEST in m.text for m in staff.inbox) == 1
