@@ -5,16 +5,21 @@ or declining from that message works as on the desk and the resident is told; ``
 asked, and group chats get nothing. Through the Assistant on the bundled knowledge base and in-memory stores."""
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
 from conftest import ROOT
-from staff_support import OTHER_STAFF, STAFF, make_world
+from staff_support import OTHER_STAFF, STAFF, Clock, Person, make_world
 
 from bot.adapters.console import ConsoleChat
+from bot.app import build_services, build_stores
 from bot.core.booking import views as V
+from bot.core.booking.memory_store import MemoryStaffNoticeStore
+from bot.core.errors import StorageUnavailable
 from bot.core.i18n import texts_for
 from bot.core.messages import MAX_ACTION_BYTES, Incoming
+from bot.settings import Settings
 
 T = texts_for("zh-Hant")
 EN = texts_for("en")
@@ -145,6 +150,22 @@ async def test_each_staff_member_reads_the_notice_in_their_own_language(world):
     assert "Jishan Community rehearsal hall" in notices[STAFF].html and "awaiting approval" in notices[STAFF].html
     assert labels(notices[STAFF]) == [EN("bk.staff_approve"), EN("bk.staff_decline"), EN("bk.notices_stop")]
     assert notices[OTHER_STAFF].html.startswith(f"📅 <b>{NEW_REQUEST}</b>")
+
+
+class UnreadableNotices(MemoryStaffNoticeStore):
+    async def notices_off(self) -> list[str]:
+        raise StorageUnavailable("disk I/O error")
+
+
+async def test_settings_that_cannot_be_read_cost_the_notices_never_the_residents_reference(knowledge_dir):
+    stores = dataclasses.replace(build_stores(Settings(), in_memory=True), booking_notices=UnreadableNotices())
+    settings = Settings(knowledge_dir=knowledge_dir, staff_ids=frozenset({100, 101}))
+    services = build_services(settings, clock=Clock(), in_memory=True, stores=stores)
+    replies = await book(Person(services.assistant, RESIDENT, False, "zh-hant"))
+    assert "BK-" in replies[0].html and T("bk.booked_pending") in replies[0].html
+    assert to_staff(replies) == {}
+    [booking] = await services.bookings.pending()  # staff find it on the desk
+    assert booking.user == RESIDENT
 
 
 async def test_a_staff_member_booking_a_room_is_not_sent_their_own_request(world):

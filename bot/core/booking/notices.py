@@ -13,6 +13,7 @@ staff member, in the ``StaffNoticeStore``; every change is written to the audit 
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import tzinfo
 
@@ -21,11 +22,14 @@ from bot.core.booking.model import Booking
 from bot.core.booking.ports import StaffNoticeStore
 from bot.core.dialog import render
 from bot.core.dialog.context import Context
+from bot.core.errors import StorageUnavailable
 from bot.core.i18n import Texts, texts_for
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.messages import Button, Reply
 from bot.core.ports import ResidentStore
 from bot.core.staff.watcher import staff_language
+
+log = logging.getLogger(__name__)
 
 #: The audit log's name for turning the notices on or off (detail: ``on`` / ``off``).
 AUDIT_ACTION = "booking.notices"
@@ -50,14 +54,19 @@ class BookingStaffNotices:
 
     async def new_request(self, booking: Booking, kb: KnowledgeBase, tz: tzinfo) -> list[Reply]:
         """One message a recipient: the request's card in the language they read the bot in, approve / decline,
-        and 🔕 stop these messages."""
-        replies = []
-        for user in await self.recipients(booking):
-            lang = await staff_language(self.residents, user)
-            t = texts_for(lang)
-            replies.append(Reply(html=t("bk.staff_notice", card=V.staff_card(t, lang, booking, kb, tz)),
-                                 buttons=(V.decision_row(t, booking.reference), (_switch(t, enabled=True),)),
-                                 to=user))
+        and 🔕 stop these messages. None when the settings cannot be read: the request is already stored, so
+        the resident must still get its reference, and staff find it on the desk (``/bookings``)."""
+        try:
+            replies = []
+            for user in await self.recipients(booking):
+                lang = await staff_language(self.residents, user)
+                t = texts_for(lang)
+                replies.append(Reply(html=t("bk.staff_notice", card=V.staff_card(t, lang, booking, kb, tz)),
+                                     buttons=(V.decision_row(t, booking.reference), (_switch(t, enabled=True),)),
+                                     to=user))
+        except StorageUnavailable as failed:
+            log.error("staff not told of booking request %s: %s", booking.reference, failed)
+            return []
         return replies
 
 
