@@ -40,9 +40,7 @@ __all__ = ["MAX_RAW_CHARS", "MatchSettings", "Matcher"]
 class MatchSettings:
     """The matcher's constants, chosen on benchmarks/eval/dev.yaml and held-out phrasings (benchmarks/README.md)."""
 
-    phrasing_candidates: int = 40   # phrasings taken from the phrasing index
-    entry_candidates: int = 20      # entries taken from the whole-entry index
-    rescored_entries: int = 12      # entries whose every phrasing is compared with rapidfuzz
+    entry_candidates: int = 12      # entries from the whole-entry index (each phrasing compared with rapidfuzz)
     coverage_weight: float = 0.5
     containment_weight: float = 0.2
     similarity_weight: float = 0.1
@@ -64,8 +62,8 @@ class MatchSettings:
     # With the meaning-level model (the normal case):
     cosine_weight: float = 2.0      # ranking: lexical score (0-100) + this × 100 × (phrasing + answer cosine)
     dense_candidates: int = 5       # entries with the best cosines, rescored beside the lexical candidates
-    hybrid_answer: float = 0.62     # answer when the hybrid model's P(best entry is right) reaches this …
-    hybrid_suggest: float = 0.06    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
+    hybrid_answer: float = 0.61     # answer when the hybrid model's P(best entry is right) reaches this …
+    hybrid_suggest: float = 0.04    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
     lexical_decisive: float = 0.9   # the lexical model's P from which the wording alone decides (no model call)
 
 
