@@ -25,7 +25,6 @@ from bot.core.matching.decision import (
     COVERED,
     LENGTH_CAP,
     LONG,
-    Z_SCALE,
     answer_probability,
     hybrid_probability,
 )
@@ -245,7 +244,7 @@ class Matcher(IndexedKnowledge):
             cosines.phrasing_lead(this.entry),
             this.answer_cosine,
             cosines.answer_lead(this.entry),
-            (float(cosines.total[this.entry]) - cosines.mean) / cosines.spread / Z_SCALE,
+            (float(cosines.total[this.entry]) - cosines.mean) / cosines.spread,
             this.coverage,
             evidence.unknown_share,
             min(len(evidence.folded), LENGTH_CAP) / LENGTH_CAP,
