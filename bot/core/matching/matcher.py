@@ -37,7 +37,10 @@ __all__ = ["MAX_RAW_CHARS", "MatchSettings", "Matcher"]
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    """The matcher's constants, chosen on benchmarks/eval/dev.yaml and held-out phrasings (benchmarks/README.md)."""
+    """The matcher's constants, chosen on benchmarks/eval/dev.yaml and held-out phrasings (benchmarks/README.md).
+    Each lexical one was set to its neutral value in turn (0, off, a round number) and kept only where that cost
+    right answers, added wrong ones or broke a tested behaviour, with the model or without (benchmarks/README.md,
+    "Ablations")."""
 
     entry_candidates: int = 12      # entries from the whole-entry index (each phrasing compared with rapidfuzz)
     coverage_weight: float = 0.5
