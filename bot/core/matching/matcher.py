@@ -21,7 +21,6 @@ import numpy as np
 
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.matching.decision import (
-    CLEAR_MARGIN,
     COVERED,
     LENGTH_CAP,
     LONG,
@@ -56,7 +55,7 @@ class MatchSettings:
     repair_homophones: bool = True  # swap a character that fits no neighbour for a same-sounding one (pinyin.py)
     repair_edge_weight: float = 2.0  # a repair at the edge of the text needs a pair in this many entries …
     repair_one_sided: float = 3.0   # … one that fits only one of two neighbours, a pair in this many
-    answer_probability: float = 0.53  # answer when the decision model's P(best entry is right) reaches this …
+    answer_probability: float = 0.48  # answer when the decision model's P(best entry is right) reaches this …
     answer_margin: float = 2.0      # … and the best entry is at least this many points ahead of the runner-up
     suggest_score: float = 30.0     # an entry is offered as "did you mean" from this score …
     suggest_window: float = 15.0    # … when within this many points of the best entry
@@ -206,7 +205,7 @@ class Matcher(IndexedKnowledge):
     def _features(self, evidence: Evidence) -> tuple[float, ...]:
         """The decision's inputs for the best entry (:data:`FEATURES` names them, in order): its score and lead over
         the runner-up (0-1), its views, the share of the question no entry knows, repairs made, whether the
-        question is Latin-only, the two step features, whether the question names the entry's community, the pair
+        question is Latin-only, the step feature, whether the question names the entry's community, the pair
         evidence (:meth:`_pair_evidence`), its coverage lead over the runner-up, and the question's length."""
         ranked = evidence.ranked
         best = ranked[0]
@@ -223,7 +222,6 @@ class Matcher(IndexedKnowledge):
             min(evidence.repairs, 3) / 3.0,
             float(not HAN.search(evidence.folded)),
             float(best.coverage >= COVERED),
-            float(margin >= CLEAR_MARGIN),
             float(any(p in evidence.named_places for p in self._places[best.entry])),
             *self._pair_evidence(evidence),
             best.coverage - (others[0].coverage if others else 0.0),
