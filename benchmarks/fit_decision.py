@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/fit_decision.py [--kb DIR]                    # ~6 min; prints the constants
     .venv/bin/python benchmarks/fit_decision.py --settings '{"repair_homophones": false}'   # an ablation
+    .venv/bin/python benchmarks/fit_decision.py --without covered,clear      # features left out (an ablation)
 
-Re-derives ``WEIGHTS``, ``INTERCEPT`` (bot/core/matching/matcher.py) and ``MatchSettings.answer_probability``
+Re-derives ``WEIGHTS``, ``INTERCEPT`` (bot/core/matching/decision.py) and ``MatchSettings.answer_probability``
 from tuning data only — never from a blind evaluation set that has not been run yet:
 
 * **resident questions** (groups ``eval`` / ``eval-oos``): the *spent* evaluation sets (:data:`SPENT_SETS`, each
@@ -264,9 +265,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", default=str(ROOT / "knowledge"))
     parser.add_argument("--settings", default="{}", help="MatchSettings overrides as JSON (ablations)")
+    parser.add_argument("--without", default="", help="features to leave out, comma-separated (ablations)")
     args = parser.parse_args()
     settings = MatchSettings(**json.loads(args.settings))
-    rows = collect(load_knowledge(Path(args.kb)), settings)
+    left_out = {name for name in args.without.split(",") if name}
+    if left_out - set(FEATURES):
+        parser.error(f"unknown features: {', '.join(sorted(left_out - set(FEATURES)))}")
+    names = [name for name in FEATURES if name not in left_out]
+    kept = [FEATURES.index(name) for name in names]
+    rows = [row if row.features is None else dataclasses.replace(row, features=tuple(row.features[i] for i in kept))
+            for row in collect(load_knowledge(Path(args.kb)), settings)]
     usable = [i for i, r in enumerate(rows) if r.features is not None]
     # cross-validated probabilities: each row scored by a model fitted without its fold
     probs = [0.0] * len(rows)
@@ -277,11 +285,11 @@ def main() -> int:
                 probs[i] = probability(model, rows[i].features)
     weights = fit([rows[i] for i in usable])
     chosen = choose_threshold(rows, probs)
-    print(f"{len(rows)} questions; trained on {len(usable)}; features: {', '.join(FEATURES)}\n")
+    print(f"{len(rows)} questions; trained on {len(usable)}; features: {', '.join(names)}\n")
     print_tables(rows, probs, chosen)
-    print("\n# paste into bot/core/matching/matcher.py")
+    print("\n# paste into bot/core/matching/decision.py")
     print("WEIGHTS: tuple[float, ...] = (")
-    for name, w in zip(FEATURES, weights, strict=False):
+    for name, w in zip(names, weights, strict=False):
         print(f"    {w:.3f},  # {name}")
     print(")")
     print(f"INTERCEPT: float = {weights[-1]:.3f}")

@@ -4,10 +4,10 @@
    (:mod:`bot.core.matching.pinyin`: 低寶金 → 低保金). Community names (沿河, 明園…) are taken out of the question and
    of every indexed text: they say *where*, not *what*, and only the place rules
    (:mod:`bot.core.matching.matcher`) look at them.
-2. Candidates from two BM25 character n-gram indexes (:mod:`bot.core.matching.index`), each with bounded cost:
-   one over every phrasing (questions, title variants, keywords), one over whole entries (all phrasings plus the
-   answer's Chinese text, :func:`_indexed_answers`), so an entry whose answer mentions what the resident asks about
-   is found even when none of its phrasings does.
+2. Candidates from a BM25 character n-gram index over whole entries (:mod:`bot.core.matching.index`, bounded
+   cost): all phrasings plus the answer's Chinese text (:func:`_indexed_answers`), so an entry whose answer mentions
+   what the resident asks about is found even when none of its phrasings does. A second index over every phrasing
+   (questions, title variants, keywords) weighs each phrasing's terms for the views below.
 3. Each candidate entry gets one 0-100 score from four views (weights chosen on dev + held-out phrasings):
    - *coverage*: the share of the question's idf mass found anywhere in the entry (phrasings or answer). It is
      what separates an uncovered question (护照, 羽毛球馆: a rare word no entry has) from a covered one; rare
@@ -91,7 +91,7 @@ class Wording:
     named: frozenset[str]
     entry_terms: QueryTerms
     phrase_terms: QueryTerms
-    candidates: tuple[int, ...]  # the entries the two indexes found
+    candidates: tuple[int, ...]  # the entries the whole-entry index found
     coverage: dict[int, float]   # entry → coverage: the candidates', then any the meaning-level pass asked for
     scored: dict[int, Scored]    # entry → its lexical score and views (cosines 0), for the entries scored so far
 
@@ -117,14 +117,12 @@ class IndexedKnowledge:
                           if self._all_places and s.strip_places else None)
         fold = self._fold_content
         texts: list[str] = []
-        owners: list[int] = []
         self._first: list[int] = []  # entry n's phrasings are texts[_first[n]:_first[n + 1]]
         entry_docs: list[str] = []
-        for number, entry in enumerate(kb.entries):
+        for entry in kb.entries:
             self._first.append(len(texts))
             phrasings = [f for f in dict.fromkeys(fold(p) for p in _phrasings(entry)) if f]
             texts.extend(phrasings)
-            owners.extend([number] * len(phrasings))
             answers = dict.fromkeys(fold(a) for a in _indexed_answers(entry))
             entry_docs.append("\n".join([*phrasings, *answers]))
         self._first.append(len(texts))
@@ -137,7 +135,6 @@ class IndexedKnowledge:
         self._twins: dict[int, tuple[int, ...]] = {
             n: tuple(t for t in group if t != n) for group in by_title.values() if len(group) > 1 for n in group}
         self._texts = texts
-        self._owners = owners
         self.phrasings = PhraseIndex(texts)
         self.entries = PhraseIndex(entry_docs)
         # Pairs a repaired typo may form: those of the indexed text, plus those of every synonym as written (the
@@ -187,10 +184,10 @@ class IndexedKnowledge:
             folded = self._place_re.sub("", folded) or folded
         entry_terms = self.entries.query_terms(folded)
         phrase_terms = self.phrasings.query_terms(folded)
-        candidates = dict.fromkeys(self._owners[doc] for doc, _ in self.phrasings.search(phrase_terms,
-                                                                                         s.phrasing_candidates))
-        candidates.update(dict.fromkeys(entry for entry, _ in self.entries.search(entry_terms, s.entry_candidates)))
-        wording = Wording(folded, repairs, named, entry_terms, phrase_terms, tuple(candidates), {}, {})
+        # Candidates from the whole-entry index only: it holds every phrasing too, and the best 40 phrasings of the
+        # phrasing index added no right answer (benchmarks/README.md, "Ablations").
+        candidates = tuple(entry for entry, _ in self.entries.search(entry_terms, s.entry_candidates))
+        wording = Wording(folded, repairs, named, entry_terms, phrase_terms, candidates, {}, {})
         self._cover(wording, list(candidates))
         return wording
 
@@ -212,10 +209,7 @@ class IndexedKnowledge:
         if cosines is not None:
             closest = [int(e) for e in np.argsort(-cosines.total, kind="stable")[: s.dense_candidates]]
             self._cover(w, [entry for entry in closest if entry not in w.coverage])
-        coverage = w.coverage
-        # Rapidfuzz on every phrasing of the best-covered entries only: it is the costly part.
-        shortlist = sorted({*w.candidates, *closest}, key=lambda e: (-coverage[e], e))[: s.rescored_entries]
-        shortlist += [entry for entry in closest if entry not in shortlist]
+        shortlist = sorted({*w.candidates, *closest})
         self._score_wording(w, [entry for entry in shortlist if entry not in w.scored])
         scored = []
         for entry in shortlist:

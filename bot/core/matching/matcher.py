@@ -21,11 +21,9 @@ import numpy as np
 
 from bot.core.knowledge.model import KnowledgeBase
 from bot.core.matching.decision import (
-    CLEAR_MARGIN,
     COVERED,
     LENGTH_CAP,
     LONG,
-    Z_SCALE,
     answer_probability,
     hybrid_probability,
 )
@@ -38,11 +36,12 @@ __all__ = ["MAX_RAW_CHARS", "MatchSettings", "Matcher"]
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    """The matcher's constants, chosen on benchmarks/eval/dev.yaml and held-out phrasings (benchmarks/README.md)."""
+    """The matcher's constants, chosen on benchmarks/eval/dev.yaml and held-out phrasings (benchmarks/README.md).
+    Each lexical one was set to its neutral value in turn (0, off, a round number) and kept only where that cost
+    right answers, added wrong ones or broke a tested behaviour, with the model or without (benchmarks/README.md,
+    "Ablations")."""
 
-    phrasing_candidates: int = 40   # phrasings taken from the phrasing index
-    entry_candidates: int = 20      # entries taken from the whole-entry index
-    rescored_entries: int = 12      # entries whose every phrasing is compared with rapidfuzz
+    entry_candidates: int = 12      # entries from the whole-entry index (each phrasing compared with rapidfuzz)
     coverage_weight: float = 0.5
     containment_weight: float = 0.2
     similarity_weight: float = 0.1
@@ -56,7 +55,7 @@ class MatchSettings:
     repair_homophones: bool = True  # swap a character that fits no neighbour for a same-sounding one (pinyin.py)
     repair_edge_weight: float = 2.0  # a repair at the edge of the text needs a pair in this many entries …
     repair_one_sided: float = 3.0   # … one that fits only one of two neighbours, a pair in this many
-    answer_probability: float = 0.53  # answer when the decision model's P(best entry is right) reaches this …
+    answer_probability: float = 0.48  # answer when the decision model's P(best entry is right) reaches this …
     answer_margin: float = 2.0      # … and the best entry is at least this many points ahead of the runner-up
     suggest_score: float = 30.0     # an entry is offered as "did you mean" from this score …
     suggest_window: float = 15.0    # … when within this many points of the best entry
@@ -64,8 +63,8 @@ class MatchSettings:
     # With the meaning-level model (the normal case):
     cosine_weight: float = 2.0      # ranking: lexical score (0-100) + this × 100 × (phrasing + answer cosine)
     dense_candidates: int = 5       # entries with the best cosines, rescored beside the lexical candidates
-    hybrid_answer: float = 0.62     # answer when the hybrid model's P(best entry is right) reaches this …
-    hybrid_suggest: float = 0.06    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
+    hybrid_answer: float = 0.61     # answer when the hybrid model's P(best entry is right) reaches this …
+    hybrid_suggest: float = 0.04    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
     lexical_decisive: float = 0.8   # the lexical model's P from which the wording alone decides (no model call)
 
 
@@ -118,9 +117,9 @@ class Matcher(IndexedKnowledge):
     def _decisive_wording(self, query: str, wording: Wording) -> MatchResult | None:
         """The lexical answer when the lexical model alone is sure enough (``lexical_decisive``) that the model
         would not change it. Measured on 1,852 development questions (districts C-F, the thin and the full sample):
-        skipping the model at P ≥ 0.8 changed 6 outcomes, each to the lexical answer, which was the right entry
-        every time (at 0.7: 13, one of them wrong); it skips the model for 25-29 % of a new district's questions
-        and 64 % of the sample's (0.9: 13-22 % and 52 %)."""
+        skipping the model at P ≥ 0.8 changed 7 outcomes, each to the lexical answer, which was the right entry
+        every time (at 0.7: 15, one of them wrong); it skips the model for 25-29 % of a new district's questions
+        and 62 % of the sample's (0.9: 14-21 % and 51 %)."""
         evidence = self._scored(wording)
         if (evidence.ranked and self._answerable(evidence)
                 and answer_probability(self._features(evidence)) >= self.settings.lexical_decisive):
@@ -210,7 +209,7 @@ class Matcher(IndexedKnowledge):
     def _features(self, evidence: Evidence) -> tuple[float, ...]:
         """The decision's inputs for the best entry (:data:`FEATURES` names them, in order): its score and lead over
         the runner-up (0-1), its views, the share of the question no entry knows, repairs made, whether the
-        question is Latin-only, the two step features, whether the question names the entry's community, the pair
+        question is Latin-only, the step feature, whether the question names the entry's community, the pair
         evidence (:meth:`_pair_evidence`), its coverage lead over the runner-up, and the question's length."""
         ranked = evidence.ranked
         best = ranked[0]
@@ -227,7 +226,6 @@ class Matcher(IndexedKnowledge):
             min(evidence.repairs, 3) / 3.0,
             float(not HAN.search(evidence.folded)),
             float(best.coverage >= COVERED),
-            float(margin >= CLEAR_MARGIN),
             float(any(p in evidence.named_places for p in self._places[best.entry])),
             *self._pair_evidence(evidence),
             best.coverage - (others[0].coverage if others else 0.0),
@@ -251,7 +249,7 @@ class Matcher(IndexedKnowledge):
             cosines.phrasing_lead(this.entry),
             this.answer_cosine,
             cosines.answer_lead(this.entry),
-            (float(cosines.total[this.entry]) - cosines.mean) / cosines.spread / Z_SCALE,
+            (float(cosines.total[this.entry]) - cosines.mean) / cosines.spread,
             this.coverage,
             evidence.unknown_share,
             min(len(evidence.folded), LENGTH_CAP) / LENGTH_CAP,
