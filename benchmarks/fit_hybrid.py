@@ -47,7 +47,7 @@ from bot.storage.vector_cache import SqliteVectorCache  # noqa: E402
 
 EVAL_DIR = ROOT / "benchmarks" / "eval"
 DISTRICTS = ROOT / "benchmarks" / "districts"
-DEV_DISTRICTS = ("district_c", "district_d", "district_e", "district_f")
+DEV_DISTRICTS = ("district_c", "district_d", "district_e", "district_f", "district_g", "district_h", "district_i")
 SPENT_SETS = ("dev", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 THIN_PHRASINGS = 3
 REMOVED_EVERY = 5  # every fifth entry is removed once (five bases per district)

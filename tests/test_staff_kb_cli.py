@@ -102,7 +102,7 @@ def test_lint_finds_every_kind_of_warning(lint_dir):
     by_kind = {}
     for warning in warnings:
         by_kind.setdefault(warning.kind, []).append(warning)
-    assert set(by_kind) == {"collision", "stale", "facility", "too-long"}
+    assert set(by_kind) == {"collision", "stale", "facility", "too-long", "few phrasings"}
     # library-b's first phrasing is the same as library-a's: the matcher can never pick library-b for it.
     [collision] = by_kind["collision"]
     assert collision.message.startswith('library-b: "社區圖書室幾點開門" is ranked first for library-a')
@@ -114,6 +114,9 @@ def test_lint_finds_every_kind_of_warning(lint_dir):
                                 "coordinates (location)")
     [too_long] = by_kind["too-long"]
     assert too_long.message.startswith("long-answer: the answer is ") and "(4096)" in too_long.message
+    # every entry here has one or two example questions: fewer than residents' wording needs
+    assert [w.message.split(";")[0] for w in by_kind["few phrasings"]] == [
+        "library-a: 2 example questions", "library-b: 2 example questions", "long-answer: 1 example question"]
 
 
 def test_lint_cli_exits_zero_unless_strict(lint_dir, capsys):
