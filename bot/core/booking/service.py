@@ -9,7 +9,8 @@ transaction); the service checks everything else before it writes.
 A resident's request and cancellation come from a chat message, so they are *prepared* (``prepare``,
 ``prepare_cancel``: checked, a ``Write`` made ready) and the dialog stages the write on the unit of work of the
 message (``Context.stage``), which commits it with the resident's dialog state; ``request`` and ``cancel`` do the
-same in a unit of their own. Staff decisions still write directly (``approve``, ``decline``, ``change``, …).
+same in a unit of their own. So do staff decisions (``prepare_approve``, ``prepare_decline``, ``prepare_no_show``;
+``approve``, … alone); ``change`` (move) still writes directly.
 """
 from __future__ import annotations
 
@@ -108,12 +109,14 @@ class PendingBooking:
 
 
 class PendingChange:
-    """A status change checked and prepared (``BookingService.prepare_cancel``): ``write`` to stage, ``booking``
-    as it is once committed."""
+    """A status change checked and prepared (``prepare_cancel``, ``prepare_approve``, …): ``write`` to stage,
+    ``booking`` as it is once committed."""
 
     def __init__(self, service: BookingService, before: Booking, expected: Sequence[Status], status: Status,
                  reason: str | None = None):
-        self.service = service
+        if before.status not in expected:
+            raise WrongStatus(status=before.status)
+        self.service, self.before, self.expected, self.status, self.reason = service, before, expected, status, reason
         at = utc(service.clock())
         self.write: Write = service.store.stage_set_status(before.reference, expected, status, at, reason)
         self.booking = dataclasses.replace(before, status=status, updated_at=at,
@@ -276,7 +279,7 @@ class BookingService:
 
     async def cancel(self, reference: str, user: str) -> Booking:
         """The resident cancels their own booking, up to the venue's deadline; its slot is free again at once."""
-        return await self._set(await self._cancellable(reference, user), HOLDING, "cancelled")
+        return await self._made(await self.prepare_cancel(reference, user))
 
     async def prepare_cancel(self, reference: str, user: str) -> PendingChange:
         """``cancel`` checked and prepared, storing nothing, for the unit of work of the resident's message; a
@@ -316,21 +319,30 @@ class BookingService:
         return await self.store.in_status(("pending",), limit)
 
     async def approve(self, reference: str) -> Booking:
-        return await self._set(await self._get(reference), ("pending",), "confirmed")
+        return await self._made(await self.prepare_approve(reference))
+
+    async def prepare_approve(self, reference: str) -> PendingChange:
+        return PendingChange(self, await self._get(reference), ("pending",), "confirmed")
 
     async def decline(self, reference: str, reason: str) -> Booking:
         """Decline a pending or confirmed booking with a reason the resident will read; frees its slot."""
+        return await self._made(await self.prepare_decline(reference, reason))
+
+    async def prepare_decline(self, reference: str, reason: str) -> PendingChange:
         reason = reason.strip()
         if not reason or len(reason) > MAX_REASON:
             raise InvalidRequest(field="reason", max=MAX_REASON)
-        return await self._set(await self._get(reference), HOLDING, "declined", reason)
+        return PendingChange(self, await self._get(reference), HOLDING, "declined", reason)
 
     async def mark_no_show(self, reference: str) -> Booking:
         """A confirmed booking whose slot has started and nobody came."""
+        return await self._made(await self.prepare_no_show(reference))
+
+    async def prepare_no_show(self, reference: str) -> PendingChange:
         booking = await self._get(reference)
         if booking.status == "confirmed" and booking.slot.start > utc(self.clock()):
             raise WrongStatus(status="not_started")
-        return await self._set(booking, ("confirmed",), "no_show")
+        return PendingChange(self, booking, ("confirmed",), "no_show")
 
     async def change(self, reference: str, start: datetime) -> Booking:
         """Move a pending or confirmed booking to another slot of its venue (staff may leave the window, not go
@@ -363,11 +375,10 @@ class BookingService:
             raise BookingNotFound(reference=reference)
         return booking
 
-    async def _set(self, booking: Booking, expected: Sequence[Status], status: Status,
-                   reason: str | None = None) -> Booking:
-        if booking.status not in expected:
-            raise WrongStatus(status=booking.status)
-        updated = await self.store.set_status(booking.reference, expected, status, utc(self.clock()), reason)
+    async def _made(self, pending: PendingChange) -> Booking:
+        """A prepared change made in a transaction of its own (the chat stages ``pending.write`` instead)."""
+        updated = await self.store.set_status(pending.before.reference, pending.expected, pending.status,
+                                              utc(self.clock()), pending.reason)
         if updated is None:  # someone else acted first
-            raise WrongStatus(status=(await self._get(booking.reference)).status)
+            raise WrongStatus(status=(await self._get(pending.before.reference)).status)
         return updated
