@@ -182,3 +182,58 @@ async def test_a_booking_cancelled_in_the_chat_is_cancelled_after_its_commit():
     replies = await alice.press(T("bk.cancel_yes"))
     [booking] = await bookings_of(world, "tg:501")
     assert booking.reference in replies[0].html and booking.status == "cancelled" and replies[0].replace
+
+
+def counting_commits(monkeypatch) -> list[bool]:
+    commits: list[bool] = []
+    real = database_module.run_batch
+
+    def counting(conn, begin, blocks, rows, commit):
+        commits.append(commit)
+        return real(conn, begin, blocks, rows, commit)
+
+    monkeypatch.setattr(database_module, "run_batch", counting)
+    return commits
+
+
+async def test_a_staff_decision_and_its_audit_record_wait_for_one_commit(sqlite_world, monkeypatch):
+    commits = counting_commits(monkeypatch)
+    world, _ = await sqlite_world()
+    await book(world.person("tg:501"))
+    await book(world.person("tg:502"), slot="11:00")
+    staff = world.person(STAFF, staff=True)
+    await staff.say("/bookings")
+    commits.clear()
+    replies = await staff.press(T("bk.staff_approve"))
+    assert commits.count(True) == 1
+    assert [r.to for r in replies] == ["tg:501", None] and "2/2" not in replies[1].html  # the next card: 1/1
+    await staff.press(T("bk.staff_decline"))
+    commits.clear()
+    replies = await staff.say("當天已有社區活動")
+    assert commits.count(True) == 1  # the decline, its record and the end of the reason step
+    assert [r.to for r in replies] == ["tg:502", None] and T("bk.staff_none") in replies[1].html
+    world, _ = await sqlite_world()  # a restart: all of it on the file
+    actions = [r.action for r in await world.tools.audit.records()]
+    assert actions.count("booking.approve") == 1 and actions.count("booking.decline") == 1
+    assert [b.status for b in await bookings_of(world, "tg:501")] == ["confirmed"]
+    assert (await world.residents.load_state(STAFF)).state == "idle"
+
+
+async def test_a_decision_a_colleague_made_first_writes_neither_it_nor_its_record(sqlite_world, monkeypatch):
+    world, _ = await sqlite_world()
+    await book(world.person("tg:501"))
+    [booking] = await bookings_of(world, "tg:501")
+    staff = world.person(STAFF, staff=True)
+    await staff.say("/bookings")
+    unit, bookings = world.assistant.deps.unit, world.assistant.deps.bookings
+    real_commit = unit.commit
+
+    async def colleague_first(writes, state=None, data_json=None):
+        if writes and (await bookings.get(booking.reference)).status == "pending":
+            await bookings.approve(booking.reference)  # between the press and its commit
+        return await real_commit(writes, state, data_json)
+
+    monkeypatch.setattr(unit, "commit", colleague_first)
+    replies = await staff.press(T("bk.staff_approve"))
+    assert [r.html for r in replies] == [T("booking.wrong_status")]  # as when the colleague was earlier still
+    assert [r.action for r in await world.tools.audit.records()] == []

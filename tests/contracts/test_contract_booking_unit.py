@@ -1,6 +1,7 @@
-"""The staged booking writes (``BookingStore.stage_add``, ``stage_set_status``) on the unit of work of a message
-(``bot.core.unit``), in memory and on SQLite: the booking and the resident's state are stored together or not at
-all, the store's rules are checked in the unit itself, and a refusal says which write and why."""
+"""The staged booking writes (``BookingStore.stage_add``, ``stage_set_status``, and a staff decision's
+``AuditStore.stage_record``) on the unit of work of a message (``bot.core.unit``), in memory and on SQLite: the
+booking and the resident's state are stored together or not at all, the store's rules are checked in the unit
+itself, and a refusal says which write and why."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,7 +13,10 @@ from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotCo
 from bot.core.booking.memory_store import MemoryBookingStore
 from bot.core.booking.slots import quanta
 from bot.core.ports import ResidentState
+from bot.core.staff.memory import MemoryAuditStore
+from bot.core.staff.ports import AuditRecord
 from bot.core.unit import Refused
+from bot.storage.audit import SqliteAuditStore
 from bot.storage.bookings import SqliteBookingStore
 
 DAY = date(2026, 7, 3)
@@ -105,3 +109,22 @@ async def test_a_staged_status_change_someone_beat_is_refused_whole(residents, b
                               idle())
         assert isinstance(refused.value.error, StatusChanged)
     assert await bookings.get("BK-1") == declined and await residents.load_state("tg:1") == summary()
+
+
+@pytest.fixture
+def audit(stores):
+    """The audit store of the same implementation as ``stores``."""
+    _, _, database = stores
+    return MemoryAuditStore() if database is None else SqliteAuditStore(database)
+
+
+async def test_a_staff_decision_and_its_audit_record_are_stored_together_or_not_at_all(bookings, audit, unit):
+    await unit.commit([bookings.stage_add(new_booking("BK-1", T1), 3, NOW)])
+    record = AuditRecord(NOW, "tg:100", "booking.approve", "BK-1")
+    await unit.commit([bookings.stage_set_status("BK-1", ("pending",), "confirmed", NOW), audit.stage_record(record)])
+    assert (await bookings.get("BK-1")).status == "confirmed" and await audit.records() == [record]
+    with pytest.raises(Refused) as refused:  # a colleague's copy of the notice, pressed afterwards
+        await unit.commit([bookings.stage_set_status("BK-1", ("pending",), "confirmed", NOW),
+                           audit.stage_record(AuditRecord(NOW, "tg:101", "booking.approve", "BK-1"))])
+    assert refused.value.index == 0 and isinstance(refused.value.error, StatusChanged)
+    assert await audit.records() == [record]
