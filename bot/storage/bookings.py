@@ -4,9 +4,9 @@
 The guarantee that no two bookings of a venue overlap is the database's: a booking inserts one ``booked_slot`` row
 per 5-minute grid step of its slot, whose primary key (venue_id, slot_start) refuses a second holder, in the same
 block as the booking row — so of 50 residents pressing the same slot at once exactly one block commits and the
-others fail on the constraint and are rolled back whole. The limit of open bookings per resident is counted by a
-statement of the same block (``_fails_if``: it fails when the resident already holds the limit), so it too holds
-under concurrency: every block runs inside ``BEGIN IMMEDIATE``, one writer at a time.
+others fail on the constraint and are rolled back whole. The limit of open bookings per resident is counted inside
+the insert itself (over the limit the row's status is NULL, which NOT NULL refuses), so it too holds under
+concurrency: every block runs inside ``BEGIN IMMEDIATE``, one writer at a time.
 
 Every write is one block of statements known beforehand (``SqliteWrite``), each failure of which means one error of
 the domain: ``stage_add`` / ``stage_set_status`` prepare it for the unit of work of a resident's message
@@ -58,6 +58,16 @@ def _hold(venue_id: str, quanta: Sequence[int], reference: str, condition: str =
                          WHERE b.reference = ?{condition}""", (venue_id, *quanta, reference, *params))
 
 
+def _insert_refused(error: sqlite3.IntegrityError, booking: NewBooking) -> Exception:
+    """What the booking insert's IntegrityError means: NULL status, the open limit; UNIQUE, a taken reference."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name == "SQLITE_CONSTRAINT_NOTNULL":
+        return OpenLimitReached(booking.user)
+    if name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):
+        return DuplicateReference(booking.reference)
+    return error
+
+
 def _fails_if(condition: str, params: tuple) -> Statement:
     """A statement that fails with an IntegrityError exactly when ``condition`` holds and changes nothing
     otherwise: a rule checked inside a block, by the block's own transaction. SQLite has no ``RAISE`` outside a
@@ -79,25 +89,27 @@ class SqliteBookingStore:
         return stored
 
     def stage_add(self, booking: NewBooking, max_open: int, now: datetime) -> SqliteWrite:
-        """The booking's block, prepared for a unit of work: the booking row (UNIQUE reference), the open limit
-        counted in the same transaction, the contact, and one ``booked_slot`` row per grid step (the primary key
-        refuses an overlap). Every statement finds the new booking by its reference, so none needs another's
-        result; the first that fails rolls back the whole block, and with it the resident's state."""
+        """The booking's block, prepared for a unit of work: the booking row, the contact, and one ``booked_slot``
+        row per grid step (the primary key refuses an overlap). Every statement finds the new booking by its
+        reference, so none needs another's result; the first that fails rolls back the whole block, and with it
+        the resident's state."""
         b = booking
         if not b.quanta:
             raise ValueError("a booking holds at least one grid step")
         write = SqliteWrite(self.db)
-        write.add(Statement("""INSERT INTO booking (reference, venue_id, user, starts_at, ends_at, status, applicant,
-                                   unit_name, purpose, people, price_cents, language, created_at, updated_at)
-                               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                            (b.reference, b.venue_id, b.user, _ts(b.slot.start), _ts(b.slot.end), b.status,
+        # The open limit is counted in the insert itself, in the unit's transaction: over the limit the status is
+        # NULL, which its NOT NULL refuses — one statement keeps both the limit and the UNIQUE reference (each
+        # statement of a block is a turn of the database thread, the hot path of a burst of requests).
+        write.add(Statement(f"""INSERT INTO booking (reference, venue_id, user, starts_at, ends_at, status, applicant,
+                                    unit_name, purpose, people, price_cents, language, created_at, updated_at)
+                                VALUES (?, ?, ?, ?, ?, CASE WHEN (SELECT COUNT(*) FROM booking WHERE user = ?
+                                            AND status IN ({_in(HOLDING)}) AND ends_at > ?) < ? THEN ? END,
+                                        ?, ?, ?, ?, ?, ?, ?, ?)""",
+                            (b.reference, b.venue_id, b.user, _ts(b.slot.start), _ts(b.slot.end),
+                             b.user, *HOLDING, _ts(now), max_open, b.status,
                              b.applicant, clean_text(b.unit_name) if b.unit_name else None, clean_text(b.purpose),
                              b.people, b.price_cents, b.language, _ts(b.created_at), _ts(b.created_at))),
-                  DuplicateReference(b.reference))
-        # After the insert, so the new booking is left out by its reference: the resident's other open bookings.
-        write.add(_fails_if(f"""(SELECT COUNT(*) FROM booking WHERE user = ? AND status IN ({_in(HOLDING)})
-                                 AND ends_at > ? AND reference <> ?) >= ?""",
-                            (b.user, *HOLDING, _ts(now), b.reference, max_open)), OpenLimitReached(b.user))
+                  lambda error: _insert_refused(error, b))
         write.add(Statement("""INSERT INTO booking_contact (booking_id, contact, consented_at)
                                SELECT id, ?, ? FROM booking WHERE reference = ? AND ? <> ''""",
                             (clean_text(b.contact), _ts(b.created_at), b.reference, clean_text(b.contact))))

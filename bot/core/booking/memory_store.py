@@ -31,15 +31,15 @@ class MemoryBookingStore:
         return MemoryWrite(lambda: self._check_add(booking, max_open, now), lambda: self._store(booking))
 
     def _check_add(self, b: NewBooking, max_open: int, now: datetime) -> None:
-        """Everything checked before anything changes, in the order the SQLite block fails: the reference, the
-        open limit, the slot."""
-        if b.reference in self._bookings:
-            raise DuplicateReference(b.reference)
+        """Everything checked before anything changes, in the order the SQLite block fails: the open limit (NOT
+        NULL is checked before UNIQUE), the reference, the slot."""
         now = utc(now)
         open_count = sum(1 for x in self._bookings.values()
                          if x.user == b.user and x.status in HOLDING and x.slot.end > now)
         if open_count >= max_open:
             raise OpenLimitReached(b.user)
+        if b.reference in self._bookings:
+            raise DuplicateReference(b.reference)
         if any((b.venue_id, q) in self._steps for q in b.quanta):
             raise SlotConflict(b.venue_id)
 
