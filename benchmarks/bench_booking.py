@@ -9,6 +9,11 @@
    wall time of the rounds; the latency of each request is from the call to the returned reference (or refusal),
    i.e. after the COMMIT that made it durable.
 2. *one at a time*: 300 requests in sequence: the time to the reference number without queueing.
+2b. *a resident's message* (``--message``, default on): the burst again, each request with the resident's dialog
+   state as the chat makes it, in the two shapes — *two commits* (``BookingService.request``, then
+   ``save_state``: bookings before the unit of work) and *one unit* (``BookingService.prepare`` staged on
+   ``SqliteUnitOfWork`` with the state: one COMMIT) — alternating, each on a fresh file; the latency is to the
+   reference, i.e. after the last COMMIT the resident's message waits for.
 3. *calendar*: a venue with a year of bookings (every other 60-minute slot, 08:00-22:00, 182 days back and 183
    ahead), then ``BookingService.calendar`` for a whole month (free slots per day), 50 times, and ``free_slots``
    for one day.
@@ -37,8 +42,12 @@ from bot.core.booking.service import BookingService  # noqa: E402
 from bot.core.booking.slots import day_slots, quanta  # noqa: E402
 from bot.core.knowledge.model import Text  # noqa: E402
 from bot.core.knowledge.venues import Venue  # noqa: E402
+from bot.core.ports import ResidentState  # noqa: E402
+from bot.core.unit import Refused  # noqa: E402
 from bot.storage.bookings import SqliteBookingStore  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
+from bot.storage.residents import SqliteResidentStore  # noqa: E402
+from bot.storage.unit import SqliteUnitOfWork  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -103,6 +112,58 @@ async def sequential(service: BookingService, venues: list[str], count: int, rng
     return latencies
 
 
+async def message_burst(shape: str, residents: int, rounds: int, venues: dict[str, Venue], max_open: int,
+                        rng: random.Random) -> tuple[float, list[float], int, int]:
+    """``burst`` with the resident's state, on a fresh file: ``shape`` "two commits" or "one unit"."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(Path(tmp) / "message.sqlite3")
+        await db.open()
+        store, states = SqliteBookingStore(db), SqliteResidentStore(db)
+        service = BookingService(store, lambda: venues, TZ, max_open=max_open)
+        unit = SqliteUnitOfWork(db, states)
+        today = datetime.now(UTC).astimezone(TZ).date()
+        pool = [(vid, s.start) for vid in venues for d in range(1, 31)
+                for s in day_slots(service.venue(vid), today + timedelta(days=d), TZ)]
+        latencies: list[float] = []
+        booked = taken = 0
+
+        async def one(user: str) -> None:
+            nonlocal booked, taken
+            vid, start = rng.choice(pool)
+            idle = ResidentState(user=user, state="idle", updated_at=datetime.now(UTC))
+            t0 = time.perf_counter()
+            try:
+                if shape == "two commits":
+                    await service.request(request(user, vid, start))
+                    await states.save_state(idle)
+                else:
+                    pending = service.prepare(request(user, vid, start))
+                    write = pending.write
+                    while True:
+                        try:
+                            await unit.commit([write], idle)
+                            break
+                        except Refused as refused:
+                            again = pending.retry(refused.error)
+                            if again is None:  # "just taken": the resident stays at the summary, nothing saved
+                                raise await pending.refusal(refused.error) from None
+                            write = again
+                booked += 1
+            except SlotTaken:
+                taken += 1
+            except BookingRefused:
+                pass
+            latencies.append(time.perf_counter() - t0)
+
+        t0 = time.perf_counter()
+        for r in range(rounds):
+            await asyncio.gather(*(one(f"tg:{r}:{n}") for n in range(residents)))
+        wall = time.perf_counter() - t0
+        assert await db.integrity_check() == "ok"
+        await db.close()
+    return wall, latencies, booked, taken
+
+
 async def year_of_bookings(store: SqliteBookingStore, vid: str, v: Venue) -> int:
     today = datetime.now(UTC).astimezone(TZ).date()
     now = datetime.now(UTC)
@@ -124,6 +185,8 @@ async def main() -> None:
     parser.add_argument("--residents", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--venues", type=int, default=20)
+    parser.add_argument("--message", action=argparse.BooleanOptionalAction, default=True,
+                        help="also the burst with the resident's state, two commits vs one unit (2b)")
     args = parser.parse_args()
     rng = random.Random(13)
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,6 +207,20 @@ async def main() -> None:
               f"{pct(lat, .5) * 1e3:.1f} | {pct(lat, .99) * 1e3:.1f} |")
         print(f"| one at a time | {len(seq)} | | | | {len(seq) / sum(seq):,.0f} | {pct(seq, .5) * 1e3:.2f} | "
               f"{pct(seq, .99) * 1e3:.2f} |")
+
+        if args.message:
+            rooms = {vid: venues[vid] for vid in ids}
+            print(f"\n### A resident's message: the request and their dialog state ({args.residents} residents, "
+                  f"×{args.rounds}, each shape twice, alternating; one at a time: 300 in sequence)\n")
+            print("| shape | COMMITs a message | run | requests | booked | just taken | requests/s | p50 ms | p99 ms |")
+            print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+            for shape in ("two commits", "one unit", "two commits", "one unit"):
+                for run, residents, rounds in ((f"burst ×{args.rounds}", args.residents, args.rounds),
+                                               ("one at a time", 1, 300)):
+                    wall, lat, booked, taken = await message_burst(shape, residents, rounds, rooms, rounds + 1,
+                                                                   random.Random(17))
+                    print(f"| {shape} | {2 if shape == 'two commits' else 1} | {run} | {len(lat)} | {booked} | "
+                          f"{taken} | {len(lat) / wall:,.0f} | {pct(lat, .5) * 1e3:.2f} | {pct(lat, .99) * 1e3:.2f} |")
 
         t0 = time.perf_counter()
         count = await year_of_bookings(store, "year", venues["year"])

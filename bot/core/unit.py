@@ -1,7 +1,8 @@
 """One unit of work per message: handlers stage their writes, the Assistant commits them with the resident's state.
 
-A handler that must store something as part of a step (a feedback submission; later a booking) does not write it
-itself. It asks the feature's store to *prepare* the write (``FeedbackStore.stage_add`` → a ``Write``) and stages
+A handler that must store something as part of a step (a feedback submission, a booking, its cancellation) does
+not write it itself. It asks the feature's store to *prepare* the write (``FeedbackStore.stage_add``,
+``BookingStore.stage_add`` → a ``Write``) and stages
 it on the context (``Context.stage``) with what to answer once it is stored and what to answer when it is refused.
 After the handler returns, the Assistant hands every staged write and the resident's new state to the
 ``UnitOfWork``, which makes them all-or-nothing — on SQLite in one transaction, so one COMMIT — and only then

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.staff.ports import AuditRecord, TaughtRecord
-from bot.storage.database import Database
+from bot.storage.database import Database, Statement
+from bot.storage.unit import SqliteWrite
 
 
 class SqliteAuditStore:
@@ -17,6 +18,12 @@ class SqliteAuditStore:
         async with self.db.transaction() as conn:
             await conn.execute("INSERT INTO audit_log (at, staff_user, action, detail) VALUES (?, ?, ?, ?)",
                                (record.at.isoformat(), record.staff_user, record.action, record.detail))
+
+    def stage_record(self, record: AuditRecord) -> SqliteWrite:
+        write = SqliteWrite(self.db)
+        write.add(Statement("INSERT INTO audit_log (at, staff_user, action, detail) VALUES (?, ?, ?, ?)",
+                            (record.at.isoformat(), record.staff_user, record.action, record.detail)))
+        return write
 
     async def records(self, since: datetime | None = None, limit: int | None = None) -> list[AuditRecord]:
         # Newest ``limit`` first in SQL, then back to oldest-first for reading.

@@ -5,11 +5,14 @@ The guarantee that no two bookings of a venue overlap is the database's: a booki
 per 5-minute grid step of its slot, whose primary key (venue_id, slot_start) refuses a second holder, in the same
 block as the booking row — so of 50 residents pressing the same slot at once exactly one block commits and the
 others fail on the constraint and are rolled back whole. The limit of open bookings per resident is counted inside
-the insert statement itself (``INSERT … SELECT … WHERE (SELECT COUNT(*) …) < ?``), so it too holds under
+the insert itself (over the limit the row's status is NULL, which NOT NULL refuses), so it too holds under
 concurrency: every block runs inside ``BEGIN IMMEDIATE``, one writer at a time.
 
-Every write is one ``Database.run_block`` (all statements known beforehand, group committed, returns after the
-COMMIT); all SQL is parameterised; times are stored as UTC ISO text.
+Every write is one block of statements known beforehand (``SqliteWrite``), each failure of which means one error of
+the domain: ``stage_add`` / ``stage_set_status`` prepare it for the unit of work of a resident's message
+(``bot.storage.unit``), which sends it with the resident's dialog state — one COMMIT for both; ``add`` /
+``set_status`` run it as a block of its own (``Database.run_block``, group committed, returns after the COMMIT).
+All SQL is parameterised; times are stored as UTC ISO text.
 """
 from __future__ import annotations
 
@@ -17,10 +20,11 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
+from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict, StatusChanged
 from bot.core.booking.model import HOLDING, Booking, NewBooking, Slot, Status, utc
 from bot.core.ports import clean_text
 from bot.storage.database import Database, Statement, StatementFailed
+from bot.storage.unit import SqliteWrite
 
 _COLUMNS = """b.reference, b.venue_id, b.user, b.starts_at, b.ends_at, b.status, b.applicant, b.unit_name,
     b.purpose, b.people, b.price_cents, b.language, b.reason, b.created_at, b.updated_at,
@@ -54,43 +58,63 @@ def _hold(venue_id: str, quanta: Sequence[int], reference: str, condition: str =
                          WHERE b.reference = ?{condition}""", (venue_id, *quanta, reference, *params))
 
 
+def _insert_refused(error: sqlite3.IntegrityError, booking: NewBooking) -> Exception:
+    """What the booking insert's IntegrityError means: NULL status, the open limit; UNIQUE, a taken reference."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name == "SQLITE_CONSTRAINT_NOTNULL":
+        return OpenLimitReached(booking.user)
+    if name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):
+        return DuplicateReference(booking.reference)
+    return error
+
+
+def _fails_if(condition: str, params: tuple) -> Statement:
+    """A statement that fails with an IntegrityError exactly when ``condition`` holds and changes nothing
+    otherwise: a rule checked inside a block, by the block's own transaction. SQLite has no ``RAISE`` outside a
+    trigger, so the rule inserts a row only when it is broken, and that row (NULL in a NOT NULL key) cannot be
+    stored; the ``SqliteWrite`` maps the failure of this statement to the rule's error."""
+    return Statement(f"INSERT INTO booked_slot (venue_id, slot_start, booking_id) SELECT NULL, NULL, NULL "
+                     f"WHERE {condition}", params)
+
+
 class SqliteBookingStore:
     def __init__(self, db: Database):
         self.db = db
 
     async def add(self, booking: NewBooking, max_open: int, now: datetime) -> Booking:
+        """The booking in a block of its own (a unit of work of one write and no state)."""
+        await self.stage_add(booking, max_open, now).run()
+        stored = await self.get(booking.reference)
+        assert stored is not None
+        return stored
+
+    def stage_add(self, booking: NewBooking, max_open: int, now: datetime) -> SqliteWrite:
+        """The booking's block, prepared for a unit of work: the booking row, the contact, and one ``booked_slot``
+        row per grid step (the primary key refuses an overlap). Every statement finds the new booking by its
+        reference, so none needs another's result; the first that fails rolls back the whole block, and with it
+        the resident's state."""
         b = booking
         if not b.quanta:
             raise ValueError("a booking holds at least one grid step")
-        statements = [
-            Statement(f"""INSERT INTO booking (reference, venue_id, user, starts_at, ends_at, status, applicant,
-                              unit_name, purpose, people, price_cents, language, created_at, updated_at)
-                          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-                          WHERE (SELECT COUNT(*) FROM booking WHERE user = ? AND status IN ({_in(HOLDING)})
-                                 AND ends_at > ?) < ?""",
-                      (b.reference, b.venue_id, b.user, _ts(b.slot.start), _ts(b.slot.end), b.status, b.applicant,
-                       clean_text(b.unit_name) if b.unit_name else None, clean_text(b.purpose), b.people,
-                       b.price_cents, b.language, _ts(b.created_at), _ts(b.created_at),
-                       b.user, *HOLDING, _ts(now), max_open)),
-            Statement("""INSERT INTO booking_contact (booking_id, contact, consented_at)
-                         SELECT id, ?, ? FROM booking WHERE reference = ? AND ? <> ''""",
-                      (clean_text(b.contact), _ts(b.created_at), b.reference, clean_text(b.contact))),
-            _hold(b.venue_id, b.quanta, b.reference),
-        ]
-        try:
-            outcomes = await self.db.run_block(statements)
-        except StatementFailed as failed:
-            if isinstance(failed.error, sqlite3.IntegrityError):
-                if failed.index == 0:
-                    raise DuplicateReference(b.reference) from None
-                if failed.index == 2:
-                    raise SlotConflict(b.venue_id) from None
-            raise failed.error from None
-        if outcomes[0].rowcount == 0:
-            raise OpenLimitReached(b.user)
-        stored = await self.get(b.reference)
-        assert stored is not None
-        return stored
+        write = SqliteWrite(self.db)
+        # The open limit is counted in the insert itself, in the unit's transaction: over the limit the status is
+        # NULL, which its NOT NULL refuses — one statement keeps both the limit and the UNIQUE reference (each
+        # statement of a block is a turn of the database thread, the hot path of a burst of requests).
+        write.add(Statement(f"""INSERT INTO booking (reference, venue_id, user, starts_at, ends_at, status, applicant,
+                                    unit_name, purpose, people, price_cents, language, created_at, updated_at)
+                                VALUES (?, ?, ?, ?, ?, CASE WHEN (SELECT COUNT(*) FROM booking WHERE user = ?
+                                            AND status IN ({_in(HOLDING)}) AND ends_at > ?) < ? THEN ? END,
+                                        ?, ?, ?, ?, ?, ?, ?, ?)""",
+                            (b.reference, b.venue_id, b.user, _ts(b.slot.start), _ts(b.slot.end),
+                             b.user, *HOLDING, _ts(now), max_open, b.status,
+                             b.applicant, clean_text(b.unit_name) if b.unit_name else None, clean_text(b.purpose),
+                             b.people, b.price_cents, b.language, _ts(b.created_at), _ts(b.created_at))),
+                  lambda error: _insert_refused(error, b))
+        write.add(Statement("""INSERT INTO booking_contact (booking_id, contact, consented_at)
+                               SELECT id, ?, ? FROM booking WHERE reference = ? AND ? <> ''""",
+                            (clean_text(b.contact), _ts(b.created_at), b.reference, clean_text(b.contact))))
+        write.add(_hold(b.venue_id, b.quanta, b.reference), SlotConflict(b.venue_id))
+        return write
 
     async def get(self, reference: str) -> Booking | None:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM booking b WHERE b.reference = ?", (reference,))
@@ -108,16 +132,28 @@ class SqliteBookingStore:
 
     async def set_status(self, reference: str, expected: Sequence[Status], status: Status, at: datetime,
                          reason: str | None = None) -> Booking | None:
-        statements = [Statement(f"""UPDATE booking SET status = ?, reason = COALESCE(?, reason), updated_at = ?
-                                    WHERE reference = ? AND status IN ({_in(expected)})""",
-                                (status, clean_text(reason) if reason is not None else None, _ts(at), reference,
-                                 *expected))]
+        try:
+            await self.stage_set_status(reference, expected, status, at, reason).run()
+        except StatusChanged:
+            return None
+        return await self.get(reference)
+
+    def stage_set_status(self, reference: str, expected: Sequence[Status], status: Status, at: datetime,
+                         reason: str | None = None) -> SqliteWrite:
+        write = SqliteWrite(self.db)
+        # Checked in the write's own transaction, not from an earlier read: of two people acting on the same
+        # booking at once, the second is refused.
+        write.add(_fails_if(f"NOT EXISTS (SELECT 1 FROM booking WHERE reference = ? AND status IN ({_in(expected)}))",
+                            (reference, *expected)), StatusChanged(reference))
+        write.add(Statement(f"""UPDATE booking SET status = ?, reason = COALESCE(?, reason), updated_at = ?
+                                WHERE reference = ? AND status IN ({_in(expected)})""",
+                            (status, clean_text(reason) if reason is not None else None, _ts(at), reference,
+                             *expected)))
         if status not in HOLDING:
-            statements.append(Statement("""DELETE FROM booked_slot WHERE booking_id =
-                                               (SELECT id FROM booking WHERE reference = ? AND status = ?)""",
-                                        (reference, status)))
-        outcomes = await self.db.run_block(statements)
-        return await self.get(reference) if outcomes[0].rowcount else None
+            write.add(Statement("""DELETE FROM booked_slot WHERE booking_id =
+                                       (SELECT id FROM booking WHERE reference = ? AND status = ?)""",
+                                (reference, status)))
+        return write
 
     async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],
                    at: datetime) -> Booking | None:

@@ -20,11 +20,14 @@ class SqliteWrite:
     def __init__(self, db: Database, *, finished: Callable[[], None] = lambda: None):
         self.db = db
         self.statements: list[Statement] = []
-        #: statement index → the error of the domain its IntegrityError means (``DuplicateReference``, …)
-        self.meaning: dict[int, Exception] = {}
+        #: statement index → the error of the domain its IntegrityError means (``DuplicateReference``, …), or a
+        #: function of the IntegrityError for a statement that keeps two rules (told apart by SQLite's extended
+        #: error code: a statement more in a block costs more than a look at the code)
+        self.meaning: dict[int, Exception | Callable[[sqlite3.IntegrityError], Exception]] = {}
         self.finished = finished
 
-    def add(self, statement: Statement, conflict: Exception | None = None) -> None:
+    def add(self, statement: Statement,
+            conflict: Exception | Callable[[sqlite3.IntegrityError], Exception] | None = None) -> None:
         if conflict is not None:
             self.meaning[len(self.statements)] = conflict
         self.statements.append(statement)
@@ -39,7 +42,8 @@ class SqliteWrite:
     def refusal(self, error: Exception, index: int) -> Exception:
         """What the failure of statement ``index`` means: the domain error of a conflict, else ``error`` itself."""
         if isinstance(error, sqlite3.IntegrityError) and index in self.meaning:
-            return self.meaning[index]
+            meaning = self.meaning[index]
+            return meaning if isinstance(meaning, Exception) else meaning(error)
         return error
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 
+from bot.core.booking import notices
 from bot.core.booking import views as V
 from bot.core.booking.errors import (
     ApplicantNotAllowed,
@@ -306,7 +307,12 @@ async def confirm(ctx: Context) -> list[Reply]:
     """``bky``: send the request. The reference and its state (pending approval / confirmed) and back to idle;
     a request awaiting approval is also sent to every staff member who wants it (``notices.py``). "Just taken"
     offers the next free slots (stays at the summary); a date no longer bookable goes back to the calendar; any
-    other refusal ends the booking with the reason."""
+    other refusal ends the booking with the reason.
+
+    The request is staged (``Context.stage``): the Assistant commits it with the resident's idle state in one
+    transaction and answers only then, so a booking is never confirmed unless both are stored, nor stored while
+    the resident hears "not saved". What the store refuses in that transaction (the slot just taken, the open
+    limit) is answered by ``refused``, which puts the resident back where the refusal leaves them."""
     d, svc = ctx.data, ctx.deps.bookings
     request = BookingRequest(
         user=ctx.incoming.user, venue_id=str(d.get("v")), start=from_epoch_minutes(int(d.get("s", 0))),
@@ -314,24 +320,47 @@ async def confirm(ctx: Context) -> list[Reply]:
         contact=str(d.get("contact") or ""), consent=bool(d.get("contact")), unit_name=d.get("unit"),
         language=ctx.lang)
     try:
-        booking = await svc.request(request)
-    except SlotTaken as taken:
+        pending = svc.prepare(request)
+    except BookingRefused as early:
+        return await _refused(ctx, early)
+    # Awaiting approval: staff are told now rather than when they next look; who, and in which language, is read
+    # before the commit, so the notices are built after it without a read (sent after this message is saved).
+    readers = await ctx.deps.booking_notices.readers(pending.booking)
+    answers = dict(d)
+    ctx.goto(IDLE, {})
+
+    def booked() -> list[Reply]:
+        booking = pending.booking
+        venue = ctx.knowledge.kb.venue(booking.venue_id)
+        return [Reply(html=ctx.t("bk.booked", card=V.booking_lines(ctx.t, booking, venue, svc.tz, ctx.lang))
+                      + "\n\n" + ctx.t(f"bk.booked_{booking.status}")),
+                *notices.messages(readers, booking, ctx.knowledge.kb, svc.tz)]
+
+    async def refused(error: Exception) -> list[Reply]:
+        problem = await pending.refusal(error)
+        if not isinstance(problem, BookingRefused):
+            raise problem
+        ctx.goto(SUMMARY, answers)  # where the resident pressed ✅; ``_refused`` moves them on from there
+        return await _refused(ctx, problem)
+
+    ctx.stage(pending.write, then=booked, refused=refused, retry=pending.retry)
+    return []
+
+
+async def _refused(ctx: Context, refused: BookingRefused) -> list[Reply]:
+    """A request refused, before the commit or by it."""
+    svc = ctx.deps.bookings
+    if isinstance(refused, SlotTaken):
         rows = tuple((Button(V.when(ctx.t, s, svc.tz), f"{V.SLOT}:{epoch_minutes(s.start)}"),)
-                     for s in taken.next_free)
+                     for s in refused.next_free)
         if not rows:
             return await _go(ctx, DATE, ctx.t("bk.taken_none"))
         return [Reply(html=ctx.t("booking.slot_taken"), buttons=(*rows, V.nav_row(ctx.t)))]
-    except (TooManyOpen, UnknownVenue, ApplicantNotAllowed, InvalidRequest) as refused:
+    if isinstance(refused, (TooManyOpen, UnknownVenue, ApplicantNotAllowed, InvalidRequest)):
         ctx.goto(IDLE, {})
         return [Reply(html=V.refusal(ctx.t, refused, svc.tz))]
-    except BookingRefused as refused:  # in the past, outside the window, not offered any more
-        return await _go(ctx, DATE, V.refusal(ctx.t, refused, svc.tz))
-    ctx.goto(IDLE, {})
-    venue = ctx.knowledge.kb.venue(booking.venue_id)
-    # Awaiting approval: staff are told now rather than when they next look (sent after this message is saved).
-    to_staff = await ctx.deps.booking_notices.new_request(booking, ctx.knowledge.kb, svc.tz)
-    return [Reply(html=ctx.t("bk.booked", card=V.booking_lines(ctx.t, booking, venue, svc.tz, ctx.lang))
-                  + "\n\n" + ctx.t(f"bk.booked_{booking.status}")), *to_staff]
+    # in the past, outside the window, not offered any more
+    return await _go(ctx, DATE, V.refusal(ctx.t, refused, svc.tz))
 
 
 async def back(ctx: Context) -> list[Reply]:

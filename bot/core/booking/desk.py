@@ -3,7 +3,9 @@ name — never who asked), approve / decline with a typed reason / next; the day
 for a confirmed booking that has started; ``/bookings move REF DATE TIME`` gives a booking another slot;
 ``/bookings notices off|on``: the message each new request sends staff (``notices.py``), whose approve / decline
 buttons are answered here. Every decision is written to the audit log and reaches the resident in the chat
-(``mine.notice``).
+(``mine.notice``). Approve, decline and no-show are staged with their audit record on the unit of work of the
+staff member's message (``_stage``): one COMMIT for the decision, its record and the staff member's state; a move
+still writes directly (``BookingService.change``), then audits.
 
 Buttons name the booking by its reference (``bsf:VERB:REF``), so a card keeps working after a restart; a booking
 someone else already decided answers "this booking has changed". Staff rows only (``staff=True``): residents get
@@ -11,6 +13,7 @@ the unknown-command / stale-button replies.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
 
@@ -18,6 +21,7 @@ from bot.core.booking import mine, notices
 from bot.core.booking import views as V
 from bot.core.booking.errors import BookingRefused
 from bot.core.booking.model import MAX_REASON, Booking
+from bot.core.booking.service import PendingChange
 from bot.core.booking.slots import local_instant, today
 from bot.core.dialog import render
 from bot.core.dialog.context import Context
@@ -29,18 +33,41 @@ from bot.core.staff.ports import AuditRecord
 REASON = "bk_reason"
 
 
-async def _audit(ctx: Context, action: str, booking: Booking, extra: str = "") -> None:
+def _record(ctx: Context, action: str, booking: Booking, extra: str = "") -> AuditRecord:
     detail = f"{booking.reference} {booking.venue_id} {booking.slot.start.isoformat()}" + (f" {extra}" if extra else "")
-    await ctx.deps.staff.audit.record(AuditRecord(ctx.deps.clock(), ctx.incoming.user, action, detail))
+    return AuditRecord(ctx.deps.clock(), ctx.incoming.user, action, detail)
+
+
+async def _audit(ctx: Context, action: str, booking: Booking, extra: str = "") -> None:
+    await ctx.deps.staff.audit.record(_record(ctx, action, booking, extra))
+
+
+async def _stage(ctx: Context, pending: PendingChange, action: str, then: Callable[[], list[Reply]],
+                 extra: str = "") -> list[Reply]:
+    """Stage a decision and its audit record on the unit of work of the staff member's message: both stored
+    together, answered (``then``) after the COMMIT; a booking someone decided meanwhile is refused in that
+    transaction, with neither written, and answered as a refusal before it."""
+    svc = ctx.deps.bookings
+
+    async def refused(error: Exception) -> list[Reply]:
+        problem = await pending.refusal(error)
+        if not isinstance(problem, BookingRefused):
+            raise problem
+        return [Reply(html=V.refusal(ctx.t, problem, svc.tz))]
+
+    ctx.stage(pending.write, then=then, refused=refused)
+    ctx.stage(ctx.deps.staff.audit.stage_record(_record(ctx, action, pending.booking, extra)), then=lambda: [])
+    return []
 
 
 def _card_html(ctx: Context, booking: Booking) -> str:
     return V.staff_card(ctx.t, ctx.lang, booking, ctx.knowledge.kb, ctx.deps.bookings.tz)
 
 
-async def _pending_card(ctx: Context, after: str | None = None, *, head: str = "") -> Reply:
-    """The oldest pending request (or the one after ``after``), with approve / decline / next / today."""
-    pending = await ctx.deps.bookings.pending()
+async def _pending_card(ctx: Context, after: str | None = None, *, head: str = "", decided: str | None = None) -> Reply:
+    """The oldest pending request (or the one after ``after``), with approve / decline / next / today; without
+    ``decided``, a booking whose decision is staged (the card is read before the commit, shown after it)."""
+    pending = [b for b in await ctx.deps.bookings.pending() if b.reference != decided]
     index = 0
     if after is not None:
         refs = [b.reference for b in pending]
@@ -138,15 +165,15 @@ async def button(ctx: Context) -> list[Reply]:
         ctx.goto(REASON, {"ref": ref})
         return [Reply(html=ctx.t("bk.staff_ask_reason", reference=escape(ref), max=MAX_REASON))]
     try:
-        booking = await (svc.approve(ref) if verb == "a" else svc.mark_no_show(ref))
+        pending = await (svc.prepare_approve(ref) if verb == "a" else svc.prepare_no_show(ref))
     except BookingRefused as refused:
         return [Reply(html=V.refusal(ctx.t, refused, svc.tz))]
     if verb == "x":
-        await _audit(ctx, "booking.no_show", booking)
-        return [Reply(html=ctx.t("bk.staff_marked", reference=escape(ref)))]
-    await _audit(ctx, "booking.approve", booking)
-    return [*mine.notice(booking, "approved", ctx.knowledge.kb, svc),
-            await _pending_card(ctx, head=ctx.t("bk.staff_approved", reference=escape(ref)))]
+        return await _stage(ctx, pending, "booking.no_show",
+                            lambda: [Reply(html=ctx.t("bk.staff_marked", reference=escape(ref)))])
+    card = await _pending_card(ctx, head=ctx.t("bk.staff_approved", reference=escape(ref)), decided=ref)
+    return await _stage(ctx, pending, "booking.approve",
+                        lambda: [*mine.notice(pending.booking, "approved", ctx.knowledge.kb, svc), card])
 
 
 async def reason(ctx: Context) -> list[Reply]:
@@ -159,10 +186,10 @@ async def reason(ctx: Context) -> list[Reply]:
         return [Reply(html=ctx.t("bk.bad_text", max=MAX_REASON))]
     ctx.goto(IDLE, {})
     try:
-        booking = await svc.decline(ref, text)
+        pending = await svc.prepare_decline(ref, text)
     except BookingRefused as refused:
         return [Reply(html=V.refusal(ctx.t, refused, svc.tz))]
-    await _audit(ctx, "booking.decline", booking, text[:80])
-    return [*mine.notice(booking, "declined", ctx.knowledge.kb, svc),
-            await _pending_card(ctx, head=ctx.t("bk.staff_declined", reference=escape(ref)))]
+    card = await _pending_card(ctx, head=ctx.t("bk.staff_declined", reference=escape(ref)), decided=ref)
+    return await _stage(ctx, pending, "booking.decline",
+                        lambda: [*mine.notice(pending.booking, "declined", ctx.knowledge.kb, svc), card], text[:80])
 

@@ -111,3 +111,7 @@ class OpenLimitReached(CoreError):
 
 class DuplicateReference(CoreError):
     """The reference is taken; the service draws another one."""
+
+
+class StatusChanged(CoreError):
+    """The booking is gone or no longer in the status a staged status change expected: someone acted first."""

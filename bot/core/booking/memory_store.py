@@ -1,13 +1,16 @@
 """``BookingStore`` in memory, for tests and the console. Each method runs without an ``await`` between its checks
-and its writes, so on one event loop it is as atomic as the SQLite store's transactions."""
+and its writes, so on one event loop it is as atomic as the SQLite store's transactions. A staged write
+(``stage_add``, ``stage_set_status``) is a ``MemoryWrite``: ``MemoryUnitOfWork`` runs every check of a message's
+writes, then every apply, with no ``await`` between them either."""
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
+from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict, StatusChanged
 from bot.core.booking.model import HOLDING, Booking, NewBooking, Slot, Status, utc
+from bot.core.unit import MemoryWrite
 
 
 class MemoryBookingStore:
@@ -19,28 +22,34 @@ class MemoryBookingStore:
         self._reminded: set[str] = set()
 
     async def add(self, booking: NewBooking, max_open: int, now: datetime) -> Booking:
-        b = booking
-        if b.reference in self._bookings:
-            raise DuplicateReference(b.reference)
+        write = self.stage_add(booking, max_open, now)
+        write.check()
+        write.apply()
+        return self._bookings[booking.reference]
+
+    def stage_add(self, booking: NewBooking, max_open: int, now: datetime) -> MemoryWrite:
+        return MemoryWrite(lambda: self._check_add(booking, max_open, now), lambda: self._store(booking))
+
+    def _check_add(self, b: NewBooking, max_open: int, now: datetime) -> None:
+        """Everything checked before anything changes, in the order the SQLite block fails: the open limit (NOT
+        NULL is checked before UNIQUE), the reference, the slot."""
         now = utc(now)
         open_count = sum(1 for x in self._bookings.values()
                          if x.user == b.user and x.status in HOLDING and x.slot.end > now)
         if open_count >= max_open:
             raise OpenLimitReached(b.user)
+        if b.reference in self._bookings:
+            raise DuplicateReference(b.reference)
         if any((b.venue_id, q) in self._steps for q in b.quanta):
             raise SlotConflict(b.venue_id)
-        stored = Booking(reference=b.reference, user=b.user, venue_id=b.venue_id,
-                         slot=Slot(utc(b.slot.start), utc(b.slot.end)), status=b.status, applicant=b.applicant,
-                         purpose=b.purpose, people=b.people, price_cents=b.price_cents,
-                         created_at=utc(b.created_at), updated_at=utc(b.created_at), unit_name=b.unit_name,
-                         language=b.language, has_contact=bool(b.contact))
-        self._bookings[b.reference] = stored
+
+    def _store(self, b: NewBooking) -> None:
+        self._bookings[b.reference] = b.stored()
         if b.contact:
             self._contacts[b.reference] = b.contact
         self._order[b.reference] = len(self._order)
         for q in b.quanta:
             self._steps[(b.venue_id, q)] = b.reference
-        return stored
 
     async def get(self, reference: str) -> Booking | None:
         return self._bookings.get(reference)
@@ -58,15 +67,29 @@ class MemoryBookingStore:
 
     async def set_status(self, reference: str, expected: Sequence[Status], status: Status, at: datetime,
                          reason: str | None = None) -> Booking | None:
-        current = self._bookings.get(reference)
-        if current is None or current.status not in expected:
+        write = self.stage_set_status(reference, expected, status, at, reason)
+        try:
+            write.check()
+        except StatusChanged:
             return None
-        updated = dataclasses.replace(current, status=status, updated_at=utc(at),
-                                      reason=reason if reason is not None else current.reason)
-        self._bookings[reference] = updated
-        if status not in HOLDING:
-            self._free(reference)
-        return updated
+        write.apply()
+        return self._bookings[reference]
+
+    def stage_set_status(self, reference: str, expected: Sequence[Status], status: Status, at: datetime,
+                         reason: str | None = None) -> MemoryWrite:
+        def check() -> None:
+            current = self._bookings.get(reference)
+            if current is None or current.status not in expected:
+                raise StatusChanged(reference)
+
+        def apply() -> None:
+            current = self._bookings[reference]
+            self._bookings[reference] = dataclasses.replace(
+                current, status=status, updated_at=utc(at), reason=reason if reason is not None else current.reason)
+            if status not in HOLDING:
+                self._free(reference)
+
+        return MemoryWrite(check, apply)
 
     async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],
                    at: datetime) -> Booking | None:

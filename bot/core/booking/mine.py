@@ -60,15 +60,28 @@ async def ask_cancel(ctx: Context) -> list[Reply]:
 
 
 async def do_cancel(ctx: Context) -> list[Reply]:
-    """``bkk:REF``: cancel it (refused after the venue's deadline, with the deadline); ``bkk:`` keeps it."""
+    """``bkk:REF``: cancel it (refused after the venue's deadline, with the deadline); ``bkk:`` keeps it. The
+    cancellation is staged (``Context.stage``): committed with the resident's message, answered after the COMMIT;
+    a booking staff decided meanwhile is refused in that transaction, as when it was refused before it."""
     if not ctx.arg:
         return [Reply(html=ctx.t("bk.cancel_kept"), replace=True)]
     svc = ctx.deps.bookings
     try:
-        booking = await svc.cancel(ctx.arg, ctx.incoming.user)
-    except BookingRefused as refused:
-        return [Reply(html=V.refusal(ctx.t, refused, svc.tz), replace=True)]
-    return [Reply(html=ctx.t("bk.cancelled", reference=escape(booking.reference)), replace=True)]
+        pending = await svc.prepare_cancel(ctx.arg, ctx.incoming.user)
+    except BookingRefused as early:
+        return [Reply(html=V.refusal(ctx.t, early, svc.tz), replace=True)]
+
+    def cancelled() -> list[Reply]:
+        return [Reply(html=ctx.t("bk.cancelled", reference=escape(pending.booking.reference)), replace=True)]
+
+    async def refused(error: Exception) -> list[Reply]:
+        problem = await pending.refusal(error)
+        if not isinstance(problem, BookingRefused):
+            raise problem
+        return [Reply(html=V.refusal(ctx.t, problem, svc.tz), replace=True)]
+
+    ctx.stage(pending.write, then=cancelled, refused=refused)
+    return []
 
 
 def notice(booking: Booking, kind: str, kb: KnowledgeBase, svc: BookingService) -> list[Reply]:

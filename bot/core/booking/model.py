@@ -76,6 +76,16 @@ class NewBooking:
     unit_name: str | None = None
     language: str = "zh-Hant"
 
+    def stored(self) -> Booking:
+        """The booking as a store keeps it once its write is committed: what the resident's confirmation shows
+        without reading it back (a staged write's acknowledgement is built after the COMMIT, from this)."""
+        return Booking(reference=self.reference, user=self.user, venue_id=self.venue_id,
+                       slot=Slot(utc(self.slot.start), utc(self.slot.end)), status=self.status,
+                       applicant=self.applicant, purpose=self.purpose, people=self.people,
+                       price_cents=self.price_cents, created_at=utc(self.created_at),
+                       updated_at=utc(self.created_at), unit_name=self.unit_name, language=self.language,
+                       has_contact=bool(self.contact))
+
 
 @dataclass(frozen=True, slots=True)
 class Booking:

@@ -5,7 +5,9 @@ in their own language, with the desk's approve / decline buttons (``views.decisi
 confirmed at once needs nobody, so it sends nothing.
 
 The messages are ``Reply(to=staff_user)`` returned by the resident's own handler (``book.confirm``), so the front
-end sends them only once the resident's message is done and saved, like every reply. They go to private chats only
+end sends them only once the resident's message is done and saved, like every reply. The handler reads who gets
+them (``readers``) before the request is committed, and builds them (``messages``) once it is, with the reference
+the commit settled: an acknowledgement is built after the COMMIT without reading anything. They go to private chats only
 (a ``to`` is a person); nothing of a request is shown in a group (``dialog/groups.py``).
 
 ``/bookings notices off|on`` (and the 🔕 / 🔔 buttons, ``bsn:off`` / ``bsn:on``) turn them off and on again, per
@@ -25,6 +27,7 @@ from bot.core.dialog.context import Context
 from bot.core.errors import StorageUnavailable
 from bot.core.i18n import Texts, texts_for
 from bot.core.knowledge.model import KnowledgeBase
+from bot.core.language import Lang
 from bot.core.messages import Button, Reply
 from bot.core.ports import ResidentStore
 from bot.core.staff.watcher import staff_language
@@ -54,20 +57,28 @@ class BookingStaffNotices:
 
     async def new_request(self, booking: Booking, kb: KnowledgeBase, tz: tzinfo) -> list[Reply]:
         """One message a recipient: the request's card in the language they read the bot in, approve / decline,
-        and 🔕 stop these messages. None when the settings cannot be read: the request is already stored, so
-        the resident must still get its reference, and staff find it on the desk (``/bookings``)."""
+        and 🔕 stop these messages (``readers``, then ``messages``)."""
+        return messages(await self.readers(booking), booking, kb, tz)
+
+    async def readers(self, booking: Booking) -> list[tuple[str, Lang]]:
+        """The recipients of ``booking``'s notice and the language each reads the bot in. None when the settings
+        cannot be read: the request is stored all the same, so the resident must still get its reference, and
+        staff find it on the desk (``/bookings``)."""
         try:
-            replies = []
-            for user in await self.recipients(booking):
-                lang = await staff_language(self.residents, user)
-                t = texts_for(lang)
-                replies.append(Reply(html=t("bk.staff_notice", card=V.staff_card(t, lang, booking, kb, tz)),
-                                     buttons=(V.decision_row(t, booking.reference), (_switch(t, enabled=True),)),
-                                     to=user))
+            return [(user, await staff_language(self.residents, user)) for user in await self.recipients(booking)]
         except StorageUnavailable as failed:
             log.error("staff not told of booking request %s: %s", booking.reference, failed)
             return []
-        return replies
+
+
+def messages(readers: Sequence[tuple[str, Lang]], booking: Booking, kb: KnowledgeBase, tz: tzinfo) -> list[Reply]:
+    """The notice of ``booking`` for each of ``readers`` (``BookingStaffNotices.readers``), reading nothing."""
+    replies = []
+    for user, lang in readers:
+        t = texts_for(lang)
+        replies.append(Reply(html=t("bk.staff_notice", card=V.staff_card(t, lang, booking, kb, tz)),
+                             buttons=(V.decision_row(t, booking.reference), (_switch(t, enabled=True),)), to=user))
+    return replies
 
 
 def _switch(t: Texts, *, enabled: bool) -> Button:

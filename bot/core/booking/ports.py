@@ -4,6 +4,10 @@ pass the same contract tests (``tests/contracts/test_contract_booking_store.py``
 No two bookings of a venue overlap, and the store — not a check before the insert — guarantees it: a booking holds
 one row per 5-minute grid step of its slot under UNIQUE (venue, step), written in the same transaction as the
 booking, and freed in the same transaction that declines or cancels it.
+
+A resident's request and cancellation are *staged* (``stage_add``, ``stage_set_status`` → a ``Write``) on the unit
+of work of their message (``bot.core.unit``), which commits them with the resident's dialog state; ``add`` and
+``set_status`` are the same writes as a unit of their own, for staff decisions, the CLI and tests.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.booking.model import Booking, NewBooking, Slot, Status
+from bot.core.unit import Write
 
 
 class BookingStore(Protocol):
@@ -20,6 +25,12 @@ class BookingStore(Protocol):
         the commit. Raises, writing nothing: ``SlotConflict`` when a step is held by another booking of the venue,
         ``OpenLimitReached`` when the resident already has ``max_open`` bookings holding a slot that ends after
         ``now`` (counted in the same transaction), ``DuplicateReference``."""
+        ...
+
+    def stage_add(self, booking: NewBooking, max_open: int, now: datetime) -> Write:
+        """``add`` prepared, not made, for the unit of work of a message: the same rules, checked in the unit's own
+        transaction, whose refusal (``bot.core.unit.Refused``) carries ``SlotConflict``, ``OpenLimitReached`` or
+        ``DuplicateReference``; the stored booking is then ``booking.stored()``."""
         ...
 
     async def get(self, reference: str) -> Booking | None: ...
@@ -38,6 +49,13 @@ class BookingStore(Protocol):
         """Move a booking that is in one of ``expected`` to ``status`` (freeing its steps when the new status holds
         no slot) in one transaction; None, changing nothing, when there is no such booking or it is in another
         status (someone else acted first)."""
+        ...
+
+    def stage_set_status(self, reference: str, expected: Sequence[Status], status: Status, at: datetime,
+                         reason: str | None = None) -> Write:
+        """``set_status`` prepared for the unit of work of a message; refused with ``StatusChanged`` (nothing of
+        the unit written) when there is no such booking or it is no longer in one of ``expected``, as checked in
+        the unit's own transaction."""
         ...
 
     async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],

@@ -5,9 +5,16 @@ plain values and get ``Booking`` values or a typed ``BookingRefused`` back. Venu
 serving at the moment (``venues``: a callable, so a reload is seen at once); times are decided in the district's
 time zone ``tz``. The store keeps the guarantees (no overlap, the open-bookings limit counted in the insert's own
 transaction); the service checks everything else before it writes.
+
+A resident's request and cancellation come from a chat message, so they are *prepared* (``prepare``,
+``prepare_cancel``: checked, a ``Write`` made ready) and the dialog stages the write on the unit of work of the
+message (``Context.stage``), which commits it with the resident's dialog state; ``request`` and ``cancel`` do the
+same in a unit of their own. So do staff decisions (``prepare_approve``, ``prepare_decline``, ``prepare_no_show``;
+``approve``, … alone); ``change`` (move) still writes directly.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -25,6 +32,7 @@ from bot.core.booking.errors import (
     SlotConflict,
     SlotNotOffered,
     SlotTaken,
+    StatusChanged,
     TooManyOpen,
     UnknownVenue,
     WrongStatus,
@@ -45,8 +53,11 @@ from bot.core.booking.model import (
 )
 from bot.core.booking.ports import BookingStore
 from bot.core.booking.references import draw_reference
+from bot.core.errors import CoreError
 from bot.core.feedback.references import RandomBelow
 from bot.core.knowledge.venues import Venue
+from bot.core.ports import clean_text
+from bot.core.unit import Write
 
 DEFAULT_MAX_OPEN = 3
 NEXT_FREE = 3  # slots offered when the one asked for was just taken
@@ -55,6 +66,67 @@ _REFERENCE_ATTEMPTS = 5
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class PendingBooking:
+    """A request checked and prepared, not yet stored (``BookingService.prepare``): ``write`` is what a handler
+    stages, ``booking`` what it is once committed — its reference final only then (a reference already taken is
+    drawn again, ``retry``)."""
+
+    def __init__(self, service: BookingService, build: Callable[[str], NewBooking], now: datetime):
+        self.service = service
+        self.build = build
+        self.now = now
+        self.attempts = 0
+        self._draw()
+
+    def _draw(self) -> None:
+        self.attempts += 1
+        self.new = self.build(self.service.new_reference())
+        self.write: Write = self.service.store.stage_add(self.new, self.service.max_open, self.now)
+
+    @property
+    def booking(self) -> Booking:
+        return self.new.stored()
+
+    def retry(self, error: Exception) -> Write | None:
+        """After the store refused the write with ``error``: the write to try instead (the reference was taken: a
+        new one), or None."""
+        if isinstance(error, DuplicateReference) and self.attempts < _REFERENCE_ATTEMPTS:
+            self._draw()
+            return self.write
+        return None
+
+    async def refusal(self, error: Exception) -> Exception:
+        """What the store's refusal means to the resident: ``TooManyOpen``, ``SlotTaken`` with the next free slots."""
+        if isinstance(error, OpenLimitReached):
+            return TooManyOpen(self.service.max_open)
+        if isinstance(error, SlotConflict):
+            return SlotTaken(await self.service.next_free(self.new.venue_id, self.new.slot.start))
+        if isinstance(error, DuplicateReference):  # 80 random bits, _REFERENCE_ATTEMPTS times: never in practice
+            return RuntimeError("could not draw an unused booking reference")
+        return error
+
+
+class PendingChange:
+    """A status change checked and prepared (``prepare_cancel``, ``prepare_approve``, …): ``write`` to stage,
+    ``booking`` as it is once committed."""
+
+    def __init__(self, service: BookingService, before: Booking, expected: Sequence[Status], status: Status,
+                 reason: str | None = None):
+        if before.status not in expected:
+            raise WrongStatus(status=before.status)
+        self.service, self.before, self.expected, self.status, self.reason = service, before, expected, status, reason
+        at = utc(service.clock())
+        self.write: Write = service.store.stage_set_status(before.reference, expected, status, at, reason)
+        self.booking = dataclasses.replace(before, status=status, updated_at=at,
+                                           reason=reason if reason is not None else before.reason)
+
+    async def refusal(self, error: Exception) -> Exception:
+        """Someone acted first (``StatusChanged``): ``WrongStatus`` with the status it has now."""
+        if isinstance(error, StatusChanged):
+            return WrongStatus(status=(await self.service.get(self.booking.reference)).status)
+        return error
 
 
 class BookingService:
@@ -67,6 +139,13 @@ class BookingService:
         self.clock = clock
         self.max_open = max_open
         self._random_below = random_below or RandomBelow()
+
+    def new_reference(self) -> str:
+        return draw_reference(self._random_below)
+
+    async def get(self, reference: str) -> Booking:
+        """The booking ``reference``; ``BookingNotFound`` when there is none."""
+        return await self._get(reference)
 
     # --- venues and the calendar -----------------------------------------------------------------------------------
     def venue(self, venue_id: str) -> Venue:
@@ -122,7 +201,22 @@ class BookingService:
     # --- residents -------------------------------------------------------------------------------------------------
     async def request(self, req: BookingRequest) -> Booking:
         """Book one slot: a ``Booking`` with its ``BK-`` reference, pending (the venue needs staff approval) or
-        confirmed. Raises a ``BookingRefused`` saying why not; ``SlotTaken`` carries the next free slots."""
+        confirmed. Raises a ``BookingRefused`` saying why not; ``SlotTaken`` carries the next free slots. (The
+        request in a unit of its own; the ``/book`` flow stages ``prepare``'s write instead, see ``book.confirm``.)"""
+        pending = self.prepare(req)
+        while True:
+            try:
+                return await self.store.add(pending.new, self.max_open, pending.now)
+            except CoreError as error:
+                if pending.retry(error) is not None:
+                    continue
+                raise await pending.refusal(error) from None
+
+    def prepare(self, req: BookingRequest) -> PendingBooking:
+        """Check a request and prepare its write, storing nothing: the dialog stages ``write`` on the unit of work
+        of the message (``Context.stage``). Raises a ``BookingRefused`` for what can be told now (the venue, the
+        fields, the slot, the window); the store's refusals arrive after the commit, ``PendingBooking.refusal``
+        turns them into ``TooManyOpen`` / ``SlotTaken``."""
         venue = self.venue(req.venue_id)
         self._check_request(venue, req)
         now = utc(self.clock())
@@ -132,23 +226,19 @@ class BookingService:
         first, last = S.window(venue, now, self.tz)
         if not first <= slot.local_day(self.tz) <= last:
             raise OutsideWindow(first, last)
-        unit_name = (req.unit_name or "").strip() or None
-        for _ in range(_REFERENCE_ATTEMPTS):
-            new = NewBooking(
-                reference=draw_reference(self._random_below), user=req.user, venue_id=venue.id, slot=slot,
-                status="pending" if venue.approval else "confirmed", applicant=req.applicant,
-                purpose=req.purpose.strip(), people=req.people, price_cents=venue.price_cents(req.applicant),
-                contact=req.contact.strip(), created_at=now, quanta=S.quanta(slot),
-                unit_name=unit_name if req.applicant != "resident" else None, language=req.language)
-            try:
-                return await self.store.add(new, self.max_open, now)
-            except DuplicateReference:
-                continue
-            except OpenLimitReached:
-                raise TooManyOpen(self.max_open) from None
-            except SlotConflict:
-                raise SlotTaken(await self.next_free(venue.id, slot.start)) from None
-        raise RuntimeError("could not draw an unused booking reference")  # 80 random bits: never in practice
+        unit_name = clean_text((req.unit_name or "").strip()) or None
+        # Cleaned here (lone surrogates), so the confirmation built before reading anything back shows what is stored.
+        purpose, contact = clean_text(req.purpose.strip()), clean_text(req.contact.strip())
+
+        def build(reference: str) -> NewBooking:
+            return NewBooking(
+                reference=reference, user=req.user, venue_id=venue.id, slot=slot,
+                status="pending" if venue.approval else "confirmed", applicant=req.applicant, purpose=purpose,
+                people=req.people, price_cents=venue.price_cents(req.applicant), contact=contact, created_at=now,
+                quanta=S.quanta(slot), unit_name=unit_name if req.applicant != "resident" else None,
+                language=req.language)
+
+        return PendingBooking(self, build, now)
 
     def _check_request(self, venue: Venue, req: BookingRequest) -> None:
         if req.applicant not in APPLICANTS_ALL:
@@ -189,6 +279,14 @@ class BookingService:
 
     async def cancel(self, reference: str, user: str) -> Booking:
         """The resident cancels their own booking, up to the venue's deadline; its slot is free again at once."""
+        return await self._made(await self.prepare_cancel(reference, user))
+
+    async def prepare_cancel(self, reference: str, user: str) -> PendingChange:
+        """``cancel`` checked and prepared, storing nothing, for the unit of work of the resident's message; a
+        booking someone changed meanwhile is refused in the unit's transaction (``PendingChange.refusal``)."""
+        return PendingChange(self, await self._cancellable(reference, user), HOLDING, "cancelled")
+
+    async def _cancellable(self, reference: str, user: str) -> Booking:
         booking = await self.store.get(reference)
         if booking is None or booking.user != user:
             raise BookingNotFound(reference=reference)
@@ -197,7 +295,7 @@ class BookingService:
         deadline = self.cancel_deadline(booking)
         if utc(self.clock()) > deadline:
             raise CancelTooLate(deadline)
-        return await self._set(booking, HOLDING, "cancelled")
+        return booking
 
     async def forget(self, user: str) -> int:
         """``/forget_me`` (a registered eraser): the contacts of the resident's bookings deleted, the bookings
@@ -221,21 +319,30 @@ class BookingService:
         return await self.store.in_status(("pending",), limit)
 
     async def approve(self, reference: str) -> Booking:
-        return await self._set(await self._get(reference), ("pending",), "confirmed")
+        return await self._made(await self.prepare_approve(reference))
+
+    async def prepare_approve(self, reference: str) -> PendingChange:
+        return PendingChange(self, await self._get(reference), ("pending",), "confirmed")
 
     async def decline(self, reference: str, reason: str) -> Booking:
         """Decline a pending or confirmed booking with a reason the resident will read; frees its slot."""
+        return await self._made(await self.prepare_decline(reference, reason))
+
+    async def prepare_decline(self, reference: str, reason: str) -> PendingChange:
         reason = reason.strip()
         if not reason or len(reason) > MAX_REASON:
             raise InvalidRequest(field="reason", max=MAX_REASON)
-        return await self._set(await self._get(reference), HOLDING, "declined", reason)
+        return PendingChange(self, await self._get(reference), HOLDING, "declined", reason)
 
     async def mark_no_show(self, reference: str) -> Booking:
         """A confirmed booking whose slot has started and nobody came."""
+        return await self._made(await self.prepare_no_show(reference))
+
+    async def prepare_no_show(self, reference: str) -> PendingChange:
         booking = await self._get(reference)
         if booking.status == "confirmed" and booking.slot.start > utc(self.clock()):
             raise WrongStatus(status="not_started")
-        return await self._set(booking, ("confirmed",), "no_show")
+        return PendingChange(self, booking, ("confirmed",), "no_show")
 
     async def change(self, reference: str, start: datetime) -> Booking:
         """Move a pending or confirmed booking to another slot of its venue (staff may leave the window, not go
@@ -268,11 +375,10 @@ class BookingService:
             raise BookingNotFound(reference=reference)
         return booking
 
-    async def _set(self, booking: Booking, expected: Sequence[Status], status: Status,
-                   reason: str | None = None) -> Booking:
-        if booking.status not in expected:
-            raise WrongStatus(status=booking.status)
-        updated = await self.store.set_status(booking.reference, expected, status, utc(self.clock()), reason)
+    async def _made(self, pending: PendingChange) -> Booking:
+        """A prepared change made in a transaction of its own (the chat stages ``pending.write`` instead)."""
+        updated = await self.store.set_status(pending.before.reference, pending.expected, pending.status,
+                                              utc(self.clock()), pending.reason)
         if updated is None:  # someone else acted first
-            raise WrongStatus(status=(await self._get(booking.reference)).status)
+            raise WrongStatus(status=(await self._get(pending.before.reference)).status)
         return updated

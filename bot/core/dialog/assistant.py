@@ -96,7 +96,8 @@ class Assistant:
                 raise InvalidTransition(f"{row.handler.__name__} moved {before[0]!r} → {ctx.state.state!r}")
         after = snapshot(state)
         if ctx.staged:
-            return await self._commit(ctx, replies, after if after != before else None)
+            return await self._commit(ctx, replies, before, after if after != before else None,
+                                      row.goes_to if row is not None else ())
         if after != before:
             stamp(state, self.deps.clock())
             try:
@@ -109,11 +110,13 @@ class Assistant:
                     return [Reply(html=ctx.t("storage_unavailable"))]
         return replies
 
-    async def _commit(self, ctx: Context, replies: list[Reply], changed: StateSnapshot | None) -> list[Reply]:
+    async def _commit(self, ctx: Context, replies: list[Reply], before: StateSnapshot, changed: StateSnapshot | None,
+                      goes_to: tuple[str, ...]) -> list[Reply]:
         """The unit of work of the message: every write the handler staged and the resident's state (``changed``:
         its snapshot when it changed) in one transaction; the acknowledgements are built only once it is
-        committed. A write its store refuses (a second submission) is answered with the handler's ``refused``
-        words and the state is then saved alone; when storage fails nothing is acknowledged."""
+        committed. A write its store refuses (a second submission, a slot just taken) is answered with the
+        handler's ``refused`` words, which may move the resident elsewhere (back to the summary of a booking), and
+        the state they leave is then saved alone; when storage fails nothing is acknowledged."""
         staged = list(ctx.staged)
         state = ctx.state
         if changed is not None:
@@ -133,8 +136,13 @@ class Assistant:
                     if item.refused is None:
                         raise refusal.error from None
                     answer = await item.refused(refusal.error)
-                    if changed is not None:  # nothing staged is stored; the step the resident took still is
-                        await self.deps.unit.commit([], state, changed[3])
+                    # Nothing staged is stored; the step the resident took still is, as ``refused`` left it.
+                    refused = snapshot(state)
+                    if refused[0] != before[0] and refused[0] not in goes_to:
+                        raise InvalidTransition(f"refused moved {before[0]!r} → {refused[0]!r}") from None
+                    if refused != before:
+                        stamp(state, self.deps.clock())
+                        await self.deps.unit.commit([], state, refused[3])
                     return replies + answer
         except StorageUnavailable as failed:
             log.error("storage failed committing %s's message: %s", ctx.incoming.user, failed)

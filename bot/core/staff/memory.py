@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.staff.ports import ALL_COMMUNITIES, AnnouncementTally, AuditRecord, StoredAnnouncement, TaughtRecord
+from bot.core.unit import MemoryWrite
 
 
 class MemoryAuditStore:
@@ -14,6 +15,9 @@ class MemoryAuditStore:
 
     async def record(self, record: AuditRecord) -> None:
         self._records.append(record)
+
+    def stage_record(self, record: AuditRecord) -> MemoryWrite:
+        return MemoryWrite(lambda: None, lambda: self._records.append(record))
 
     async def records(self, since: datetime | None = None, limit: int | None = None) -> list[AuditRecord]:
         found = [r for r in self._records if since is None or r.at >= since]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.unit import Write
+
 #: The ``community`` of a subscription to the whole district (every announcement).
 ALL_COMMUNITIES = "*"
 
@@ -37,6 +39,11 @@ class AuditAction:
 class AuditStore(Protocol):
     async def record(self, record: AuditRecord) -> None:
         """Append one record; records are never changed or removed."""
+        ...
+
+    def stage_record(self, record: AuditRecord) -> Write:
+        """``record`` prepared for the unit of work of a staff member's message (``bot.core.unit``), so an action
+        and its record are stored together — or neither, when the unit is refused. Never refused itself."""
         ...
 
     async def records(self, since: datetime | None = None, limit: int | None = None) -> list[AuditRecord]:
