@@ -130,7 +130,7 @@ def bench_settings(**kw) -> Settings:
     """The bot's settings here: the meaning-level model on unless --lexical (BENCH_SEMANTIC), its cache in data/."""
     return Settings(knowledge_dir=ROOT / "knowledge", semantic_matching=os.environ.get("BENCH_SEMANTIC") == "on",
                     embedding_cache=ROOT / "data" / "embeddings.sqlite3",
-                    embedding_threads=int(os.environ.get("EMBEDDING_THREADS", "2")), **kw)
+                    embedding_threads=int(os.environ.get("EMBEDDING_THREADS", "1")), **kw)
 
 
 def serve_bot(api_url: str, token: str, db: str, flood_limit: bool, transport: str) -> int:

