@@ -15,6 +15,23 @@ KNOWLEDGE_DIR = ROOT / "knowledge"
 os.environ["SEMANTIC_MATCHING"] = "off"
 
 
+@pytest.fixture
+def commits(monkeypatch) -> list[bool]:
+    """Every transaction the SQLite store runs from now on, in order: True for one that ended in COMMIT (the unit
+    of work's promise is one COMMIT a message)."""
+    from bot.storage import database as database_module
+
+    seen: list[bool] = []
+    real = database_module.run_batch
+
+    def counting(conn, begin, blocks, rows, commit):
+        seen.append(commit)
+        return real(conn, begin, blocks, rows, commit)
+
+    monkeypatch.setattr(database_module, "run_batch", counting)
+    return seen
+
+
 def small_knowledge_base():
     """A five-entry knowledge base for dialog tests (Traditional text, like the real one)."""
     from datetime import date

@@ -33,10 +33,11 @@ def world(knowledge_dir):
     return make_world(knowledge_dir)
 
 
-async def book(person, *, kind="居民團隊", unit=None, contact="138 0000 0000", day=THURSDAY, slot="08:30",
-               send=True):
+async def book(person, *, venue=HALL, kind="居民團隊", unit=None, contact="138 0000 0000", day=THURSDAY,
+               slot="08:30", send=True):
+    """The whole /book flow in chat (``contact=None``: declines to leave one); returns the replies to ✅ send."""
     await person.say("/book")
-    await person.press(HALL)
+    await person.press(venue)
     await person.press(day)
     await person.press(slot)
     await person.say("舞蹈排練")

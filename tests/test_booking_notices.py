@@ -11,6 +11,7 @@ import io
 import pytest
 from conftest import ROOT
 from staff_support import OTHER_STAFF, STAFF, Clock, Person, make_world
+from test_booking_chat import HALL, T, book
 
 from bot.adapters.console import ConsoleChat
 from bot.app import build_services, build_stores
@@ -21,13 +22,9 @@ from bot.core.i18n import texts_for
 from bot.core.messages import MAX_ACTION_BYTES, Incoming
 from bot.settings import Settings
 
-T = texts_for("zh-Hant")
 EN = texts_for("en")
-HALL = "積善社區排練廳"  # staff approve each request
 CALLIGRAPHY = "健園社區書畫室"  # requests are confirmed at once
 RESIDENT = "tg:501"
-#: make_world's clock: Monday 2 November 2026, 17:00 in the district; Thursday is the 5th.
-THURSDAY = "5"
 NEW_REQUEST = "新的預約申請待審核"
 
 
@@ -41,20 +38,6 @@ def world(knowledge_dir):
     return make_world(knowledge_dir)
 
 
-async def book(person, *, venue=HALL, slot="08:30", kind="居民團隊"):
-    """The whole /book flow, without a contact; returns the replies to ✅ send."""
-    await person.say("/book")
-    await person.press(venue)
-    await person.press(THURSDAY)
-    await person.press(slot)
-    await person.say("舞蹈排練")
-    await person.say("12人")
-    await person.press(kind)
-    await person.press(T("bk.consent_no"))
-    await person.press(T("bk.rules_accept"))
-    return await person.press(T("bk.confirm"))
-
-
 def to_staff(replies) -> dict[str, object]:
     return {r.to: r for r in replies if r.to is not None}
 
@@ -64,7 +47,7 @@ def labels(reply) -> list[str]:
 
 
 async def test_a_request_awaiting_approval_reaches_every_staff_member_with_the_card_and_approve_decline(world):
-    replies = await book(world.person(RESIDENT))
+    replies = await book(world.person(RESIDENT), contact=None)
     assert replies[0].to is None and T("bk.booked_pending") in replies[0].html  # the resident's answer first
     notices = to_staff(replies)
     assert set(notices) == {STAFF, OTHER_STAFF}
@@ -80,7 +63,7 @@ async def test_a_request_awaiting_approval_reaches_every_staff_member_with_the_c
 
 
 async def test_approving_from_the_notice_confirms_it_and_the_resident_is_told(world):
-    notices = to_staff(await book(world.person(RESIDENT)))
+    notices = to_staff(await book(world.person(RESIDENT), contact=None))
     staff, other = world.person(STAFF, staff=True), world.person(OTHER_STAFF, staff=True)
     staff.last, other.last = [notices[STAFF]], [notices[OTHER_STAFF]]  # what each found in their chat
     replies = await staff.press(T("bk.staff_approve"))
@@ -95,7 +78,7 @@ async def test_approving_from_the_notice_confirms_it_and_the_resident_is_told(wo
 
 
 async def test_declining_from_the_notice_asks_the_reason_and_the_resident_reads_it(world):
-    notices = to_staff(await book(world.person(RESIDENT)))
+    notices = to_staff(await book(world.person(RESIDENT), contact=None))
     staff = world.person(STAFF, staff=True)
     staff.last = [notices[STAFF]]
     await staff.press(T("bk.staff_decline"))
@@ -108,18 +91,18 @@ async def test_notices_off_sends_nothing_and_on_sends_them_again(world):
     staff, other = world.person(STAFF, staff=True), world.person(OTHER_STAFF, staff=True)
     await staff.say("/bookings notices off")
     assert staff.text() == T("bk.notices_off")
-    notices = to_staff(await book(world.person(RESIDENT)))
+    notices = to_staff(await book(world.person(RESIDENT), contact=None))
     assert set(notices) == {OTHER_STAFF}
     other.last = [notices[OTHER_STAFF]]
     await other.press("🔕")  # the button under the notice
     assert other.text() == T("bk.notices_off")
-    assert to_staff(await book(world.person("tg:502"), slot="11:00")) == {}
+    assert to_staff(await book(world.person("tg:502"), slot="11:00", contact=None)) == {}
     await other.say("/bookings notices")
     assert other.text() == T("bk.notices_status_off")
     await other.press("🔔")
     assert other.text() == T("bk.notices_on")
     await staff.say("/bookings notices on")
-    assert set(to_staff(await book(world.person("tg:503"), slot="13:30"))) == {STAFF, OTHER_STAFF}
+    assert set(to_staff(await book(world.person("tg:503"), slot="13:30", contact=None))) == {STAFF, OTHER_STAFF}
     details = [(r.staff_user, r.detail) for r in await world.tools.audit.records() if r.action == "booking.notices"]
     assert details == [(STAFF, "off"), (OTHER_STAFF, "off"), (OTHER_STAFF, "on"), (STAFF, "on")]
     await staff.say("/bookings notices maybe")
@@ -127,7 +110,7 @@ async def test_notices_off_sends_nothing_and_on_sends_them_again(world):
 
 
 async def test_a_room_confirmed_at_once_tells_no_staff_member(world):
-    replies = await book(world.person(RESIDENT), venue=CALLIGRAPHY, slot="09:00", kind="居民個人")
+    replies = await book(world.person(RESIDENT), venue=CALLIGRAPHY, slot="09:00", kind="居民個人", contact=None)
     assert T("bk.booked_confirmed") in replies[0].html
     assert to_staff(replies) == {}
 
@@ -135,7 +118,7 @@ async def test_a_room_confirmed_at_once_tells_no_staff_member(world):
 async def test_a_staff_member_no_longer_in_staff_ids_is_told_nothing(knowledge_dir):
     world = make_world(knowledge_dir, staff_users=(STAFF,))  # tg:101 was staff once and left notices on
     await world.assistant.deps.booking_notices.store.set_notices(OTHER_STAFF, True, world.clock())
-    assert set(to_staff(await book(world.person(RESIDENT)))) == {STAFF}
+    assert set(to_staff(await book(world.person(RESIDENT), contact=None))) == {STAFF}
     former = world.person(OTHER_STAFF)  # not staff any more: the buttons of the notice are stale for them
     await former.send(action=f"{V.NOTICES}:off")
     assert former.text().startswith(T("stale_button"))
@@ -145,7 +128,7 @@ async def test_each_staff_member_reads_the_notice_in_their_own_language(world):
     state = await world.residents.load_state(STAFF)
     state.language = "en"
     await world.residents.save_state(state)
-    notices = to_staff(await book(world.person(RESIDENT)))
+    notices = to_staff(await book(world.person(RESIDENT), contact=None))
     assert notices[STAFF].html.startswith("📅 <b>New request awaiting approval</b>")
     assert "Jishan Community rehearsal hall" in notices[STAFF].html and "awaiting approval" in notices[STAFF].html
     assert labels(notices[STAFF]) == [EN("bk.staff_approve"), EN("bk.staff_decline"), EN("bk.notices_stop")]
@@ -161,7 +144,7 @@ async def test_settings_that_cannot_be_read_cost_the_notices_never_the_residents
     stores = dataclasses.replace(build_stores(Settings(), in_memory=True), booking_notices=UnreadableNotices())
     settings = Settings(knowledge_dir=knowledge_dir, staff_ids=frozenset({100, 101}))
     services = build_services(settings, clock=Clock(), in_memory=True, stores=stores)
-    replies = await book(Person(services.assistant, RESIDENT, False, "zh-hant"))
+    replies = await book(Person(services.assistant, RESIDENT, False, "zh-hant"), contact=None)
     assert "BK-" in replies[0].html and T("bk.booked_pending") in replies[0].html
     assert to_staff(replies) == {}
     [booking] = await services.bookings.pending()  # staff find it on the desk
@@ -169,7 +152,7 @@ async def test_settings_that_cannot_be_read_cost_the_notices_never_the_residents
 
 
 async def test_a_staff_member_booking_a_room_is_not_sent_their_own_request(world):
-    assert set(to_staff(await book(world.person(STAFF, staff=True)))) == {OTHER_STAFF}
+    assert set(to_staff(await book(world.person(STAFF, staff=True), contact=None))) == {OTHER_STAFF}
 
 
 async def test_nothing_of_it_in_a_group_chat(world):
@@ -187,7 +170,7 @@ async def test_the_console_shows_a_notice_for_someone_else_with_whom_it_is_for(w
     labels, but not numbered (they are pressed in that staff member's chat, not here)."""
     out = io.StringIO()
     chat = ConsoleChat(world.assistant, output=out, user=RESIDENT)
-    chat.render(await book(world.person(RESIDENT)))
+    chat.render(await book(world.person(RESIDENT), contact=None))
     printed = out.getvalue()
     assert f"[→ {STAFF}] 📅 {NEW_REQUEST}" in printed and f"[→ {OTHER_STAFF}]" in printed
     assert f"({T('bk.staff_approve')} · {T('bk.staff_decline')} · {T('bk.notices_stop')})" in printed

@@ -59,15 +59,7 @@ async def bookings_of(world: World, user: str):
     return await world.assistant.deps.bookings.my_bookings(user)
 
 
-async def test_the_reference_waits_for_one_commit_holding_the_booking_and_the_idle_state(sqlite_world, monkeypatch):
-    commits = []
-    real = database_module.run_batch
-
-    def counting(conn, begin, blocks, rows, commit):
-        commits.append(commit)
-        return real(conn, begin, blocks, rows, commit)
-
-    monkeypatch.setattr(database_module, "run_batch", counting)
+async def test_the_reference_waits_for_one_commit_holding_the_booking_and_the_idle_state(sqlite_world, commits):
     world, _ = await sqlite_world()
     alice = world.person("tg:501")
     await book(alice, send=False)
@@ -184,20 +176,7 @@ async def test_a_booking_cancelled_in_the_chat_is_cancelled_after_its_commit():
     assert booking.reference in replies[0].html and booking.status == "cancelled" and replies[0].replace
 
 
-def counting_commits(monkeypatch) -> list[bool]:
-    commits: list[bool] = []
-    real = database_module.run_batch
-
-    def counting(conn, begin, blocks, rows, commit):
-        commits.append(commit)
-        return real(conn, begin, blocks, rows, commit)
-
-    monkeypatch.setattr(database_module, "run_batch", counting)
-    return commits
-
-
-async def test_a_staff_decision_and_its_audit_record_wait_for_one_commit(sqlite_world, monkeypatch):
-    commits = counting_commits(monkeypatch)
+async def test_a_staff_decision_and_its_audit_record_wait_for_one_commit(sqlite_world, commits):
     world, _ = await sqlite_world()
     await book(world.person("tg:501"))
     await book(world.person("tg:502"), slot="11:00")

@@ -651,20 +651,10 @@ def test_feedback_and_mystatus_are_in_the_command_menu(knowledge):
 
 
 async def test_the_acknowledgement_waits_for_one_commit_holding_the_submission_and_the_end_of_the_flow(
-        knowledge, tmp_path, monkeypatch):
+        knowledge, tmp_path, commits):
     """The final press stores the submission and the resident's idle state in one transaction: one COMMIT before
     the reference number, not two; after a restart the resident is idle and the submission is there. (A refused
     submission stores neither: the unit-of-work contract tests.)"""
-    from bot.storage import database as database_module  # noqa: PLC0415
-
-    commits = []
-    real = database_module.run_batch
-
-    def counting(conn, begin, blocks, rows, commit):
-        commits.append(commit)
-        return real(conn, begin, blocks, rows, commit)
-
-    monkeypatch.setattr(database_module, "run_batch", counting)
     world = await sqlite_world(knowledge, tmp_path / "bot.sqlite3")
     try:
         r = world.resident()
