@@ -34,8 +34,9 @@ from bot.core.knowledge.loader import load_knowledge  # noqa: E402
 from bot.core.knowledge.model import Category, Entry, KnowledgeBase, Text  # noqa: E402
 from bot.core.matching.matcher import Matcher  # noqa: E402
 
-#: The section comment that starts the off-topic half of the out-of-scope questions (benchmarks/eval/README.md).
-OFF_TOPIC_MARKER = "與社區服務無關"
+#: The section comment that starts the off-topic half of the out-of-scope questions (benchmarks/eval/README.md),
+#: in either script (the Simplified districts' writers wrote it in Simplified).
+OFF_TOPIC_MARKERS = ("與社區服務無關", "与社区服务无关")
 EVAL_DIR = ROOT / "benchmarks" / "eval"
 RANK_DEPTH = 50  # MRR counts a gold entry ranked deeper than this as 0
 SEMANTIC = None  # --semantic: the meaning-level model (bot.core.matching.embedding.Semantic) for every matcher here
@@ -60,7 +61,8 @@ def eval_split(value: str) -> str:
 def read_eval_set(path: Path) -> list[EvalQuestion]:
     """The questions of one eval file, out-of-scope ones split by the section comment they sit under."""
     source = path.read_text(encoding="utf-8")
-    marker_line = next((n for n, line in enumerate(source.splitlines()) if OFF_TOPIC_MARKER in line), None)
+    marker_line = next((n for n, line in enumerate(source.splitlines())
+                        if any(marker in line for marker in OFF_TOPIC_MARKERS)), None)
     root = yaml.compose(source)
     items = next(value for key, value in root.value if key.value == "questions")
     out = []
