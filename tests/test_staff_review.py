@@ -7,28 +7,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import pytest
-from feedback_helpers import STAFF_ID, close_world, open_world, plain, write_knowledge
+from feedback_helpers import STAFF_ID, plain
 from staff_support import Person
 
 from bot.core.feedback.model import NewSubmission
-from bot.core.knowledge.service import KnowledgeService
 
 STAFF = f"tg:{STAFF_ID}"
 ANNA, BO, CHEN = "tg:1001", "tg:1002", "tg:1003"
 USER_KEY = re.compile(r"tg:\d+")
-
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory):
-    return KnowledgeService(write_knowledge(tmp_path_factory.mktemp("kb")))
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-async def world(request, knowledge, tmp_path):
-    w = await open_world(request.param, knowledge, tmp_path)
-    yield w
-    await close_world(w)
 
 
 def staff_of(world) -> Person:
