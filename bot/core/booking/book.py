@@ -238,13 +238,18 @@ async def rechoose_slot(ctx: Context) -> list[Reply]:
     return await _go(ctx, SUMMARY)
 
 
+async def _typed_text(ctx: Context, key: str, limit: int) -> list[Reply]:
+    """Keep the typed text (spaces folded, 1 to ``limit`` characters) under ``key`` and go on; otherwise ask again."""
+    text = " ".join(ctx.arg.split())
+    if not text or len(text) > limit:
+        return [Reply(html=ctx.t("bk.bad_text", max=limit))]
+    ctx.data[key] = text
+    return await _next(ctx)
+
+
 async def purpose(ctx: Context) -> list[Reply]:
     """The purpose, typed (1-200 characters). Next: the number of people."""
-    text = " ".join(ctx.arg.split())
-    if not text or len(text) > MAX_PURPOSE:
-        return [Reply(html=ctx.t("bk.bad_text", max=MAX_PURPOSE))]
-    ctx.data["purpose"] = text
-    return await _next(ctx)
+    return await _typed_text(ctx, "purpose", MAX_PURPOSE)
 
 
 async def people(ctx: Context) -> list[Reply]:
@@ -271,11 +276,7 @@ async def kind(ctx: Context) -> list[Reply]:
 
 async def unit(ctx: Context) -> list[Reply]:
     """The unit's name, typed. Next: leave a contact?"""
-    text = " ".join(ctx.arg.split())
-    if not text or len(text) > MAX_UNIT_NAME:
-        return [Reply(html=ctx.t("bk.bad_text", max=MAX_UNIT_NAME))]
-    ctx.data["unit"] = text
-    return await _next(ctx)
+    return await _typed_text(ctx, "unit", MAX_UNIT_NAME)
 
 
 async def consent(ctx: Context) -> list[Reply]:
