@@ -34,33 +34,27 @@ def _top_two(scores: np.ndarray) -> tuple[int, float, float]:
 @dataclass(frozen=True)
 class Cosines:
     """Each entry's score in the two views for one question (knowledge-base order), with what the decision asks of
-    them for every candidate computed once: each view's best and second best, the combined scores' mean and spread."""
+    them for every candidate computed once: the answer view's best and second best, the combined scores' mean and
+    spread."""
 
     phrasings: np.ndarray
     answers: np.ndarray
     total: np.ndarray = field(init=False)
     mean: float = field(init=False)
     spread: float = field(init=False)
-    _tops: tuple[tuple[int, float, float], tuple[int, float, float]] = field(init=False, repr=False)
+    _answer_tops: tuple[int, float, float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         total = self.phrasings + self.answers
         object.__setattr__(self, "total", total)
         object.__setattr__(self, "mean", float(total.mean()) if len(total) else 0.0)
         object.__setattr__(self, "spread", (float(total.std()) if len(total) else 0.0) or 1.0)
-        object.__setattr__(self, "_tops", (_top_two(self.phrasings), _top_two(self.answers)))
-
-    def phrasing_lead(self, entry: int) -> float:
-        """How far ``entry``'s best phrasing cosine is above every other entry's."""
-        return self._lead(0, self.phrasings, entry)
+        object.__setattr__(self, "_answer_tops", _top_two(self.answers))
 
     def answer_lead(self, entry: int) -> float:
         """How far ``entry``'s answer cosine is above every other entry's."""
-        return self._lead(1, self.answers, entry)
-
-    def _lead(self, view: int, scores: np.ndarray, entry: int) -> float:
-        best_entry, best, second = self._tops[view]
-        return float(scores[entry]) - (second if entry == best_entry else best)
+        best_entry, best, second = self._answer_tops
+        return float(self.answers[entry]) - (second if entry == best_entry else best)
 
 
 def answer_text(entry: Entry, answers: Sequence[str]) -> str:

@@ -63,8 +63,8 @@ class MatchSettings:
     # With the meaning-level model (the normal case):
     cosine_weight: float = 2.0      # ranking: lexical score (0-100) + this × 100 × (phrasing + answer cosine)
     dense_candidates: int = 5       # entries with the best cosines, rescored beside the lexical candidates
-    hybrid_answer: float = 0.61     # answer when the hybrid model's P(best entry is right) reaches this …
-    hybrid_suggest: float = 0.03    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
+    hybrid_answer: float = 0.52     # answer when the hybrid model's P(best entry is right) reaches this …
+    hybrid_suggest: float = 0.04    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
     lexical_decisive: float = 0.8   # the lexical model's P from which the wording alone decides (no model call)
 
 
@@ -235,18 +235,17 @@ class Matcher(IndexedKnowledge):
 
     def _hybrid_features(self, evidence: Evidence, position: int = 0) -> tuple[float, ...]:
         """The hybrid model's inputs (:data:`~bot.core.matching.decision.HYBRID_FEATURES`, in order) for the entry
-        ranked at ``position``: its lexical lead over the best other entry; in each meaning-level view its cosine
-        and lead over every other entry; how far its combined cosine stands above the question's cosines with the
+        ranked at ``position``: its lexical lead over the best other entry; its answer cosine and that cosine's
+        lead over every other entry; how far its combined cosine stands above the question's cosines with the
         whole base (in standard deviations: some questions are close to everything); its coverage; the share of
-        the question no entry knows; and the question's length."""
+        the question no entry knows; and the question's length. (The phrasing view ranks, and counts here through
+        the combined cosine; its own cosine and lead added nothing the fit could use: benchmarks/README.md.)"""
         assert evidence.cosines is not None
         ranked, cosines = evidence.ranked, evidence.cosines
         this = ranked[position]
         lexical_others = max((r.lexical for r in ranked if r.entry != this.entry), default=0.0)
         return (
             (this.lexical - lexical_others) / 100.0,
-            this.cosine,
-            cosines.phrasing_lead(this.entry),
             this.answer_cosine,
             cosines.answer_lead(this.entry),
             (float(cosines.total[this.entry]) - cosines.mean) / cosines.spread,
