@@ -7,8 +7,9 @@ knowledge base left out in turn.
 Tuning data only — never a blind set before its one run (benchmarks/districts/README.md, benchmarks/eval/README.md):
 
 * ``DEV_DISTRICTS``: nine other districts' small bases (2-4 phrasings an entry; C and D written for tuning, E-K
-  each spent by its one blind run) with their residents' questions; and the same bases with a fifth of their entries removed, whose questions then have no answer
-  ("the base does not cover it": the hard out-of-scope case, a sibling entry usually remains);
+  each spent by its one blind run) with their residents' questions; and the same bases with a fifth of their
+  entries removed, whose questions then have no answer ("the base does not cover it": the hard out-of-scope
+  case, a sibling entry usually remains);
 * ``thin``: the sample base with only its first 3 phrasings an entry, asked the sample's spent evaluation sets,
   the off-topic messages, and every later phrasing of each entry (written by staff as residents ask; the thin
   base never saw them);
