@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.core.booking.memory_store import MemoryBookingStore, MemoryStaffNoticeStore
 from bot.core.booking.mine import BookingReminders
@@ -35,6 +36,9 @@ from bot.core.unit import MemoryUnitOfWork, UnitOfWork
 from bot.reports.charts import MatplotlibCharts  # matplotlib itself loads on the first chart
 from bot.settings import Settings
 
+if TYPE_CHECKING:  # only for annotations: importing it loads aiosqlite, which in-memory runs never need
+    from bot.storage.database import Database
+
 log = logging.getLogger(__name__)
 
 
@@ -44,7 +48,7 @@ class Services:
     knowledge: KnowledgeService
     residents: ResidentStore
     assistant: Assistant
-    database: object | None = None  # bot.storage.database.Database when backed by SQLite
+    database: Database | None = None  # when backed by SQLite
     feedback: FeedbackService | None = None  # policy feedback use cases (also reachable by the assistant)
     staff: StaffTools | None = None  # reload, watcher, digest, announcements (also reachable by the assistant)
     bookings: BookingService | None = None  # community venues (also reachable by the assistant)
@@ -54,12 +58,12 @@ class Services:
     async def open(self) -> None:
         """Open the database (and migrate it); call once before the first message."""
         if self.database is not None and not self._opened:
-            await self.database.open()  # type: ignore[attr-defined]
+            await self.database.open()
         self._opened = True
 
     async def close(self) -> None:
         if self.database is not None and self._opened:
-            await self.database.close()  # type: ignore[attr-defined]
+            await self.database.close()
         self._opened = False
 
 
@@ -110,15 +114,17 @@ class Stores:
     taught: TaughtStore
     bookings: BookingStore
     booking_notices: StaffNoticeStore
-    database: object | None = None  # bot.storage.database.Database when backed by SQLite
+    database: Database | None = None  # when backed by SQLite
 
     def unit(self) -> UnitOfWork:
         """The unit of work of a message over these stores: one transaction on the SQLite file, else in memory."""
         if self.database is None:
             return MemoryUnitOfWork(self.residents)
-        from bot.storage.unit import SqliteUnitOfWork  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
+        from bot.storage.residents import SqliteResidentStore  # noqa: PLC0415 - keeps aiosqlite out of in-memory runs
+        from bot.storage.unit import SqliteUnitOfWork  # noqa: PLC0415
 
-        return SqliteUnitOfWork(self.database, self.residents)  # type: ignore[arg-type]  # both on ``database``
+        assert isinstance(self.residents, SqliteResidentStore), "build_stores puts every store on ``database``"
+        return SqliteUnitOfWork(self.database, self.residents)
 
 
 def build_stores(settings: Settings, *, in_memory: bool = False) -> Stores:

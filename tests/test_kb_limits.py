@@ -60,7 +60,7 @@ def test_a_link_inside_the_directory_and_a_linked_directory_are_fine(tmp_path):
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 4096)
-    monkeypatch.setattr("bot.core.knowledge.loader.MAX_FILE_BYTES", 4096)
+    monkeypatch.setattr("bot.core.knowledge.files.MAX_FILE_BYTES", 4096)
     (tmp_path / "big.yaml").write_text(entries(entry(answer="很長" * 3000)), encoding="utf-8")
     [found] = problems(tmp_path)
     assert found.startswith(f"{tmp_path / 'big.yaml'}: larger than") and "split it" in found

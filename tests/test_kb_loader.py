@@ -11,10 +11,13 @@ import pytest
 import yaml
 
 from bot.core.errors import KnowledgeBaseInvalid, Problem
-from bot.core.knowledge import loader
-from bot.core.knowledge.loader import load_knowledge, register_section
+from bot.core.knowledge import sections
+from bot.core.knowledge.compound_specs import Field, Mapping, check_list
+from bot.core.knowledge.loader import load_knowledge
 from bot.core.knowledge.schema import knowledge_json_schema
-from bot.core.knowledge.spec import Field, Mapping, Report, Str, check_list
+from bot.core.knowledge.sections import register_section
+from bot.core.knowledge.spec import Str
+from bot.core.knowledge.yaml_nodes import Report
 
 SERVICES = """\
 # services (test fixture)
@@ -110,8 +113,8 @@ def valid_dir(tmp_path: Path) -> Path:
 def plain_sections(monkeypatch: pytest.MonkeyPatch) -> None:
     """The loader on its own: `consultations` kept as written even if a feature registered its parser."""
     # setitem puts back whatever was registered before, also after a test registers its own parser.
-    raw = loader.SectionParser(loader.keep_as_written, {"type": "array"})
-    monkeypatch.setitem(loader.SECTIONS, "consultations", raw)
+    raw = sections.SectionParser(sections.keep_as_written, {"type": "array"})
+    monkeypatch.setitem(sections.SECTIONS, "consultations", raw)
 
 
 # --- a clean directory ---------------------------------------------------------------------------------------
@@ -513,7 +516,7 @@ def test_a_registered_section_parses_checks_and_lands_on_the_knowledge_base(tmp_
         return [(record["id"], record.file, record.line) for record in check_list(node, "consultations", SURVEY, report)
                 if "id" in record]
 
-    def check(items: list, cross: loader.CrossCheck) -> None:
+    def check(items: list, cross: sections.CrossCheck) -> None:
         for survey_id, file, line in items:
             if survey_id in cross.entry_ids:
                 cross.error(file, line, f"consultation id '{survey_id}' is also an entry id")

@@ -91,7 +91,7 @@ def run_batch(conn: sqlite3.Connection, begin: bool, blocks: Sequence[Sequence[S
 
 def _execute(conn: sqlite3.Connection, statement: Statement) -> sqlite3.Cursor:
     if statement.many:
-        return conn.executemany(statement.sql, statement.params)  # type: ignore[arg-type]
+        return conn.executemany(statement.sql, statement.params)
     return conn.execute(statement.sql, statement.params)
 
 

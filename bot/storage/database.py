@@ -177,7 +177,9 @@ class Database:
                         await self._abort(error)
                     raise
                 committed = asyncio.get_running_loop().create_future()
-                self._batch.append(committed)  # type: ignore[union-attr]  # _begin opened it
+                batch = self._batch
+                assert batch is not None, "_begin opened the batch and the write lock kept it open"
+                batch.append(committed)
             await committed  # raises what the COMMIT raised
 
     async def run_block(self, statements: Sequence[Statement]) -> list[Outcome]:
@@ -244,9 +246,10 @@ class Database:
         if commit:
             # Statements queued from now on are for the next batch (the flusher goes on until none is left).
             rows, self._rows = self._rows, []
-        begin = self._batch is None
-        if begin:
-            self._batch = []
+        batch = self._batch
+        begin = batch is None
+        if batch is None:
+            batch = self._batch = []
         conn = self.conn
         try:
             # aiosqlite has no public call for "run this function on the connection's thread"; ``_execute`` is
@@ -275,9 +278,9 @@ class Database:
             elif not future.done():
                 future.set_exception(error)
         if not commit:
-            self._batch.extend(durable)  # type: ignore[union-attr]  # opened above or before
+            batch.extend(durable)  # the lock is held: still ``self._batch``
             return
-        durable += self._batch  # type: ignore[operator]
+        durable += batch
         self._batch = None
         for future in durable:
             if not future.done():

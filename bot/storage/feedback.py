@@ -27,7 +27,7 @@ from bot.core.feedback.model import (
 from bot.core.feedback.ports import AlreadyParticipated, AlreadySubmitted, DuplicateReference
 from bot.core.feedback.privacy import typed_by_resident
 from bot.core.ports import ERASED, MAX_STORED_INT, clean_text
-from bot.storage.answered import UNKNOWN, AnsweredCache
+from bot.storage.answered import UNKNOWN, AnsweredCache, Unknown
 from bot.storage.database import Database, Statement
 from bot.storage.unit import SqliteWrite
 
@@ -124,7 +124,7 @@ class SqliteFeedbackStore:
 
     async def linked_to(self, user: str, consultation_id: str) -> Submission | None:
         linked = self._answered.linked(user)
-        if linked is not UNKNOWN and consultation_id not in linked:  # type: ignore[operator]
+        if not isinstance(linked, Unknown) and consultation_id not in linked:
             return None
         rows = await self.db.fetchall(
             f"""SELECT {_SUBMISSION_COLUMNS} FROM feedback_submission s
@@ -151,9 +151,9 @@ class SqliteFeedbackStore:
         tokens = tuple(tokens)
         linked = self._answered.linked(user)
         known = [self._answered.token(token) for token in tokens]
-        if linked is UNKNOWN or UNKNOWN in known:
+        if isinstance(linked, Unknown) or UNKNOWN in known:
             return await self._look_up(user, tokens)
-        return {*linked, *(c for c in known if c is not None)}  # type: ignore[misc]
+        return {*linked, *(c for c in known if isinstance(c, str))}  # neither UNKNOWN nor None (not stored)
 
     async def _look_up(self, user: str | None, tokens: tuple[str, ...]) -> set[str]:
         """``answered`` from the file (``user`` None: only the tokens), filling the cache."""

@@ -72,7 +72,8 @@ class SqliteUnitOfWork:
                 await self.db.run_block(statements)
         except BaseException as failed:
             if carried is not None:
-                self.residents.not_saved(state.user)  # type: ignore[union-attr]  # carried only with a state
+                assert state is not None, "carried is only made from a state"
+                self.residents.not_saved(state.user)
             if isinstance(failed, StatementFailed) and failed.index < len(statements) - (carried is not None):
                 index = max(i for i, start in enumerate(starts) if start <= failed.index)
                 error = mine[index].refusal(failed.error, failed.index - starts[index])

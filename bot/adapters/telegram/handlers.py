@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from typing import Protocol
 
 from telegram import Message, Update
 from telegram.error import Forbidden, TelegramError
@@ -100,10 +101,17 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("could not send the apology for update %s either: %s", update.update_id, exc)
 
 
-def bot_username(bot: object) -> str | None:
+class NamedBot(Protocol):
+    """What ``bot_username`` reads of a bot (``telegram.Bot``, or a test's stand-in)."""
+
+    @property
+    def username(self) -> str: ...
+
+
+def bot_username(bot: NamedBot) -> str | None:
     """The bot's @username (known once ``getMe`` has answered), for group mentions and private-chat links."""
     try:
-        return bot.username  # type: ignore[attr-defined]
+        return bot.username
     except Exception:  # noqa: BLE001 - not initialised yet: no username
         return None
 

@@ -52,6 +52,7 @@ def clean_text(value: object, limit: int = MAX_TEXT) -> str | None:
 def clean_location(latitude: object, longitude: object) -> tuple[float, float] | None:
     """Two finite numbers within ±90 / ±180, or None."""
     try:
+        # Needed: any value of an update may arrive here, and float() itself refuses what it cannot read.
         lat, lon = float(latitude), float(longitude)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         return None

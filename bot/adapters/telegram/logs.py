@@ -15,7 +15,8 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypedDict
 from urllib.parse import quote
 
 from telegram.ext import ExtBot
@@ -122,7 +123,12 @@ class _DropLibraryDumps(logging.Filter):
         return not str(record.msg).startswith(DROPPED_LIBRARY_LINES)
 
 
-_installed: dict[str, object] = {"secrets": (), "factory": None}
+class _Installed(TypedDict):
+    secrets: tuple[str, ...]  # every variant redacted so far
+    factory: Callable[..., logging.LogRecord] | None  # the record factory that redacts, once installed
+
+
+_installed: _Installed = {"secrets": (), "factory": None}
 
 
 def protect_logs(secrets: Iterable[str | None]) -> None:
@@ -137,7 +143,7 @@ def protect_logs(secrets: Iterable[str | None]) -> None:
 
         def redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
             record = make_record(*args, **kwargs)
-            redact_record(record, _installed["secrets"])  # type: ignore[arg-type]
+            redact_record(record, _installed["secrets"])
             return record
 
         logging.setLogRecordFactory(redacting_factory)

@@ -89,8 +89,8 @@ def notice(booking: Booking, kind: str, kb: KnowledgeBase, svc: BookingService) 
     (``reminder``), in the language they booked in; nothing for a booking they asked to be forgotten."""
     if not booking.user:
         return []
-    t = texts_for(booking.language)  # type: ignore[arg-type]
-    card = V.booking_lines(t, booking, kb.venue(booking.venue_id), svc.tz, booking.language)  # type: ignore[arg-type]
+    t = texts_for(booking.language)
+    card = V.booking_lines(t, booking, kb.venue(booking.venue_id), svc.tz, booking.language)
     return [Reply(html=t(f"bk.{'reminder' if kind == 'reminder' else 'notice_' + kind}", card=card), to=booking.user)]
 
 

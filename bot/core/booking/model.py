@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
 
+from bot.core.language import Lang
+
 Status = Literal["pending", "confirmed", "declined", "cancelled", "no_show"]
 STATUSES: tuple[Status, ...] = ("pending", "confirmed", "declined", "cancelled", "no_show")
 #: Statuses that hold the slot (and count towards a resident's open bookings while the slot lies ahead).
@@ -53,7 +55,7 @@ class BookingRequest:
     contact: str
     consent: bool  # the resident agreed that staff may use ``contact`` about this booking
     unit_name: str | None = None  # required for a unit; a group's name for a group
-    language: str = "zh-Hant"
+    language: Lang = "zh-Hant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ class NewBooking:
     #: The slot's 5-minute grid steps, in minutes since the epoch: one row each under UNIQUE (venue, step).
     quanta: tuple[int, ...]
     unit_name: str | None = None
-    language: str = "zh-Hant"
+    language: Lang = "zh-Hant"
 
     def stored(self) -> Booking:
         """The booking as a store keeps it once its write is committed: what the resident's confirmation shows
@@ -101,7 +103,7 @@ class Booking:
     created_at: datetime
     updated_at: datetime
     unit_name: str | None = None
-    language: str = "zh-Hant"
+    language: Lang = "zh-Hant"
     reason: str | None = None  # why staff declined it
     has_contact: bool = False
 

@@ -13,26 +13,11 @@ from typing import Any, ClassVar
 import yaml
 
 from bot.core.feedback.model import QUESTION_TYPES, SCALE, Condition, Consultation, Option, Question
-from bot.core.knowledge.loader import CrossCheck, register_section
+from bot.core.knowledge.compound_specs import Field, ListOf, Mapping, Record, check_list
 from bot.core.knowledge.model import Text
-from bot.core.knowledge.spec import (
-    ID_HINT,
-    ID_PATTERN,
-    Enum,
-    Field,
-    KeyPath,
-    ListOf,
-    LocalizedText,
-    Mapping,
-    Number,
-    Record,
-    Report,
-    Spec,
-    Str,
-    check_list,
-    did_you_mean,
-    to_python,
-)
+from bot.core.knowledge.sections import CrossCheck, register_section
+from bot.core.knowledge.spec import ID_HINT, ID_PATTERN, Enum, KeyPath, LocalizedText, Number, Spec, Str
+from bot.core.knowledge.yaml_nodes import Report, did_you_mean, to_python
 
 #: Ids travel inside button actions (``fa:QUESTION:OPTION``, ≤ 64 bytes), so they are kept short.
 MAX_ID = 24

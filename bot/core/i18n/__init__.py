@@ -12,7 +12,7 @@ from types import MappingProxyType
 from bot.core.i18n import en, zh_hans, zh_hant
 from bot.core.language import DEFAULT_LANG, Lang
 
-CATALOGUES: Mapping[str, Mapping[str, str]] = MappingProxyType({
+CATALOGUES: Mapping[Lang, Mapping[str, str]] = MappingProxyType({
     "zh-Hant": zh_hant.TEXTS,
     "zh-Hans": zh_hans.TEXTS,
     "en": en.TEXTS,
@@ -41,4 +41,4 @@ def texts_for(lang: Lang) -> Texts:
     return _CACHE[lang] if lang in _CACHE else Texts(lang)
 
 
-_CACHE: dict[str, Texts] = {lang: Texts(lang) for lang in CATALOGUES}  # type: ignore[arg-type]
+_CACHE: dict[str, Texts] = {lang: Texts(lang) for lang in CATALOGUES}

@@ -7,7 +7,8 @@ from __future__ import annotations
 import yaml
 
 from bot.core.errors import Problem
-from bot.core.knowledge.spec import Record, Report
+from bot.core.knowledge.compound_specs import Record
+from bot.core.knowledge.yaml_nodes import Report
 
 # Limits (docs/knowledge-format.md, "Limits"): generous for a real district — the sample has 89 entries, ~2,000
 # phrasings, 236 KB in all, files up to 67 KB and answers up to 1,044 characters — and small enough that a mistaken

@@ -1,4 +1,4 @@
-"""The JSON Schema of one knowledge YAML file, generated from the loader's field specs.
+"""The JSON Schema of one knowledge YAML file, generated from the sections' field specs.
 
 Editors (VS Code's YAML extension, JetBrains IDEs, …) use it for completion, descriptions on hover and
 checks while staff type. It is built at call time from ``SECTIONS`` so that sections registered later by
@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.core.knowledge.loader import SECTIONS
+from bot.core.knowledge.sections import SECTIONS
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

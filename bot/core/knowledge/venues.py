@@ -3,7 +3,7 @@
 Staff describe each venue once, in any ``*.yaml`` file (``knowledge/venues.yaml`` in the sample): its name, the
 entry it belongs to, capacity and area, opening hours per weekday, how the hours are cut into slots, who may book
 and at what price, whether staff approve requests, how far ahead, the cancellation deadline, closed dates and the
-house rules. The loader (``loader.SECTIONS``) checks every venue like the other sections, every problem as
+house rules. The loader (``sections.SECTIONS``) checks every venue like the other sections, every problem as
 ``FILE:LINE: message``; the format is described in ``docs/knowledge-format.md``.
 
 Times are wall-clock times of the district (``DISTRICT_TZ``); ``bot.core.booking.slots`` turns them into instants.
@@ -20,33 +20,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
+from bot.core.knowledge.compound_specs import Field, ListOf, Mapping, Record, Seq, check_list
 from bot.core.knowledge.model import Text
-from bot.core.knowledge.spec import (
-    ID_HINT,
-    ID_PATTERN,
-    Bool,
-    Date,
-    Enum,
-    Field,
-    KeyPath,
-    ListOf,
-    LocalizedText,
-    Mapping,
-    Number,
-    Record,
-    Report,
-    Seq,
-    Spec,
-    Str,
-    check_list,
-    describe,
-    did_you_mean,
-    is_null,
-    line_of,
-)
+from bot.core.knowledge.spec import ID_HINT, ID_PATTERN, Bool, Date, Enum, KeyPath, LocalizedText, Number, Spec, Str
+from bot.core.knowledge.yaml_nodes import Report, describe, did_you_mean, is_null, line_of
 
-if TYPE_CHECKING:  # the loader imports this module
-    from bot.core.knowledge.loader import CrossCheck
+if TYPE_CHECKING:  # the sections registry imports this module
+    from bot.core.knowledge.sections import CrossCheck
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.unit import Write
 
@@ -161,6 +161,7 @@ class TaughtStore(Protocol):
         ...
 
 
+@runtime_checkable
 class UnansweredResolver(Protocol):
     """Unanswered questions staff dealt with leave the list (the resident stores implement this)."""
 

@@ -40,7 +40,7 @@ from bot.core.knowledge.writer import EntryDraft, FileEdit, UndoJournal, file_di
 from bot.core.matching.result import MatchResult
 from bot.core.messages import Reply
 from bot.core.ports import ResidentStore
-from bot.core.staff.ports import AuditRecord, AuditStore, TaughtRecord, TaughtStore
+from bot.core.staff.ports import AuditRecord, AuditStore, TaughtRecord, TaughtStore, UnansweredResolver
 from bot.core.staff.regression import got, run_regression
 from bot.core.staff.reload import KnowledgeReloader, fingerprint
 from bot.core.staff.text import quote
@@ -212,7 +212,9 @@ class Teacher:
 
     async def ignore(self, staff_user: str, questions: Sequence[str]) -> int:
         """Off-topic: these questions leave the unanswered list and are not shown again."""
-        await self.residents.resolve_unanswered(questions, "ignored", self.clock())  # type: ignore[attr-defined]
+        # ``ResidentStore`` does not promise the unanswered list's upkeep; both real resident stores keep it.
+        assert isinstance(self.residents, UnansweredResolver), "this resident store keeps no unanswered list"
+        await self.residents.resolve_unanswered(questions, "ignored", self.clock())
         await self.audit.record(AuditRecord(self.clock(), staff_user, "teach.ignore",
                                             " | ".join(quote(q, 40) for q in questions[:3])))
         return len(questions)
