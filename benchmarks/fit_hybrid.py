@@ -6,7 +6,7 @@ knowledge base left out in turn.
 
 Tuning data only — never a blind set before its one run (benchmarks/districts/README.md, benchmarks/eval/README.md):
 
-* ``DEV_DISTRICTS``: nine other districts' small bases (2-4 phrasings an entry; C and D written for tuning, E-K
+* ``DEV_DISTRICTS``: twelve other districts' small bases (2-4 phrasings an entry; C and D written for tuning, E-N
   each spent by its one blind run) with their residents' questions; and the same bases with a fifth of their
   entries removed, whose questions then have no answer ("the base does not cover it": the hard out-of-scope
   case, a sibling entry usually remains);
@@ -48,7 +48,7 @@ from bot.storage.vector_cache import SqliteVectorCache  # noqa: E402
 
 EVAL_DIR = ROOT / "benchmarks" / "eval"
 DISTRICTS = ROOT / "benchmarks" / "districts"
-DEV_DISTRICTS = tuple(f"district_{letter}" for letter in "cdefghijk")
+DEV_DISTRICTS = tuple(f"district_{letter}" for letter in "cdefghijklmn")
 SPENT_SETS = ("dev", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 THIN_PHRASINGS = 3
 REMOVED_EVERY = 5  # every fifth entry is removed once (five bases per district)

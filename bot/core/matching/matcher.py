@@ -63,8 +63,8 @@ class MatchSettings:
     # With the meaning-level model (the normal case):
     cosine_weight: float = 2.0      # ranking: lexical score (0-100) + this × 100 × (phrasing + answer cosine)
     dense_candidates: int = 5       # entries with the best cosines, rescored beside the lexical candidates
-    hybrid_answer: float = 0.52     # answer when the hybrid model's P(best entry is right) reaches this …
-    hybrid_suggest: float = 0.04    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
+    hybrid_answer: float = 0.51     # answer when the hybrid model's P(best entry is right) reaches this …
+    hybrid_suggest: float = 0.03    # … offer "did you mean" buttons from this P (both by fit_hybrid.py's rule)
     lexical_decisive: float = 0.8   # the lexical model's P from which the wording alone decides (no model call)
 
 
