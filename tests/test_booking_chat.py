@@ -4,6 +4,7 @@ cancelling, staff /bookings (approve, decline with a reason, no-show, the day's 
 before (once), /forget_me, and the same flow in the console with numbered buttons."""
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -250,3 +251,35 @@ async def test_stats_has_a_line_on_the_rooms(world):
     staff = world.person(STAFF, staff=True)
     await staff.say("/stats")
     assert "📅 場地使用（近 4 週）" in staff.text() and "待審核 1 個" in staff.text()
+
+
+@pytest.mark.parametrize("code, lang, line, caption", [
+    ("zh-hant", "zh-Hant", "已預約 2 小時",
+     "2026-10-13 至 2026-11-09，11 個場地的開放時數有 <1% 已預約（2.5／2552 小時）；"
+     "最少用的是「沿河社區居民議事室」（0%），最常用的是「積善社區排練廳」（1%）。"),
+    ("zh-hans", "zh-Hans", "已预约 2 小时",
+     "2026-10-13 至 2026-11-09，11 个场地的开放时数有 <1% 已预约（2.5／2552 小时）；"
+     "最少用的是“沿河社区居民议事室”（0%），最常用的是“积善社区排练厅”（1%）。"),
+    ("en", "en", "2 h booked",
+     "2026-10-13 to 2026-11-09: <1% of the 11 rooms' open hours were booked (2.5 of 2552 h); least used "
+     "“Yanhe Community residents' meeting room” (0%), most used “Jishan Community rehearsal hall” (1%).")])
+async def test_stats_ends_with_the_rooms_chart_drawn_from_the_lines_figures(world, monkeypatch, code, lang, line,
+                                                                            caption):
+    """The sixth image: each room's share of its open hours over the last 4 weeks, captioned in the staff member's
+    language — from the same ``weekly_usage`` rows as the line above it (one computation per /stats)."""
+    from bot.core.booking import usage
+
+    await book(world.person("tg:501"))  # Thursday 5 November, 08:30-11:00, a resident group
+    staff = world.person(STAFF, staff=True, language_code=code)
+    await staff.say("/bookings")
+    await staff.press(texts_for(lang)("bk.staff_approve"))
+    world.clock.advance(days=7)  # Monday 9 November: the booking is in the last 4 weeks
+    figured = usage.weekly_usage
+    calls = []
+    monkeypatch.setattr(usage, "weekly_usage", lambda *a: calls.append(a) or figured(*a))
+    replies = await staff.say("/stats")
+    assert len(calls) == 1
+    assert line in staff.text()
+    rooms = replies[-1].image
+    assert rooms.filename == "rooms.png" and rooms.png.startswith(b"\x89PNG") and len(replies) == 7
+    assert html.unescape(rooms.caption) == caption

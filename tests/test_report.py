@@ -91,7 +91,8 @@ def test_report_writes_the_charts_and_a_chinese_page_with_the_headline_figures(e
     out = tmp_path / "out"
     page = read_page(out / "index.html")
     text = "\n".join(page.text)
-    assert page.images == [f"{name}.png" for name, _, _ in CHARTS]
+    # The rooms chart sits under the rooms' table, before the other charts.
+    assert page.images == ["rooms.png"] + [f"{name}.png" for name, _, _ in CHARTS if name != "rooms"]
     for name in page.images:
         assert (out / name).read_bytes().startswith(PNG)
     assert "居民意見與服務統計報告" in text and "統計範圍：全部時間" in text
@@ -188,10 +189,28 @@ def test_report_shows_how_much_the_community_rooms_are_used(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BOT_DB", str(db))
     monkeypatch.setenv("KNOWLEDGE_DIR", str(KNOWLEDGE_DIR))
+    from bot.core.booking import usage
+
+    figured, calls = usage.weekly_usage, []
+    monkeypatch.setattr(usage, "weekly_usage", lambda *a: calls.append(a) or figured(*a))
     assert main(["report", "--out", "out", "--lang", "en"]) == 0
+    assert len(calls) == 1, "the table and the chart share one computation"
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "Community rooms: how much they are used" in page
     row = next(line for line in page.splitlines() if venue.name.get("en") in line and "<td>" in line)
     booked = re.search(r"<td>([\d.]+) / ([\d.]+)</td>", row)
     assert booked and 0 < float(booked.group(1)) < float(booked.group(2))
     assert re.search(r"<td>0 / [\d.]+ / 0</td>", row)  # the hours went to a resident group
+
+    # Under the table, before the other charts: the rooms chart, and a caption naming the most used room.
+    text = read_page(tmp_path / "out" / "index.html").text
+    table, charts = page.index('<table class="rooms">'), page.index("<h2>Charts</h2>")
+    assert table < page.index('<img src="rooms.png"') < charts
+    assert (tmp_path / "out" / "rooms.png").read_bytes().startswith(PNG)
+    caption = next(line for line in text if "rooms' open hours were booked" in line)
+    assert f"most used “{venue.name.get('en')}”" in caption
+    for lang, most_used in (("zh-Hant", "最常用的是「{name}」"), ("zh-Hans", "最常用的是“{name}”")):
+        assert main(["report", "--out", lang, "--lang", lang]) == 0
+        text = read_page(tmp_path / lang / "index.html").text
+        caption = next(line for line in text if "的開放時數有" in line or "的开放时数有" in line)
+        assert most_used.format(name=venue.name.get(lang)) in caption, caption

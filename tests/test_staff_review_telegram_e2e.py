@@ -119,7 +119,8 @@ async def test_staff_reviews_replies_and_closes_and_gets_the_charts(api, tmp_pat
         assert "問卷意見 2 份" in messages[0].text and "已回覆 50%" in messages[0].text
         photos = [m for m in messages if m.kind == "photo"]
         assert len(photos) == len(CHARTS) and photos[0].text.startswith("本週共 2 份，最多的是")  # captions
-        assert photos[-1].text == "這段時間沒有資料。"
+        assert photos[4].text == "這段時間沒有資料。"  # no unanswered question
+        assert re.search(r"場地共開放 [\d.]+ 小時，沒有任何預約。$", photos[-1].text)  # the rooms chart: none booked
         assert all(m.file["content"].startswith(b"\x89PNG") for m in photos)
         assert_no_bad_requests(api)
     assert not api.unanswered_queries

@@ -1,11 +1,12 @@
 """``python -m bot report --out DIR [--lang LANG]``: the /stats charts as PNG files plus index.html (Traditional
-Chinese unless ``--lang`` says otherwise) with the headline
-figures — submissions, cases, reply rate, median reply time, mean rating, helpful share — and the most asked
-unanswered questions, for staff who report upwards or share the figures outside the chat."""
+Chinese unless ``--lang`` says otherwise) with the headline figures — submissions, cases, reply rate, median reply
+time, mean rating, helpful share — the most asked unanswered questions and the community rooms' use (a table and
+its chart), for staff who report upwards or share the figures outside the chat."""
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report", help="charts (PNG) and an HTML page of the feedback and Q&A figures",
         description="Writes the same charts as /stats as PNG files and index.html showing them with the headline "
-                    "figures, from the database (BOT_DB).")
+                    "figures and the community rooms' use, from the database (BOT_DB).")
     add_kb_option(parser)
     parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder to write into (created)")
     parser.add_argument("--since", type=parse_day, metavar="DATE",
@@ -40,28 +41,28 @@ def run(args: argparse.Namespace) -> int:
     settings, kb = settings_and_knowledge(args, need_database=True)
     snapshot = KnowledgeSnapshot.build(kb)
     now = datetime.now(UTC)
-    stats, rooms = asyncio.run(_gather(settings, snapshot, args.since, now, args.lang))
+    stats = asyncio.run(_gather(settings, snapshot, args.since, now, args.lang))
     charts = draw_all(stats)
     args.out.mkdir(parents=True, exist_ok=True)
     for chart in charts:
         (args.out / f"{chart.name}.png").write_bytes(chart.png)
     page = args.out / "index.html"
-    page.write_text(render_page(stats, charts, now, rooms), encoding="utf-8")
+    page.write_text(render_page(stats, charts, now), encoding="utf-8")
     print(f"wrote {page} and {len(charts)} charts")
     return 0
 
 
-#: The rooms' table covers this many weeks up to today when no --since is given.
+#: The rooms' table and chart cover this many weeks up to today when no --since is given.
 ROOM_WEEKS = 12
 
 
 async def _gather(settings, snapshot, since: date | None, now: datetime, lang: Lang):
-    """The /stats figures and the rooms' use over the period, from the bot's database."""
+    """The /stats figures with the rooms' use over the period (``Stats.rooms``: the table and the rooms chart draw
+    the same ``weekly_usage`` rows), from the bot's database."""
     from bot.core.booking.slots import local_instant  # noqa: PLC0415
-    from bot.core.booking.usage import totals, weekly_usage  # noqa: PLC0415
+    from bot.core.booking.usage import RoomsUse, weekly_usage  # noqa: PLC0415
     from bot.core.dialog.render import text_of  # noqa: PLC0415
     from bot.core.staff.stats import gather  # noqa: PLC0415
-    from bot.reports.html import RoomUsage  # noqa: PLC0415
     from bot.storage.bookings import SqliteBookingStore  # noqa: PLC0415
     from bot.storage.database import Database  # noqa: PLC0415
     from bot.storage.feedback import SqliteFeedbackStore  # noqa: PLC0415
@@ -80,6 +81,6 @@ async def _gather(settings, snapshot, since: date | None, now: datetime, lang: L
                                                                local_instant(last, 24 * 60, tz))
     finally:
         await database.close()
-    per_venue = totals(weekly_usage(bookings, venues, tz, first, last, now))
-    rows = [(text_of(v.name, lang), per_venue[v.id]) for v in venues if v.id in per_venue]
-    return stats, RoomUsage(first, last, rows)
+    rows = weekly_usage(bookings, venues, tz, first, last, now)
+    names = tuple((v.id, text_of(v.name, lang)) for v in venues)
+    return dataclasses.replace(stats, rooms=RoomsUse(first, last, names, tuple(rows)))

@@ -6,6 +6,7 @@
 - ``fonts``: finding a font with Chinese glyphs and registering it with matplotlib (``python -m bot.reports.fonts``
   checks a machine);
 - ``charts``: ``bot.core.staff.stats.Stats`` → PNG images (``MatplotlibCharts`` is the core's ``ChartRenderer``);
+  ``rooms_chart`` draws the community rooms' use, ``drawing`` holds what every chart shares;
 - ``html``: ``python -m bot report``'s index.html;
 - ``table``, ``export``: one row per submission with a codebook, cells made safe for spreadsheets, and the writers.
 

@@ -1,5 +1,6 @@
-"""One sentence under each chart saying what to look at — the biggest share, the worst score, the slow replies —
-in the staff member's language (``Stats.lang``), never a repeat of the title the image already shows.
+"""One sentence under each chart saying what to look at — the biggest share, the worst score, the slow replies,
+the least used room — in the staff member's language (``Stats.lang``), never a repeat of the title the image
+already shows.
 
 Pure functions of ``Stats``: plain text here; the chat escapes it for HTML, the report page too.
 """
@@ -87,8 +88,40 @@ def unanswered(stats: Stats, w: Mapping[str, str]) -> str:
     return w["unanswered.caption"].format(question=question, count=count)
 
 
+def rooms(stats: Stats, w: Mapping[str, str]) -> str:
+    """The share of open hours booked over the rooms' period and the least and most used room (first of equals:
+    the knowledge base's order) — a room nobody books is the one to promote or open to other groups."""
+    use = stats.rooms
+    per_room = [(name, r) for name, r in use.per_room() if r.hours_open] if use else []
+    if not use or not per_room:
+        return w["caption.no_data"]
+    booked, open_ = sum(r.hours_booked for _, r in per_room), sum(r.hours_open for _, r in per_room)
+    fields = dict(first=use.first, last=use.last, booked=hours_number(booked), open=hours_number(open_),
+                  share=percent(booked / open_), rooms=len(per_room))
+    if not booked:
+        return w["rooms.caption_unused"].format(**fields)
+    if len(per_room) == 1:
+        return w["rooms.caption_one"].format(name=per_room[0][0], **fields)
+    shares = [r.hours_booked / r.hours_open for _, r in per_room]
+    low = min(range(len(shares)), key=lambda i: shares[i])
+    high = max(range(len(shares)), key=lambda i: shares[i])
+    return w["rooms.caption"].format(low=per_room[low][0], low_share=percent(shares[low]), high=per_room[high][0],
+                                     high_share=percent(shares[high]), **fields)
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage; "<1%" rather than "0%" when something was booked."""
+    return "<1%" if 0 < share < 0.005 else f"{share * 100:.0f}%"
+
+
+def hours_number(value: float) -> str:
+    """Hours to the half hour most slots are made of: 0.5, 12, 330."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
 CAPTIONS: Mapping[str, Callable[[Stats, Mapping[str, str]], str]] = {
-    "weekly": weekly, "scales": scales, "replies": replies, "votes": votes, "unanswered": unanswered}
+    "weekly": weekly, "scales": scales, "replies": replies, "votes": votes, "unanswered": unanswered,
+    "rooms": rooms}
 
 
 def caption(name: str, stats: Stats) -> str:

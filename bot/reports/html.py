@@ -1,21 +1,23 @@
 """The report page of ``python -m bot report``: index.html, in ``Stats.lang`` like its charts, showing the headline
-figures, the most asked unanswered questions and the chart PNGs beside it, each with its caption. Self-contained
-(inline CSS, relative image paths), so the
-folder can be zipped, mailed or put on an intranet share as it is. Every piece of data is HTML-escaped."""
+figures, the most asked unanswered questions, the community rooms' use (a table, its chart under it) and the chart
+PNGs beside it, each with its caption. Self-contained (inline CSS, relative image paths), so the folder can be
+zipped, mailed or put on an intranet share as it is. Every piece of data is HTML-escaped."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from html import escape
 
 from bot.core.booking.model import APPLICANTS_ALL
-from bot.core.booking.usage import WeekUsage
+from bot.core.booking.usage import RoomsUse
 from bot.core.staff.digest import DISTRICT_TZ
 from bot.core.staff.stats import Headline, Stats
-from bot.reports.captions import duration
+from bot.reports.captions import duration, hours_number
 from bot.reports.charts import Chart
 from bot.reports.labels import NO_VALUE, words
+
+#: The chart shown under the rooms' table instead of with the others.
+ROOMS_CHART = "rooms"
 
 #: Fonts of the page per language: Traditional and Simplified glyph shapes differ, so each script asks for its own.
 FONTS = {"zh-Hant": '"Noto Sans CJK TC", "Microsoft JhengHei", "PingFang TC", "WenQuanYi Micro Hei", sans-serif',
@@ -59,8 +61,9 @@ def headline_rows(h: Headline, w: Mapping[str, str]) -> list[tuple[str, str]]:
             (w["headline.helpful"], helpful)]
 
 
-def render_page(stats: Stats, charts: Sequence[Chart], generated: datetime, rooms: RoomUsage | None = None) -> str:
-    """index.html for ``stats`` with ``charts`` saved beside it as ``NAME.png``, and the rooms' use when given."""
+def render_page(stats: Stats, charts: Sequence[Chart], generated: datetime) -> str:
+    """index.html for ``stats`` with ``charts`` saved beside it as ``NAME.png``; with ``stats.rooms``, the rooms'
+    table and, right under it, their chart (``rooms``) rather than among the others."""
     w = words(stats.lang)
     at = generated.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
     style = STYLE.replace("FONTS", FONTS.get(stats.lang, FONTS["zh-Hant"]))
@@ -80,47 +83,40 @@ def render_page(stats: Stats, charts: Sequence[Chart], generated: datetime, room
         parts.append('</table>')
     else:
         parts.append(f'<p>{escape(w["report.unanswered_none"])}</p>')
-    if rooms is not None:
-        parts += rooms_table(rooms, w)
+    if stats.rooms is not None:
+        parts += rooms_table(stats.rooms, w)
+        parts += [figure_html(chart) for chart in charts if chart.name == ROOMS_CHART]
     parts.append(f'<h2>{escape(w["report.charts"])}</h2>')
-    for chart in charts:
-        name, title = escape(chart.name), escape(chart.title)
-        parts.append(f'<figure id="{name}"><img src="{name}.png" alt="{title}">'
-                     f'<figcaption>{escape(chart.caption)}</figcaption></figure>')
+    parts += [figure_html(chart) for chart in charts if chart.name != ROOMS_CHART or stats.rooms is None]
     parts += [f'<footer>{escape(w["report.footer"])}</footer>', '</body>', '</html>', '']
     return "\n".join(parts)
 
 
-@dataclass(frozen=True)
-class RoomUsage:
-    """The rooms' figures for the report: one row per venue over the whole period (``bot.core.booking.usage``)."""
-
-    first: date
-    last: date
-    rows: Sequence[tuple[str, WeekUsage]]  # (venue name in the page's language, the period's totals)
+def figure_html(chart: Chart) -> str:
+    """A chart's image with its caption under it."""
+    name, title = escape(chart.name), escape(chart.title)
+    return (f'<figure id="{name}"><img src="{name}.png" alt="{title}">'
+            f'<figcaption>{escape(chart.caption)}</figcaption></figure>')
 
 
-def rooms_table(rooms: RoomUsage, w: Mapping[str, str]) -> list[str]:
-    """The district's resource-sharing figure: hours booked of hours open per room, by kind of applicant, no-shows,
-    free and paid hours."""
+def rooms_table(rooms: RoomsUse, w: Mapping[str, str]) -> list[str]:
+    """The district's resource-sharing figure: hours booked of hours open per room over the whole period, by kind of
+    applicant, no-shows, free and paid hours."""
     parts = [f'<h2>{escape(w["report.rooms"].format(first=rooms.first, last=rooms.last))}</h2>']
-    if not rooms.rows:
+    per_room = rooms.per_room()
+    if not per_room:
         return parts + [f'<p>{escape(w["report.rooms_none"])}</p>']
     parts.append('<table class="rooms"><tr>' + "".join(
         f"<th>{escape(w[key])}</th>" for key in ("report.room", "report.room_hours", "report.room_use",
                                                   "report.room_kinds", "report.room_no_show",
                                                   "report.room_free_paid")) + "</tr>")
-    for name, r in rooms.rows:
+    for name, r in per_room:
         use = f"{r.utilisation * 100:.0f}%" if r.utilisation is not None else "–"
         no_show = f"{r.no_show_rate * 100:.0f}%" if r.no_show_rate is not None else "–"
-        kinds = " / ".join(_hours(r.by_applicant.get(kind, 0.0)) for kind in APPLICANTS_ALL)
-        parts.append(f"<tr><td>{escape(name)}</td><td>{_hours(r.hours_booked)} / {_hours(r.hours_open)}</td>"
-                     f"<td>{use}</td><td>{kinds}</td><td>{no_show}</td>"
-                     f"<td>{_hours(r.free_hours)} / {_hours(r.paid_hours)}</td></tr>")
+        kinds = " / ".join(hours_number(r.by_applicant.get(kind, 0.0)) for kind in APPLICANTS_ALL)
+        parts.append(f"<tr><td>{escape(name)}</td><td>{hours_number(r.hours_booked)} / "
+                     f"{hours_number(r.hours_open)}</td><td>{use}</td><td>{kinds}</td><td>{no_show}</td>"
+                     f"<td>{hours_number(r.free_hours)} / {hours_number(r.paid_hours)}</td></tr>")
     parts.append("</table>")
     return parts
 
-
-def _hours(value: float) -> str:
-    """Hours to the half hour most slots are made of: 0.5, 12, 330."""
-    return f"{value:.1f}".removesuffix(".0")

@@ -13,15 +13,17 @@ ISO weeks (Monday to Sunday) of the district's calendar.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TypeVar
 
 from bot.core.booking.model import APPLICANTS_ALL, Booking, utc
 from bot.core.booking.slots import days
 from bot.core.knowledge.venues import Venue
 
 BOOKED = ("confirmed", "no_show")
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass
@@ -95,12 +97,17 @@ def weekly_usage(bookings: Iterable[Booking], venues: Sequence[Venue], tz: tzinf
 
 def totals(rows: Iterable[WeekUsage]) -> dict[str, WeekUsage]:
     """The weekly rows summed per venue (``week`` is the first week's Monday)."""
-    out: dict[str, WeekUsage] = {}
-    grouped: dict[str, list[WeekUsage]] = defaultdict(list)
+    return _summed(rows, lambda r: r.venue_id)
+
+
+def _summed(rows: Iterable[WeekUsage], key: Callable[[WeekUsage], K]) -> dict[K, WeekUsage]:
+    """The rows summed per ``key`` (in the order keys first appear); each sum's ``week`` is its first Monday."""
+    grouped: dict[K, list[WeekUsage]] = defaultdict(list)
     for r in rows:
-        grouped[r.venue_id].append(r)
-    for venue_id, weeks in grouped.items():
-        total = WeekUsage(venue_id, min(w.week for w in weeks))
+        grouped[key(r)].append(r)
+    out = {}
+    for k, weeks in grouped.items():
+        total = WeekUsage(weeks[0].venue_id, min(w.week for w in weeks))
         for w in weeks:
             total.hours_open += w.hours_open
             total.hours_booked += w.hours_booked
@@ -113,6 +120,28 @@ def totals(rows: Iterable[WeekUsage]) -> dict[str, WeekUsage]:
             total.no_shows += w.no_shows
             total.pending += w.pending
             total.revenue_cents += w.revenue_cents
-        out[venue_id] = total
+        out[k] = total
     return out
 
+
+@dataclass(frozen=True)
+class RoomsUse:
+    """One period's ``weekly_usage`` rows with the rooms' names in the reader's language: what the report's table,
+    the rooms chart and its caption show, so they never disagree. ``per_room`` and ``per_week`` only sum these
+    rows; both leave out venues no longer in the knowledge base (no open hours to be a share of)."""
+
+    first: date
+    last: date
+    names: tuple[tuple[str, str], ...]  # (venue id, name), in the knowledge base's order
+    rows: tuple[WeekUsage, ...]  # as ``weekly_usage`` returned them, every venue
+
+    def per_room(self) -> list[tuple[str, WeekUsage]]:
+        """(name, the period's totals) per room of the knowledge base, in its order."""
+        per_venue = totals(self.rows)
+        return [(name, per_venue[vid]) for vid, name in self.names if vid in per_venue]
+
+    def per_week(self) -> list[WeekUsage]:
+        """All the rooms of the knowledge base summed per week, oldest first (``venue_id`` is empty)."""
+        named = {vid for vid, _ in self.names}
+        weeks = _summed((r for r in self.rows if r.venue_id in named), lambda r: r.week)
+        return [replace(w, venue_id="") for _, w in sorted(weeks.items())]

@@ -22,8 +22,9 @@ from bot.core.knowledge.venues import Venue
 from bot.core.language import Lang
 from bot.core.messages import Button
 
-if TYPE_CHECKING:  # only the /stats line's parameter; nothing here calls into the service's module
+if TYPE_CHECKING:  # only the /stats line's parameters; nothing here calls into these modules
     from bot.core.booking.service import BookingService
+    from bot.core.booking.usage import RoomsUse
 
 #: Button prefixes of the booking feature, spelled only here (``routes.py`` routes them).
 VENUE = "bkv"  # bkv:VENUE — start /book at a venue (list, or the 📅 button under its entry)
@@ -144,19 +145,26 @@ def book_rows(kb: KnowledgeBase, entry_id: str, t: Texts, lang: Lang) -> tuple[t
                  for v in kb.venues_of(entry_id))
 
 
-async def usage_line(svc: BookingService, kb: KnowledgeBase, t: Texts, weeks: int = 4) -> str:
-    """The /stats line: hours booked of hours open over the last ``weeks`` weeks (all venues), the no-show rate,
-    free and paid hours and the requests waiting (``usage.weekly_usage``)."""
+async def recent_use(svc: BookingService, kb: KnowledgeBase, lang: Lang, weeks: int = 4) -> RoomsUse:
+    """The rooms' use over the last ``weeks`` weeks up to today (``usage.weekly_usage``, once), with their names in
+    ``lang``: what the /stats line sums and the rooms chart draws."""
     from datetime import timedelta  # noqa: PLC0415
 
     from bot.core.booking.slots import local_instant, today  # noqa: PLC0415
-    from bot.core.booking.usage import weekly_usage  # noqa: PLC0415
+    from bot.core.booking.usage import RoomsUse, weekly_usage  # noqa: PLC0415
 
     now = svc.clock()
     last = today(now, svc.tz)
     first = last - timedelta(days=7 * weeks - 1)
     bookings = await svc.store.bookings(None, local_instant(first, 0, svc.tz), local_instant(last, 24 * 60, svc.tz))
     rows = weekly_usage(bookings, list(kb.venues), svc.tz, first, last, now)
+    return RoomsUse(first, last, tuple((v.id, text_of(v.name, lang)) for v in kb.venues), tuple(rows))
+
+
+async def usage_line(svc: BookingService, use: RoomsUse, t: Texts) -> str:
+    """The /stats line: hours booked of hours open over ``use``'s period (all venues), the no-show rate, free and
+    paid hours and the requests waiting."""
+    rows = use.rows
     booked, open_ = sum(r.hours_booked for r in rows), sum(r.hours_open for r in rows)
     ended, no_shows = sum(r.ended for r in rows), sum(r.no_shows for r in rows)
     pending = len(await svc.pending())

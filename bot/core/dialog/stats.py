@@ -1,8 +1,10 @@
 """``/stats``: the headline figures as text, then the charts as images (submissions per consultation over time,
-each scale question, reply times and ratings, 👍/👎 per entry, top unanswered questions). Staff rows only."""
+each scale question, reply times and ratings, 👍/👎 per entry, top unanswered questions, the community rooms' use
+over the last 4 weeks). Staff rows only."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from datetime import date, datetime, time, timedelta
 from html import escape
@@ -47,8 +49,11 @@ async def show(ctx: Context) -> list[Reply]:
     # Names, charts and captions all in the staff member's language, like the figures above them.
     stats = await gather(service.store, ctx.deps.residents, ctx.knowledge, since=since or None, until=now,
                          lang=ctx.lang)
+    # The rooms' last 4 weeks, figured once: the line below the figures and the rooms chart show the same rows.
+    rooms = await booking_views.recent_use(ctx.deps.bookings, ctx.knowledge.kb, ctx.lang)
+    stats = dataclasses.replace(stats, rooms=rooms)
     replies = [Reply(html=summary_html(stats, ctx.t) + "\n\n"
-                     + await booking_views.usage_line(ctx.deps.bookings, ctx.knowledge.kb, ctx.t))]
+                     + await booking_views.usage_line(ctx.deps.bookings, rooms, ctx.t))]
     if tools.charts is None:
         replies[0] = Reply(html=replies[0].html + "\n\n" + ctx.t("stats.charts_unavailable"))
         return replies

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.core.booking.usage import RoomsUse
 from bot.core.dialog.render import text_of
 from bot.core.feedback.model import SCALE, HelpfulVote, Submission
 from bot.core.feedback.ports import FeedbackStore
@@ -105,6 +106,9 @@ class Stats:
     headline: Headline
     #: The staff language the names above were taken in; the charts and captions use it too, so they never mix.
     lang: Lang = "zh-Hant"
+    #: How much the community rooms were used (``bookings.usage``), for the rooms chart; its own period (the last
+    #: weeks), set by ``/stats`` and the report; None: the chart says "no data".
+    rooms: RoomsUse | None = None
 
 
 class ChartRenderer(Protocol):
