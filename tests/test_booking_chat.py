@@ -1,7 +1,7 @@
 """The booking flows in the chat, through the Assistant on the bundled knowledge base and in-memory stores: /book
 step by step (back, "just taken" with the next free slots), the 📅 button under a venue's entry, /mybookings and
 cancelling, staff /bookings (approve, decline with a reason, no-show, the day's schedule), the reminder the day
-before (once), /forget_me, and the same flow in the console with numbered buttons."""
+before (once), /forget_me, and the same flow in the console with its keyed buttons."""
 from __future__ import annotations
 
 import html
@@ -221,8 +221,8 @@ def test_every_booking_button_fits_telegram_and_no_row_is_unreachable():
 
 
 async def test_the_console_books_with_numbered_buttons(world):
-    """The same flow in the console: every button is a number (a bare number while buttons are on screen is
-    read as a button there, so the number of people is typed as "12人")."""
+    """The same flow in the console: buttons are numbers, except where a number is typed (the number of people):
+    there they are letters and "12" is the answer (more in ``tests/test_console.py``)."""
     out = io.StringIO()
     chat = ConsoleChat(world.assistant, output=out)
 
@@ -240,7 +240,7 @@ async def test_the_console_books_with_numbered_buttons(world):
     for label in (HALL, THURSDAY, "08:30"):
         await line(number(label))
     await line("舞蹈排練")
-    await line("12人")
+    await line("12")
     for label in ("居民團隊", T("bk.consent_no"), T("bk.rules_accept"), T("bk.confirm")):
         await line(number(label))
     assert "BK-" in out.getvalue() and "待審核" in out.getvalue()

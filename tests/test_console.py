@@ -1,9 +1,11 @@
-"""The console chat: numbered buttons, /quit, end of input, and the real entry point on the bundled knowledge."""
+"""The console chat: numbered buttons (lettered where a number is typed), /quit, end of input, and the real entry point
+on the bundled knowledge."""
 import io
 import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, small_knowledge_base, wired_assistant
 
 from bot.adapters.console import ConsoleChat, html_to_plain
@@ -152,3 +154,136 @@ async def test_the_console_picks_up_an_edited_knowledge_file(tmp_path):
     finally:
         await scheduler.stop()
         await services.close()
+
+
+# --- where the step asks for a typed number, buttons are letters ------------------------------------------------
+
+HALL = {"zh-hant": "積善社區排練廳", "en": "Jishan Community rehearsal hall"}
+
+
+def key_of(out: io.StringIO, label: str) -> str:
+    """The key printed for the last button shown with ``label`` (whole label, or part of a longer one)."""
+    for line in reversed(out.getvalue().splitlines()):
+        text = line.strip()
+        if text.startswith("[") and "] " in text:
+            key, shown = text[1:].split("] ", 1)
+            if shown == label or (len(label) > 2 and label in shown):
+                return key
+    raise AssertionError(f"no button {label!r} on screen")
+
+
+def screen(out: io.StringIO, since: int) -> str:
+    return out.getvalue()[since:]
+
+
+async def at_the_people_step(language_code="zh-hant"):
+    """A console chat on the bundled knowledge base, /book typed and the venue, day, slot and purpose given."""
+    from staff_support import make_world
+
+    world = make_world(ROOT / "knowledge")
+    out = io.StringIO()
+    chat = ConsoleChat(world.assistant, output=out, language_code=language_code)
+    await chat.send("/book")
+    for label in (HALL[language_code], "5", "08:30"):  # Thursday 5 November (make_world's clock: Monday the 2nd)
+        await chat.send(key_of(out, label))
+    await chat.send("舞蹈排練" if language_code == "zh-hant" else "Dance rehearsal")  # the language follows the text
+    return chat, out
+
+
+@pytest.mark.parametrize("people", ["12", "2", "２"])
+async def test_on_the_people_step_a_bare_number_is_the_number_of_people(people):
+    chat, out = await at_the_people_step()
+    asked = screen(out, 0).rsplit("大約多少人參加", 1)[1]
+    assert "[a] ◀ 上一步" in asked and "[b] ✖ 不預約了" in asked and "[1]" not in asked and "[2]" not in asked
+    seen = len(out.getvalue())
+    await chat.send(people)
+    after = screen(out, seen)
+    assert "以什麼身分申請" in after and "沒有按鈕" not in after and "不預約" not in after.split("[")[0]
+    assert "[1] 居民個人" in after, "the next step has buttons only: numbered as everywhere"
+    for label in ("居民團隊", "不留聯繫方式", "✅ 我已閱讀並遵守"):
+        await chat.send(key_of(out, label))
+    assert f"人數：{int(people)}\n" in screen(out, seen)
+    await chat.send(key_of(out, "✅ 送出預約"))
+    assert "BK-" in screen(out, seen) and "待審核" in screen(out, seen)
+
+
+async def test_on_the_people_step_a_letter_presses_a_button():
+    chat, out = await at_the_people_step()
+    seen = len(out.getvalue())
+    await chat.send("A")  # ◀ back: the purpose again
+    assert "用途" in screen(out, seen) and "大約多少人參加" not in screen(out, seen)
+    await chat.send("舞蹈排練")
+    seen = len(out.getvalue())
+    await chat.send("b")  # ✖ leave
+    assert "好的，沒有預約。" in screen(out, seen)
+
+
+async def test_over_the_capacity_is_the_booking_s_refusal_not_a_missing_button():
+    chat, out = await at_the_people_step()
+    seen = len(out.getvalue())
+    await chat.send("99")
+    assert "請輸入 1 至 40 之間的數字" in screen(out, seen) and "沒有按鈕" not in screen(out, seen)
+    await chat.send("b")  # the buttons on screen are still the people step's
+    assert "好的，沒有預約。" in screen(out, seen)
+
+
+@pytest.mark.parametrize("code, no_button", [("zh-hant", "沒有按鈕 c：輸入按鈕的字母（a / b）"),
+                                              ("en", "There is no button c: type a button's letter (a / b)")])
+async def test_a_letter_with_no_button_says_so_in_the_residents_language(code, no_button):
+    chat, out = await at_the_people_step(code)
+    seen = len(out.getvalue())
+    await chat.send("c")
+    again = screen(out, seen)
+    assert no_button in again and again.count("[a] ") == 1 and again.count("[b] ") == 1
+    await chat.send("12")  # still at the people step
+    assert key_of(out, "居民團隊" if code == "zh-hant" else "resident group") == "2"
+
+
+async def test_a_phone_number_is_typed_where_the_contact_is_asked():
+    chat, out = await at_the_people_step()
+    await chat.send("12")
+    for label in ("居民團隊", "✅ 同意，留下聯繫方式"):
+        await chat.send(key_of(out, label))
+    seen = len(out.getvalue())
+    await chat.send("13800000000")
+    await chat.send(key_of(out, "✅ 我已閱讀並遵守"))
+    assert "聯繫方式：13800000000" in screen(out, seen) and "沒有按鈕" not in screen(out, seen)
+
+
+async def test_a_consultation_s_text_answer_and_contact_may_be_bare_numbers_and_a_scale_stays_numbered():
+    from staff_support import make_world
+
+    world = make_world(ROOT / "knowledge")
+    out = io.StringIO()
+    chat = ConsoleChat(world.assistant, output=out, language_code="zh-hant")
+    await chat.send("/feedback")
+    await chat.send(key_of(out, "新成長勞動力就業幫扶"))
+    for choice in ("1", "1"):  # choices: numbered, a number presses one (a graduate, working)
+        await chat.send(choice)
+    scale = screen(out, 0).rsplit("就業服務滿意嗎", 1)[1]
+    assert "[3] 3 · 一般" in scale, "a scale keeps its numbers: button 3 is the answer 3"
+    await chat.send("3")
+    text_question = screen(out, 0).rsplit("對就業幫扶還有什麼建議", 1)[1]
+    assert "[a] ⬅️ 上一題" in text_question and "[b] ⏭ 跳過" in text_question and "[1]" not in text_question
+    await chat.send("30")  # a text answer that is a bare number
+    summary = screen(out, 0).rsplit("請確認您的回答", 1)[1]
+    assert "→ 3 · 一般" in summary and "→ 30" in summary
+    for label in ("✅ 確認提交", "📞 可以聯繫我"):
+        await chat.send(key_of(out, label))
+    seen = len(out.getvalue())
+    await chat.send("13800000000")
+    assert "已提交" in screen(out, seen) and "沒有按鈕" not in screen(out, seen)
+
+
+async def test_on_ordinary_menus_a_bare_number_still_presses_a_button():
+    chat, out = await at_the_people_step()
+    await chat.send("12")
+    seen = len(out.getvalue())
+    await chat.send("99")
+    assert "沒有按鈕 99" in screen(out, seen)
+    await chat.send(key_of(out, "居民團隊"))
+    assert "同意，留下聯繫方式" in screen(out, seen)
+    await chat.send("/menu")
+    seen = len(out.getvalue())
+    await chat.send("2")
+    assert "[1] 沿河社區圖書室" in screen(out, seen)

@@ -93,6 +93,12 @@ class Reply:
     ``to`` is None for the person who wrote; otherwise the ``user`` key of another person (a resident who receives
     a staff reply, a subscriber who receives an announcement). ``replace`` asks the adapter to edit the message whose
     button was pressed instead of sending a new one, where the transport can.
+
+    ``typed_number`` says that the step waits for something typed that may be a bare number — how many people, a
+    phone number, the free-text answer to a consultation question — so a bare number must reach the core as text,
+    never as a button. The step knows this, the adapter cannot guess it: the console, where a button is pressed by
+    typing its key, then keys this reply's buttons with letters (``bot/adapters/console.py``); Telegram, where
+    buttons are pressed and text is typed, ignores it.
     """
 
     html: str = ""
@@ -103,6 +109,7 @@ class Reply:
     to: str | None = None
     replace: bool = False
     broadcast: Broadcast | None = None  # an announcement to deliver to many people (see ``Broadcast``)
+    typed_number: bool = False  # a bare number typed now is the answer, not a button (see above)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,8 +71,11 @@ async def _next(ctx: Context) -> list[Reply]:
     return await _go(ctx, steps[steps.index(ctx.state.state) + 1])
 
 
-def _ask(ctx: Context, key: str, rows: tuple[tuple[Button, ...], ...] = (), **params: object) -> list[Reply]:
-    return [Reply(html=ctx.t(key, **params), buttons=(*rows, V.nav_row(ctx.t)))]
+def _ask(ctx: Context, key: str, rows: tuple[tuple[Button, ...], ...] = (), *, typed_number: bool = False,
+         **params: object) -> list[Reply]:
+    """The step's question with its buttons and ◀ back / ✖ leave; ``typed_number``: the answer typed here may be a
+    bare number (the number of people, a phone number), not a button (``Reply.typed_number``)."""
+    return [Reply(html=ctx.t(key, **params), buttons=(*rows, V.nav_row(ctx.t)), typed_number=typed_number)]
 
 
 async def _prompt(ctx: Context, state: str) -> list[Reply]:
@@ -92,7 +95,7 @@ async def _prompt(ctx: Context, state: str) -> list[Reply]:
     if state == PURPOSE:
         return _ask(ctx, "bk.ask_purpose", max=MAX_PURPOSE)
     if state == PEOPLE:
-        return _ask(ctx, "bk.ask_people", capacity=venue.capacity)
+        return _ask(ctx, "bk.ask_people", typed_number=True, capacity=venue.capacity)
     if state == KIND:
         rows = tuple((Button(f"{t(f'bk.kind.{k}')} · {V.price(t, venue.price_cents(k))}", f"{V.KIND}:{k}"),)
                      for k in venue.applicants)
@@ -103,7 +106,7 @@ async def _prompt(ctx: Context, state: str) -> list[Reply]:
         return _ask(ctx, "bk.ask_consent", ((Button(t("bk.consent_yes"), f"{V.CONSENT}:y"),),
                                             (Button(t("bk.consent_no"), f"{V.CONSENT}:n"),)))
     if state == CONTACT:
-        return _ask(ctx, "bk.ask_contact", max=MAX_CONTACT)
+        return _ask(ctx, "bk.ask_contact", typed_number=True, max=MAX_CONTACT)
     if state == RULES:
         return _ask(ctx, "bk.ask_rules", ((Button(t("bk.rules_accept"), V.RULES),),),
                     rules=escape(V.text_of(venue.rules, ctx.lang)))

@@ -268,9 +268,15 @@ async def consent(ctx: Context) -> list[Reply]:
         return await _finish(ctx, consultation, None)
     if ctx.arg == A.YES and ctx.state.state == CONSENT:
         ctx.goto(CONTACT, dict(ctx.data))
-        return [Reply(html=ctx.t("fb.contact_prompt", limit=CONTACT_MAX_CHARS),
-                      buttons=((Button(ctx.t("fb.consent_no"), A.action(A.CONSENT, A.NO)),),))]
+        return [_contact_prompt(ctx)]
     return qa.stale(ctx)
+
+
+def _contact_prompt(ctx: Context, head: str = "") -> Reply:
+    """Type your contact details (``head``, HTML, above), or press "no contact". A phone number is a bare number:
+    typed, not a button (``Reply.typed_number``)."""
+    return Reply(html=head + ctx.t("fb.contact_prompt", limit=CONTACT_MAX_CHARS),
+                 buttons=((Button(ctx.t("fb.consent_no"), A.action(A.CONSENT, A.NO)),),), typed_number=True)
 
 
 async def contact(ctx: Context) -> list[Reply]:
@@ -282,8 +288,7 @@ async def contact(ctx: Context) -> list[Reply]:
     try:
         details = service.check_contact(ctx.arg)
     except (InvalidAnswer, LimitExceeded) as refused:
-        return [Reply(html=_limit_text(ctx, refused) + "\n\n" + ctx.t("fb.contact_prompt", limit=CONTACT_MAX_CHARS),
-                      buttons=((Button(ctx.t("fb.consent_no"), A.action(A.CONSENT, A.NO)),),))]
+        return [_contact_prompt(ctx, _limit_text(ctx, refused) + "\n\n")]
     return await _finish(ctx, consultation, details)
 
 
@@ -343,8 +348,7 @@ def step_again(ctx: Context, note: str = "") -> list[Reply]:
         current = _current(ctx)
         return _ask(ctx, *current, note=note.strip()) if current else _closed(ctx)
     if ctx.state.state == CONTACT:
-        return [Reply(html=note + ctx.t("fb.contact_prompt", limit=CONTACT_MAX_CHARS),
-                      buttons=((Button(ctx.t("fb.consent_no"), A.action(A.CONSENT, A.NO)),),))]
+        return [_contact_prompt(ctx, note)]
     if ctx.state.state == SUMMARY:
         summary = views.summary_reply(consultation, ctx.data, ctx.t, ctx.lang, _views(ctx))
         return [Reply(html=note + summary.html, buttons=summary.buttons)]

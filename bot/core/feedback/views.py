@@ -158,7 +158,9 @@ def question_reply(consultation: Consultation, question: Question, data: Mapping
     else:
         rows = parts.answers
     rows += (parts.nav_later if path else parts.nav_first) + (parts.cancel,)
-    return Reply(html=(note + "\n\n" if note else "") + text, buttons=rows, replace=replace)
+    # A text answer may be a bare number ("how many years have you lived here?"): typed, not a button.
+    return Reply(html=(note + "\n\n" if note else "") + text, buttons=rows, replace=replace,
+                 typed_number=question.type == "text")
 
 
 def answer_text(question: Question, value: Any, t: Texts, lang: Lang, parts: QuestionParts | None = None) -> str:

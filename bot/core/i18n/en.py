@@ -22,6 +22,7 @@ TEXTS: dict[str, str] = {
     "empty_text": "Please type your question, e.g. \"library opening hours\".",
     "stale_button": "That button is out of date; please choose again.",
     "console.no_button": "There is no button {number}: type a number from 1 to {count}, or type your question.",
+    "console.no_letter_button": "There is no button {key}: type a button's letter ({keys}) to press it, or type your answer.",
     "cancelled": "OK, cancelled. Ask me anything any time.",
     "nothing_to_cancel": "There is nothing to cancel. Just type a question.",
     "reminder": "You have an unfinished step (such as a survey). Reply to continue, or send /cancel to stop.",
