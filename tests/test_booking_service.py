@@ -24,6 +24,8 @@ from bot.core.booking.errors import (
     UnknownVenue,
     WrongStatus,
 )
+from bot.core.memory_store import MemoryResidentStore
+from bot.core.unit import MemoryUnitOfWork, Refused
 from bot.settings import Settings
 from bot.storage.bookings import SqliteBookingStore
 from bot.storage.database import Database
@@ -132,7 +134,19 @@ async def test_cancel_up_to_the_deadline_frees_the_slot():
     assert len(await svc.free_slots("hall", FRI)) == 5
 
 
-async def test_staff_approve_decline_change_and_mark_no_show():
+async def moved(svc, reference: str, start: datetime):
+    """A staff move as ``/bookings move`` makes it: prepared, committed on a unit of work, the store's refusal
+    turned into the service's."""
+    pending = await svc.prepare_move(reference, start)
+    try:
+        await MemoryUnitOfWork(MemoryResidentStore()).commit([pending.write])
+    except Refused as refused:
+        raise await pending.refusal(refused.error) from None
+    assert await svc.get(reference) == pending.booking
+    return pending.booking
+
+
+async def test_staff_approve_decline_move_and_mark_no_show():
     clock = Clock()
     svc = service(clock=clock)
     a = await svc.request(request(at(FRI, 8, 30)))
@@ -147,10 +161,15 @@ async def test_staff_approve_decline_change_and_mark_no_show():
     declined = await svc.decline(b.reference, "當天場地維修")
     assert (declined.status, declined.reason, declined.user) == ("declined", "當天場地維修", "tg:2")
     with pytest.raises(SlotTaken) as taken:
-        await svc.change(c.reference, at(FRI, 8, 30))
+        await moved(svc, c.reference, at(FRI, 8, 30))
     assert taken.value.next_free[0].start == at(FRI, 11), "b's slot is free again"
-    moved = await svc.change(c.reference, at(FRI, 16))
-    assert moved.slot.start == at(FRI, 16) and moved.status == "pending"
+    for refused, start in ((SlotNotOffered, at(FRI, 9)), (InThePast, at(FRI - timedelta(days=3), 8, 30))):
+        with pytest.raises(refused):
+            await moved(svc, c.reference, start)
+    c = await moved(svc, c.reference, at(FRI, 16))
+    assert c.slot.start == at(FRI, 16) and c.status == "pending"
+    with pytest.raises(WrongStatus):
+        await moved(svc, b.reference, at(FRI, 18, 30))  # declined
     assert [x.reference for x in await svc.schedule("hall", FRI)] == [a.reference, c.reference]
     with pytest.raises(WrongStatus):
         await svc.mark_no_show(a.reference)  # not started yet

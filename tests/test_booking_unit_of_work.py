@@ -1,10 +1,12 @@
 """One unit of work per message for bookings: ``/book``'s ✅ stores the booking and the resident's idle state in
 one transaction on SQLite (one COMMIT before the reference), a refused request stores nothing and is answered as
 before, a state that cannot be saved leaves no booking behind, a reference already taken is drawn again, and a
-cancellation someone beat is refused in the unit's own transaction."""
+cancellation someone beat is refused in the unit's own transaction. Staff decisions and ``/bookings move`` are
+stored with their audit record in one COMMIT, and refused whole when someone acted first."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import pytest
 from booking_helpers import NOW, at, request, service
@@ -13,10 +15,12 @@ from staff_support import OTHER_STAFF, STAFF, Clock, World, make_world
 from test_booking_chat import T, book, buttons
 
 from bot.app import build_services
+from bot.core.booking import mine
 from bot.core.booking.errors import WrongStatus
 from bot.core.booking.memory_store import MemoryBookingStore
 from bot.core.booking.references import PATTERN
 from bot.core.errors import StorageUnavailable
+from bot.core.i18n import texts_for
 from bot.core.knowledge.service import KnowledgeService
 from bot.core.memory_store import MemoryResidentStore
 from bot.core.unit import MemoryUnitOfWork, Refused
@@ -216,3 +220,103 @@ async def test_a_decision_a_colleague_made_first_writes_neither_it_nor_its_recor
     replies = await staff.press(T("bk.staff_approve"))
     assert [r.html for r in replies] == [T("booking.wrong_status")]  # as when the colleague was earlier still
     assert [r.action for r in await world.tools.audit.records()] == []
+
+
+HALL_ID = "jishan-rehearsal-hall"
+THU = date(2026, 11, 5)
+
+
+async def moving(sqlite_world, language: str = "zh-Hant"):
+    """A world on SQLite with Alice's pending booking of the hall on Thursday 08:30, made in ``language``."""
+    world, database = await sqlite_world()
+    booking = await world.assistant.deps.bookings.request(
+        request(at(THU, 8, 30), user="tg:501", vid=HALL_ID, language=language))
+    return world, database, booking, world.person(STAFF, staff=True)
+
+
+async def moves_in_the_record(world: World) -> list[str]:
+    return [r.detail for r in await world.tools.audit.records() if r.action == "booking.move"]
+
+
+async def test_a_move_and_its_audit_record_wait_for_one_commit_and_the_resident_hears_after_it(sqlite_world, commits,
+                                                                                               monkeypatch):
+    world, _, booking, staff = await moving(sqlite_world, "en")
+    told, real_notice = [], mine.notice
+    monkeypatch.setattr(mine, "notice", lambda *a: told.append(list(commits)) or real_notice(*a))
+    commits.clear()
+    replies = await staff.say(f"/bookings move {booking.reference.lower()} 2026-11-05 16:00")
+    assert commits == [True] and told == [[True]]  # one COMMIT, and the resident's notice built after it
+    assert replies[0].html == T("bk.staff_moved", reference=booking.reference, when="11月5日（四） 16:00–18:30")
+    assert replies[1].to == "tg:501" and replies[1].html.startswith(texts_for("en")("bk.notice_moved", card=""))
+    assert "rehearsal hall\nTh 5/11 16:00–18:30 · ⏳ awaiting approval" in replies[1].html  # the language booked in
+
+    world, _ = await sqlite_world()  # a restart: the move and its record are on the file
+    [moved] = await bookings_of(world, "tg:501")
+    assert moved.slot.start == at(THU, 16) and moved.status == "pending"
+    assert [d.split()[0] for d in await moves_in_the_record(world)] == [booking.reference]
+    free = [s.start for s in await world.assistant.deps.bookings.free_slots(HALL_ID, THU)]
+    assert at(THU, 8, 30) in free and at(THU, 16) not in free
+
+
+async def test_a_slot_taken_after_the_command_is_refused_by_the_store_with_the_next_free_slots(sqlite_world,
+                                                                                               monkeypatch):
+    """The slot is free when the command is read, held by Bob's request before its unit commits: the store's
+    UNIQUE (venue, step) refuses the unit, so neither the move nor its record is written."""
+    world, _, booking, staff = await moving(sqlite_world)
+    unit, bookings = world.assistant.deps.unit, world.assistant.deps.bookings
+    real_commit = unit.commit
+
+    async def bob_first(writes, state=None, data_json=None):
+        if writes and not await bookings_of(world, "tg:502"):
+            await bookings.request(request(at(THU, 16), user="tg:502", vid=HALL_ID))
+        return await real_commit(writes, state, data_json)
+
+    monkeypatch.setattr(unit, "commit", bob_first)
+    replies = await staff.say(f"/bookings move {booking.reference} 2026-11-05 16:00")
+    assert [r.html for r in replies] == ["\n".join([T("booking.slot_taken"), "11月5日（四） 18:30–21:00",
+                                                    "11月6日（五） 08:30–11:00", "11月6日（五） 11:00–13:30"])]
+    assert [r.to for r in replies] == [None]  # the resident is told nothing
+    assert (await bookings.get(booking.reference)).slot.start == at(THU, 8, 30)
+    assert await moves_in_the_record(world) == []
+
+
+@pytest.mark.parametrize("meanwhile", ["the resident cancelled", "a colleague declined", "a colleague moved it"])
+async def test_a_booking_changed_after_the_command_is_moved_by_nobody(sqlite_world, monkeypatch, meanwhile):
+    world, _, booking, staff = await moving(sqlite_world)
+    unit, bookings = world.assistant.deps.unit, world.assistant.deps.bookings
+    real_commit, acted = unit.commit, []
+
+    async def someone_first(writes, state=None, data_json=None):
+        if writes and not acted:  # between the command and its commit
+            acted.append(meanwhile)
+            if meanwhile == "the resident cancelled":
+                await bookings.cancel(booking.reference, "tg:501")
+            elif meanwhile == "a colleague declined":
+                await bookings.decline(booking.reference, "維修")
+            else:
+                await real_commit([(await bookings.prepare_move(booking.reference, at(THU, 18, 30))).write])
+        return await real_commit(writes, state, data_json)
+
+    monkeypatch.setattr(unit, "commit", someone_first)
+    replies = await staff.say(f"/bookings move {booking.reference} 2026-11-05 16:00")
+    assert [(r.html, r.to) for r in replies] == [(T("booking.wrong_status"), None)]
+    now = await bookings.get(booking.reference)
+    assert now.slot.start == at(THU, 18 if meanwhile == "a colleague moved it" else 8, 30)
+    assert at(THU, 16) in [s.start for s in await bookings.free_slots(HALL_ID, THU)]
+    assert await moves_in_the_record(world) == []
+
+
+async def test_a_move_that_cannot_be_saved_is_not_told_to_the_resident(sqlite_world, monkeypatch):
+    """The audit record cannot be written (a full disk, emulated for that table): the move is rolled back with it,
+    the staff member hears "not saved", and the resident hears nothing."""
+    world, database, booking, staff = await moving(sqlite_world)
+    await database.conn.execute("""CREATE TEMP TRIGGER audit_full BEFORE INSERT ON main.audit_log
+                                   BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END""")
+    real = database_module.unavailable
+    monkeypatch.setattr(database_module, "unavailable", lambda error: StorageUnavailable(str(error)) if isinstance(
+        error, sqlite3.IntegrityError) and "disk is full" in str(error) else real(error))
+    replies = await staff.say(f"/bookings move {booking.reference} 2026-11-05 16:00")
+    assert [(r.html, r.to) for r in replies] == [(T("storage_unavailable"), None)]
+    assert (await world.assistant.deps.bookings.get(booking.reference)).slot.start == at(THU, 8, 30)
+    await database.conn.execute("DROP TRIGGER temp.audit_full")
+    assert await moves_in_the_record(world) == []

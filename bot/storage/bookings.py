@@ -9,10 +9,10 @@ the insert itself (over the limit the row's status is NULL, which NOT NULL refus
 concurrency: every block runs inside ``BEGIN IMMEDIATE``, one writer at a time.
 
 Every write is one block of statements known beforehand (``SqliteWrite``), each failure of which means one error of
-the domain: ``stage_add`` / ``stage_set_status`` prepare it for the unit of work of a resident's message
-(``bot.storage.unit``), which sends it with the resident's dialog state — one COMMIT for both; ``add`` /
-``set_status`` run it as a block of its own (``Database.run_block``, group committed, returns after the COMMIT).
-All SQL is parameterised; times are stored as UTC ISO text.
+the domain: ``stage_add`` / ``stage_set_status`` / ``stage_move`` prepare it for the unit of work of a message
+(``bot.storage.unit``), which sends it with the dialog state (and a staff action's audit record) — one COMMIT for
+all; ``add`` / ``set_status`` run it as a block of its own (``Database.run_block``, group committed, returns after
+the COMMIT). All SQL is parameterised; times are stored as UTC ISO text.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from datetime import datetime
 from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict, StatusChanged
 from bot.core.booking.model import HOLDING, Booking, NewBooking, Slot, Status, utc
 from bot.core.ports import clean_text
-from bot.storage.database import Database, Statement, StatementFailed
+from bot.storage.database import Database, Statement
 from bot.storage.unit import SqliteWrite
 
 _COLUMNS = """b.reference, b.venue_id, b.user, b.starts_at, b.ends_at, b.status, b.applicant, b.unit_name,
@@ -49,13 +49,12 @@ def _row(row) -> Booking:
         reason=row["reason"], has_contact=bool(row["has_contact"]))
 
 
-def _hold(venue_id: str, quanta: Sequence[int], reference: str, condition: str = "",
-          params: tuple = ()) -> Statement:
+def _hold(venue_id: str, quanta: Sequence[int], reference: str) -> Statement:
     """Insert the booked_slot rows of ``quanta`` for the booking ``reference``: one statement, a VALUES list."""
     values = ", ".join(["(?)"] * len(quanta))
     return Statement(f"""INSERT INTO booked_slot (venue_id, slot_start, booking_id)
                          SELECT ?, v.column1, b.id FROM booking b, (VALUES {values}) v
-                         WHERE b.reference = ?{condition}""", (venue_id, *quanta, reference, *params))
+                         WHERE b.reference = ?""", (venue_id, *quanta, reference))
 
 
 def _insert_refused(error: sqlite3.IntegrityError, booking: NewBooking) -> Exception:
@@ -155,28 +154,30 @@ class SqliteBookingStore:
                                 (reference, status)))
         return write
 
-    async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],
-                   at: datetime) -> Booking | None:
-        current = await self.get(reference)
-        if current is None or current.status not in expected:
-            return None
-        condition = f" AND b.status IN ({_in(expected)})"
-        statements = [
-            Statement(f"""DELETE FROM booked_slot WHERE booking_id =
-                              (SELECT id FROM booking WHERE reference = ? AND status IN ({_in(expected)}))""",
-                      (reference, *expected)),
-            _hold(current.venue_id, quanta, reference, condition, tuple(expected)),
-            Statement(f"""UPDATE booking SET starts_at = ?, ends_at = ?, updated_at = ?
-                          WHERE reference = ? AND status IN ({_in(expected)})""",
-                      (_ts(slot.start), _ts(slot.end), _ts(at), reference, *expected)),
-        ]
-        try:
-            outcomes = await self.db.run_block(statements)
-        except StatementFailed as failed:
-            if isinstance(failed.error, sqlite3.IntegrityError) and failed.index == 1:
-                raise SlotConflict(current.venue_id) from None
-            raise failed.error from None
-        return await self.get(reference) if outcomes[2].rowcount else None
+    def stage_move(self, reference: str, status: Status, seen: Slot, slot: Slot, quanta: Sequence[int],
+                   at: datetime) -> SqliteWrite:
+        """The move's block, for a unit of work: the booking as it was read (``status`` at ``seen``) checked in the
+        unit's own transaction, its steps freed, the new ones held (the primary key refuses a step another booking
+        holds: ``SlotConflict``), then the guarded UPDATE of its slot. Nothing is read before: the venue of the new
+        steps is the booking row's."""
+        if not quanta:
+            raise ValueError("a booking holds at least one grid step")
+        as_read = "reference = ? AND status = ? AND starts_at = ? AND ends_at = ?"
+        read = (reference, status, _ts(seen.start), _ts(seen.end))
+        write = SqliteWrite(self.db)
+        # A colleague (or the resident) who changed, moved or cancelled the booking since it was read refuses the
+        # unit here, before its slot is touched: "this booking has changed", not "taken".
+        write.add(_fails_if(f"NOT EXISTS (SELECT 1 FROM booking WHERE {as_read})", read), StatusChanged(reference))
+        write.add(Statement(f"DELETE FROM booked_slot WHERE booking_id = (SELECT id FROM booking WHERE {as_read})",
+                            read))
+        values = ", ".join(["(?)"] * len(quanta))
+        write.add(Statement(f"""INSERT INTO booked_slot (venue_id, slot_start, booking_id)
+                                SELECT b.venue_id, v.column1, b.id FROM booking b, (VALUES {values}) v
+                                WHERE b.reference = ? AND b.status = ?""", (*quanta, reference, status)),
+                  SlotConflict(reference))
+        write.add(Statement(f"UPDATE booking SET starts_at = ?, ends_at = ?, updated_at = ? WHERE {as_read}",
+                            (_ts(slot.start), _ts(slot.end), _ts(at), *read)))
+        return write
 
     async def in_status(self, statuses: Sequence[Status], limit: int | None = None) -> list[Booking]:
         rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM booking b WHERE b.status IN ({_in(statuses)}) "

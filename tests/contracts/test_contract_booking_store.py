@@ -8,7 +8,6 @@ from booking_helpers import NOW, at, new_booking
 
 from bot.core.booking.errors import DuplicateReference, OpenLimitReached, SlotConflict
 from bot.core.booking.memory_store import MemoryBookingStore
-from bot.core.booking.model import Slot
 from bot.core.booking.slots import quanta
 from bot.storage.bookings import SqliteBookingStore
 from bot.storage.database import Database
@@ -85,22 +84,6 @@ async def test_declining_or_cancelling_frees_the_slot_and_a_stale_transition_cha
     assert await store.taken("hall", 0, 10 ** 9) == set()
     await store.add(new_booking("BK-2", T1, user="tg:2"), 3, NOW)
     assert await store.set_status("BK-nope", ("pending",), "confirmed", NOW) is None
-
-
-async def test_moving_a_booking_frees_the_old_steps_and_refuses_a_held_slot(store):
-    await store.add(new_booking("BK-1", T1), 3, NOW)
-    await store.add(new_booking("BK-2", at(DAY, 14), user="tg:2"), 3, NOW)
-    held = Slot(at(DAY, 14), at(DAY, 16, 30))
-    with pytest.raises(SlotConflict):
-        await store.move("BK-1", ("pending", "confirmed"), held, quanta(held), NOW)
-    assert (await store.get("BK-1")).slot.start == T1, "nothing changed"
-    overlapping_itself = Slot(at(DAY, 10), at(DAY, 12, 30))
-    moved = await store.move("BK-1", ("pending", "confirmed"), overlapping_itself, quanta(overlapping_itself), NOW)
-    assert moved.slot == overlapping_itself
-    assert await store.taken("hall", 0, 10 ** 9) == set(quanta(overlapping_itself)) | set(
-        quanta((await store.get("BK-2")).slot))
-    await store.set_status("BK-2", ("pending",), "cancelled", NOW)
-    assert await store.move("BK-2", ("pending", "confirmed"), held, quanta(held), NOW) is None
 
 
 async def test_listings_are_ordered_and_filtered(store):

@@ -3,9 +3,8 @@ name — never who asked), approve / decline with a typed reason / next; the day
 for a confirmed booking that has started; ``/bookings move REF DATE TIME`` gives a booking another slot;
 ``/bookings notices off|on``: the message each new request sends staff (``notices.py``), whose approve / decline
 buttons are answered here. Every decision is written to the audit log and reaches the resident in the chat
-(``mine.notice``). Approve, decline and no-show are staged with their audit record on the unit of work of the
-staff member's message (``_stage``): one COMMIT for the decision, its record and the staff member's state; a move
-still writes directly (``BookingService.change``), then audits.
+(``mine.notice``). Approve, decline, no-show and move are staged with their audit record on the unit of work of
+the staff member's message (``_stage``): one COMMIT for the decision, its record and the staff member's state.
 
 Buttons name the booking by its reference (``bsf:VERB:REF``), so a card keeps working after a restart; a booking
 someone else already decided answers "this booking has changed". Staff rows only (``staff=True``): residents get
@@ -21,7 +20,7 @@ from bot.core.booking import mine, notices
 from bot.core.booking import views as V
 from bot.core.booking.errors import BookingRefused
 from bot.core.booking.model import MAX_REASON, Booking
-from bot.core.booking.service import PendingChange
+from bot.core.booking.service import PendingChange, PendingMove
 from bot.core.booking.slots import local_instant, today
 from bot.core.dialog import render
 from bot.core.dialog.context import Context
@@ -38,11 +37,7 @@ def _record(ctx: Context, action: str, booking: Booking, extra: str = "") -> Aud
     return AuditRecord(ctx.deps.clock(), ctx.incoming.user, action, detail)
 
 
-async def _audit(ctx: Context, action: str, booking: Booking, extra: str = "") -> None:
-    await ctx.deps.staff.audit.record(_record(ctx, action, booking, extra))
-
-
-async def _stage(ctx: Context, pending: PendingChange, action: str, then: Callable[[], list[Reply]],
+async def _stage(ctx: Context, pending: PendingChange | PendingMove, action: str, then: Callable[[], list[Reply]],
                  extra: str = "") -> list[Reply]:
     """Stage a decision and its audit record on the unit of work of the staff member's message: both stored
     together, answered (``then``) after the COMMIT; a booking someone decided meanwhile is refused in that
@@ -128,6 +123,8 @@ async def desk(ctx: Context) -> list[Reply]:
 
 
 async def _move(ctx: Context, reference: str, day: str, hhmm: str) -> list[Reply]:
+    """Staged with its audit record like a decision; a slot held meanwhile is refused by the store with the next
+    free slots, a booking changed meanwhile with "this booking has changed"; the resident is told after the COMMIT."""
     svc = ctx.deps.bookings
     try:
         wall = datetime.strptime(f"{day} {hhmm}", "%Y-%m-%d %H:%M")
@@ -135,12 +132,13 @@ async def _move(ctx: Context, reference: str, day: str, hhmm: str) -> list[Reply
         return [Reply(html=ctx.t("bk.staff_usage"))]
     start = local_instant(wall.date(), wall.hour * 60 + wall.minute, svc.tz)
     try:
-        moved = await svc.change(reference.upper(), start)
+        pending = await svc.prepare_move(reference.upper(), start)
     except BookingRefused as refused:
         return [Reply(html=V.refusal(ctx.t, refused, svc.tz))]
-    await _audit(ctx, "booking.move", moved)
-    return [Reply(html=ctx.t("bk.staff_moved", reference=moved.reference, when=V.when(ctx.t, moved.slot, svc.tz))),
-            *mine.notice(moved, "moved", ctx.knowledge.kb, svc)]
+    moved = pending.booking
+    return await _stage(ctx, pending, "booking.move", lambda: [
+        Reply(html=ctx.t("bk.staff_moved", reference=moved.reference, when=V.when(ctx.t, moved.slot, svc.tz))),
+        *mine.notice(moved, "moved", ctx.knowledge.kb, svc)])
 
 
 async def button(ctx: Context) -> list[Reply]:

@@ -1,7 +1,7 @@
 """``BookingStore`` in memory, for tests and the console. Each method runs without an ``await`` between its checks
 and its writes, so on one event loop it is as atomic as the SQLite store's transactions. A staged write
-(``stage_add``, ``stage_set_status``) is a ``MemoryWrite``: ``MemoryUnitOfWork`` runs every check of a message's
-writes, then every apply, with no ``await`` between them either."""
+(``stage_add``, ``stage_set_status``, ``stage_move``) is a ``MemoryWrite``: ``MemoryUnitOfWork`` runs every check
+of a message's writes, then every apply, with no ``await`` between them either."""
 from __future__ import annotations
 
 import dataclasses
@@ -91,19 +91,28 @@ class MemoryBookingStore:
 
         return MemoryWrite(check, apply)
 
-    async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],
-                   at: datetime) -> Booking | None:
-        current = self._bookings.get(reference)
-        if current is None or current.status not in expected:
-            return None
-        if any(self._steps.get((current.venue_id, q), reference) != reference for q in quanta):
-            raise SlotConflict(current.venue_id)
-        self._free(reference)
-        for q in quanta:
-            self._steps[(current.venue_id, q)] = reference
-        updated = dataclasses.replace(current, slot=Slot(utc(slot.start), utc(slot.end)), updated_at=utc(at))
-        self._bookings[reference] = updated
-        return updated
+    def stage_move(self, reference: str, status: Status, seen: Slot, slot: Slot, quanta: Sequence[int],
+                   at: datetime) -> MemoryWrite:
+        if not quanta:
+            raise ValueError("a booking holds at least one grid step")
+
+        def check() -> None:
+            """In the order the SQLite block fails: the booking as it was read, then the new steps."""
+            current = self._bookings.get(reference)
+            if current is None or current.status != status or current.slot != seen:
+                raise StatusChanged(reference)
+            if any(self._steps.get((current.venue_id, q), reference) != reference for q in quanta):
+                raise SlotConflict(reference)
+
+        def apply() -> None:
+            current = self._bookings[reference]
+            self._free(reference)
+            for q in quanta:
+                self._steps[(current.venue_id, q)] = reference
+            self._bookings[reference] = dataclasses.replace(current, slot=Slot(utc(slot.start), utc(slot.end)),
+                                                            updated_at=utc(at))
+
+        return MemoryWrite(check, apply)
 
     async def in_status(self, statuses: Sequence[Status], limit: int | None = None) -> list[Booking]:
         found = sorted((b for b in self._bookings.values() if b.status in statuses),

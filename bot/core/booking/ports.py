@@ -5,9 +5,10 @@ No two bookings of a venue overlap, and the store — not a check before the ins
 one row per 5-minute grid step of its slot under UNIQUE (venue, step), written in the same transaction as the
 booking, and freed in the same transaction that declines or cancels it.
 
-A resident's request and cancellation are *staged* (``stage_add``, ``stage_set_status`` → a ``Write``) on the unit
-of work of their message (``bot.core.unit``), which commits them with the resident's dialog state; ``add`` and
-``set_status`` are the same writes as a unit of their own, for staff decisions, the CLI and tests.
+A resident's request and cancellation, and staff decisions and moves, are *staged* (``stage_add``,
+``stage_set_status``, ``stage_move`` → a ``Write``) on the unit of work of their message (``bot.core.unit``), which
+commits them with the dialog state of whoever wrote it; ``add`` and ``set_status`` are the same writes as a unit of
+their own, for the CLI, the benchmark and tests.
 """
 from __future__ import annotations
 
@@ -58,11 +59,13 @@ class BookingStore(Protocol):
         the unit's own transaction."""
         ...
 
-    async def move(self, reference: str, expected: Sequence[Status], slot: Slot, quanta: Sequence[int],
-                   at: datetime) -> Booking | None:
-        """Give a booking in one of ``expected`` another slot of its venue: its old steps freed and the new ones
-        held in one transaction. Raises ``SlotConflict`` (nothing changed) when a new step is held by another
-        booking; None when there is no such booking or it is in another status."""
+    def stage_move(self, reference: str, status: Status, seen: Slot, slot: Slot, quanta: Sequence[int],
+                   at: datetime) -> Write:
+        """Give a booking another slot of its venue, prepared for the unit of work of a message: its old steps
+        freed and ``quanta`` held in the unit's transaction. Refused, nothing of the unit written, with
+        ``StatusChanged`` when the booking is gone or no longer as it was read (``status`` at ``seen``: someone
+        acted first) and ``SlotConflict`` when a new step is held by another booking (the UNIQUE (venue, step),
+        not a check before). The stored booking is then the one read with ``slot`` and ``updated_at = at``."""
         ...
 
     async def in_status(self, statuses: Sequence[Status], limit: int | None = None) -> list[Booking]:

@@ -10,7 +10,7 @@ A resident's request and cancellation come from a chat message, so they are *pre
 ``prepare_cancel``: checked, a ``Write`` made ready) and the dialog stages the write on the unit of work of the
 message (``Context.stage``), which commits it with the resident's dialog state; ``request`` and ``cancel`` do the
 same in a unit of their own. So do staff decisions (``prepare_approve``, ``prepare_decline``, ``prepare_no_show``;
-``approve``, … alone); ``change`` (move) still writes directly.
+``approve``, … alone) and moves (``prepare_move``, in the staff member's unit only).
 """
 from __future__ import annotations
 
@@ -126,6 +126,27 @@ class PendingChange:
         """Someone acted first (``StatusChanged``): ``WrongStatus`` with the status it has now."""
         if isinstance(error, StatusChanged):
             return WrongStatus(status=(await self.service.get(self.booking.reference)).status)
+        return error
+
+
+class PendingMove:
+    """A move checked and prepared (``prepare_move``): ``write`` to stage, ``booking`` as it is once committed.
+    The store refuses it when the booking is no longer as it was read (status and slot) — so ``booking``, built
+    from that read, is what the commit stores."""
+
+    def __init__(self, service: BookingService, before: Booking, slot: Slot):
+        self.service, self.before = service, before
+        at = utc(service.clock())
+        self.write: Write = service.store.stage_move(before.reference, before.status, before.slot, slot,
+                                                     S.quanta(slot), at)
+        self.booking = dataclasses.replace(before, slot=Slot(utc(slot.start), utc(slot.end)), updated_at=at)
+
+    async def refusal(self, error: Exception) -> Exception:
+        """A held slot: ``SlotTaken`` with the next free slots after it; someone acted first: ``WrongStatus``."""
+        if isinstance(error, SlotConflict):
+            return SlotTaken(await self.service.next_free(self.before.venue_id, self.booking.slot.start))
+        if isinstance(error, StatusChanged):
+            return WrongStatus(status=(await self.service.get(self.before.reference)).status)
         return error
 
 
@@ -344,9 +365,10 @@ class BookingService:
             raise WrongStatus(status="not_started")
         return PendingChange(self, booking, ("confirmed",), "no_show")
 
-    async def change(self, reference: str, start: datetime) -> Booking:
-        """Move a pending or confirmed booking to another slot of its venue (staff may leave the window, not go
-        into the past). Raises ``SlotTaken`` with the next free slots when the new one is held."""
+    async def prepare_move(self, reference: str, start: datetime) -> PendingMove:
+        """Move a pending or confirmed booking to another slot of its venue (staff may leave the window, not go into
+        the past), prepared for the unit of work of the staff member's message; the store's refusals arrive after
+        the commit (``PendingMove.refusal``)."""
         booking = await self._get(reference)
         if booking.status not in HOLDING:
             raise WrongStatus(status=booking.status)
@@ -354,13 +376,7 @@ class BookingService:
         slot = self._offered_slot(venue, start)
         if slot.start <= utc(self.clock()):
             raise InThePast(start=slot.start)
-        try:
-            moved = await self.store.move(reference, HOLDING, slot, S.quanta(slot), utc(self.clock()))
-        except SlotConflict:
-            raise SlotTaken(await self.next_free(venue.id, slot.start)) from None
-        if moved is None:
-            raise WrongStatus(status=(await self._get(reference)).status)
-        return moved
+        return PendingMove(self, booking, slot)
 
     async def schedule(self, venue_id: str, day: date) -> list[Booking]:
         """The bookings holding a slot of a venue on a local date, in order: the day's schedule."""

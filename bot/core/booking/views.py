@@ -13,6 +13,7 @@ from bot.core.booking.errors import (
     CancelTooLate,
     InvalidRequest,
     OutsideWindow,
+    SlotTaken,
     TooManyOpen,
 )
 from bot.core.booking.model import Booking, Slot
@@ -128,6 +129,10 @@ def refusal(t: Texts, refused: BookingRefused, tz: tzinfo) -> str:
     if isinstance(refused, CancelTooLate):
         deadline = refused.deadline.astimezone(tz)
         return t(refused.text_key, deadline=f"{day_text(t, deadline.date())} {deadline:%H:%M}")
+    if isinstance(refused, SlotTaken):  # a staff move (``/book`` offers the next free slots as buttons)
+        if not refused.next_free:
+            return t("bk.taken_none")
+        return "\n".join([t(refused.text_key), *(when(t, s, tz) for s in refused.next_free)])
     if isinstance(refused, ApplicantNotAllowed):
         return t(refused.text_key, allowed="、".join(t(f"bk.kind.{k}") for k in refused.allowed))
     if isinstance(refused, InvalidRequest):
