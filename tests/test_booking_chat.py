@@ -221,8 +221,9 @@ def test_every_booking_button_fits_telegram_and_no_row_is_unreachable():
 
 
 async def test_the_console_books_with_numbered_buttons(world):
-    """The same flow in the console: buttons are numbers, except where a number is typed (the number of people):
-    there they are letters and "12" is the answer (more in ``tests/test_console.py``)."""
+    """The same flow in the console: buttons are numbers, except on the calendar (a day is typed as its number)
+    and where a number is typed (the number of people): there the other buttons are letters and "12" is the answer
+    (more in ``tests/test_console.py`` and ``tests/test_console_calendar.py``)."""
     out = io.StringIO()
     chat = ConsoleChat(world.assistant, output=out)
 
@@ -237,8 +238,9 @@ async def test_the_console_books_with_numbered_buttons(world):
         await chat.run(io.StringIO(text + "\n"), greet=False)
 
     await line("/book")
-    for label in (HALL, THURSDAY, "08:30"):
-        await line(number(label))
+    await line(number(HALL))
+    await line(THURSDAY)  # the calendar: a day is typed as its number
+    await line(number("08:30"))
     await line("舞蹈排練")
     await line("12")
     for label in ("居民團隊", T("bk.consent_no"), T("bk.rules_accept"), T("bk.confirm")):

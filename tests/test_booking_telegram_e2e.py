@@ -109,6 +109,28 @@ async def test_book_approve_decline_remind_and_cancel(api, tmp_path):
         assert T("bk.status.cancelled") in mine.text
 
 
+async def test_telegram_draws_the_calendar_as_a_grid_of_buttons(api, tmp_path):
+    """What Telegram is sent for the month: a row of weekday headings and a row a week, blank cells and headings
+    buttons that do nothing (``bk0``), a day its number — each button only a label and callback data:
+    the console's keys and inert marks (``Button.key``, ``Button.inert``) never reach Telegram."""
+    def day(n: int) -> dict:
+        return {"text": str(n), "callback_data": f"bkd:202611{n:02d}"}
+
+    blank = {"text": "·", "callback_data": "bk0"}
+    clock = Clock(START)
+    async with running(api, tmp_path / "bot.sqlite3", clock):
+        alice = api.resident(4242, first_name="Alice")
+        await alice.exchange(alice.command("book"))
+        [calendar] = await press(alice, HALL)
+        assert calendar.buttons == [
+            [{"text": w, "callback_data": "bk0"} for w in "一二三四五六日"],
+            [blank, blank, *(day(n) for n in range(4, 9))],
+            *([day(n) for n in range(first, first + 7)] for first in (9, 16, 23)),
+            [day(30), *[blank] * 6],
+            [{"text": "2026年12月 ▶", "callback_data": "bkm:202612"}],
+            [{"text": T("bk.back"), "callback_data": "bkb"}, {"text": T("bk.quit"), "callback_data": "bkx"}]]
+
+
 async def test_a_restart_in_the_middle_of_a_booking_resumes_it(api, tmp_path):
     clock = Clock(START)
     db = tmp_path / "bot.sqlite3"

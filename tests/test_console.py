@@ -184,8 +184,9 @@ async def at_the_people_step(language_code="zh-hant"):
     out = io.StringIO()
     chat = ConsoleChat(world.assistant, output=out, language_code=language_code)
     await chat.send("/book")
-    for label in (HALL[language_code], "5", "08:30"):  # Thursday 5 November (make_world's clock: Monday the 2nd)
-        await chat.send(key_of(out, label))
+    await chat.send(key_of(out, HALL[language_code]))
+    await chat.send("5")  # Thursday 5 November (make_world's clock: Monday the 2nd): a day is typed as its number
+    await chat.send(key_of(out, "08:30"))
     await chat.send("舞蹈排練" if language_code == "zh-hant" else "Dance rehearsal")  # the language follows the text
     return chat, out
 

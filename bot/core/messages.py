@@ -24,16 +24,29 @@ class Button:
     """An inline button: ``label`` is shown, ``action`` comes back to the core when pressed (ASCII, ≤ 64 bytes).
 
     ``url`` opens a link instead; ``private`` opens the person's private chat with the bot, which then receives
-    ``/start <private>`` ("" for a plain ``/start``): the adapter knows the bot's address, the core does not."""
+    ``/start <private>`` ("" for a plain ``/start``): the adapter knows the bot's address, the core does not.
+
+    Two fields for a text front end, set by the step that knows, ignored by Telegram (which draws every button the
+    same and sends its ``action`` when pressed): ``inert`` — the button is only a label (a calendar's weekday
+    heading, a blank cell; pressing it does nothing), so a text front end never gives it a key; ``key`` — what a
+    text front end lets the person type to press it (a calendar day: its number), instead of a key of its own
+    choosing. The console prints a row of only inert and keyed buttons on one line, as a grid
+    (``bot/adapters/console.py``). A key is lowercase without spaces: the console matches what is typed that way."""
 
     label: str
     action: str = ""
     url: str | None = None
     private: str | None = None
+    inert: bool = False
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if self.url is None and len(self.action.encode()) > MAX_ACTION_BYTES:
             raise ValueError(f"button action longer than {MAX_ACTION_BYTES} bytes: {self.action!r}")
+        if self.key is not None and (not self.key or self.key != "".join(self.key.lower().split())):
+            raise ValueError(f"button key must be lowercase, without spaces, not empty: {self.key!r}")
+        if self.key is not None and (self.inert or self.url is not None or self.private is not None):
+            raise ValueError(f"only a button that sends its action is pressed by a key: {self.label!r}")
         if self.private is not None and not PRIVATE_PAYLOAD.fullmatch(self.private):
             raise ValueError(f"private-chat payload must be 0-64 of A-Z a-z 0-9 _ -: {self.private!r}")
 

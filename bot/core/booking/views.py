@@ -99,19 +99,23 @@ def decision_row(t: Texts, reference: str) -> tuple[Button, ...]:
 
 def calendar_rows(t: Texts, counts: dict[date, int], year: int, month: int) -> list[tuple[Button, ...]]:
     """One month as rows of seven buttons (Monday first): a bookable date is its number, a date without a free
-    slot is marked ✖, a date outside the window is blank; weeks wholly outside the window are left out."""
-    rows: list[tuple[Button, ...]] = [tuple(Button(w, NOOP) for w in t("bk.weekdays").split())]
+    slot is marked ✖, a date outside the window is blank; weeks wholly outside the window are left out.
+
+    Telegram needs the weekday headings and blank cells as buttons to draw a grid (they send ``NOOP``); they are
+    ``inert``, and each date is pressed by its ``key``, the day's number — so the console prints the month as a
+    calendar and "9" there picks the 9th (``Button``)."""
+    rows: list[tuple[Button, ...]] = [tuple(Button(w, NOOP, inert=True) for w in t("bk.weekdays").split())]
     for week in _calendar.Calendar(0).monthdatescalendar(year, month):
         if not any(d in counts and d.month == month for d in week):
             continue
         cells = []
         for d in week:
             if d.month != month or d not in counts:
-                cells.append(Button("·", NOOP))
+                cells.append(Button("·", NOOP, inert=True))
             elif counts[d] == 0:
-                cells.append(Button(f"{d.day}✖", f"{DAY}:{d:%Y%m%d}"))
+                cells.append(Button(f"{d.day}✖", f"{DAY}:{d:%Y%m%d}", key=str(d.day)))
             else:
-                cells.append(Button(str(d.day), f"{DAY}:{d:%Y%m%d}"))
+                cells.append(Button(str(d.day), f"{DAY}:{d:%Y%m%d}", key=str(d.day)))
         rows.append(tuple(cells))
     return rows
 

@@ -23,6 +23,7 @@ TEXTS: dict[str, str] = {
     "stale_button": "That button is out of date; please choose again.",
     "console.no_button": "There is no button {number}: type a number from 1 to {count}, or type your question.",
     "console.no_letter_button": "There is no button {key}: type a button's letter ({keys}) to press it, or type your answer.",
+    "console.no_key_button": "There is no button {key}: type a number or letter shown in brackets ({keys}) to press it, or type your question.",
     "cancelled": "OK, cancelled. Ask me anything any time.",
     "nothing_to_cancel": "There is nothing to cancel. Just type a question.",
     "reminder": "You have an unfinished step (such as a survey). Reply to continue, or send /cancel to stop.",

@@ -23,6 +23,7 @@ TEXTS: dict[str, str] = {
     "stale_button": "这个按钮已经过期了，请重新选择。",
     "console.no_button": "没有按钮 {number}：请输入 1 到 {count} 的数字，或直接输入问题。",
     "console.no_letter_button": "没有按钮 {key}：输入按钮的字母（{keys}）即可按下，或直接输入答案。",
+    "console.no_key_button": "没有按钮 {key}：输入方括号中的数字或字母（{keys}）即可按下，或直接输入问题。",
     "cancelled": "好的，已取消。有需要随时再问我。",
     "nothing_to_cancel": "当前没有进行中的步骤。有问题可以直接输入。",
     "reminder": "您还有一个步骤没完成（例如问卷）。直接回复即可继续，或输入 /cancel 结束。",

@@ -23,6 +23,7 @@ TEXTS: dict[str, str] = {
     "stale_button": "這個按鈕已經過期了，請重新選擇。",
     "console.no_button": "沒有按鈕 {number}：請輸入 1 到 {count} 的數字，或直接輸入問題。",
     "console.no_letter_button": "沒有按鈕 {key}：輸入按鈕的字母（{keys}）即可按下，或直接輸入答案。",
+    "console.no_key_button": "沒有按鈕 {key}：輸入方括號中的數字或字母（{keys}）即可按下，或直接輸入問題。",
     "cancelled": "好的，已取消。有需要隨時再問我。",
     "nothing_to_cancel": "目前沒有進行中的步驟。有問題可以直接輸入。",
     "reminder": "您還有一個步驟沒完成（例如問卷）。直接回覆即可繼續，或輸入 /cancel 結束。",
