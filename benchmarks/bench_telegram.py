@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve_bot(*argv[1:4], flood_limit="--flood-limit" in argv, transport=argv[4])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=100)
-    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--updates", type=int, help="default 2,000 (the mix), 1,000 (--never-seen)")
     parser.add_argument("--flood-limit", action="store_true",
                         help="keep the production limit of 30 messages/s (shows Telegram's cap, not the bot's)")
     parser.add_argument("--transport", choices=("aiohttp", "httpx"), default="aiohttp",
@@ -197,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="residents' questions from the evaluation sets, each asked once (every one needs the "
                              "model) instead of the mix of popular phrasings, English titles and commands")
     args = parser.parse_args(argv)
+    if args.updates is None:
+        args.updates = 1000 if args.never_seen else 2000
+    # Each never-seen question is asked once, so there can be no more updates than questions in the eval sets.
+    if args.never_seen and args.updates > (available := len(never_seen_pool())):
+        parser.error(f"--never-seen has {available} questions to ask once each: --updates {available} at most")
     os.environ["BENCH_SEMANTIC"] = "off" if args.lexical else "on"  # read by the bot process too
     logging.disable(logging.WARNING)
     r = asyncio.run(run_once(args.residents, args.updates, args.flood_limit, args.transport, args.never_seen))
