@@ -49,12 +49,14 @@ def _row(row) -> Booking:
         reason=row["reason"], has_contact=bool(row["has_contact"]))
 
 
-def _hold(venue_id: str, quanta: Sequence[int], reference: str) -> Statement:
-    """Insert the booked_slot rows of ``quanta`` for the booking ``reference``: one statement, a VALUES list."""
+def _hold(quanta: Sequence[int], reference: str, status: Status | None = None) -> Statement:
+    """Insert the booked_slot rows of ``quanta`` for the booking ``reference`` (in ``status`` when given), at the
+    booking row's venue: one statement, a VALUES list."""
     values = ", ".join(["(?)"] * len(quanta))
+    guard, params = (" AND b.status = ?", (status,)) if status is not None else ("", ())
     return Statement(f"""INSERT INTO booked_slot (venue_id, slot_start, booking_id)
-                         SELECT ?, v.column1, b.id FROM booking b, (VALUES {values}) v
-                         WHERE b.reference = ?""", (venue_id, *quanta, reference))
+                         SELECT b.venue_id, v.column1, b.id FROM booking b, (VALUES {values}) v
+                         WHERE b.reference = ?{guard}""", (*quanta, reference, *params))
 
 
 def _insert_refused(error: sqlite3.IntegrityError, booking: NewBooking) -> Exception:
@@ -112,7 +114,7 @@ class SqliteBookingStore:
         write.add(Statement("""INSERT INTO booking_contact (booking_id, contact, consented_at)
                                SELECT id, ?, ? FROM booking WHERE reference = ? AND ? <> ''""",
                             (clean_text(b.contact), _ts(b.created_at), b.reference, clean_text(b.contact))))
-        write.add(_hold(b.venue_id, b.quanta, b.reference), SlotConflict(b.venue_id))
+        write.add(_hold(b.quanta, b.reference), SlotConflict(b.venue_id))
         return write
 
     async def get(self, reference: str) -> Booking | None:
@@ -170,11 +172,7 @@ class SqliteBookingStore:
         write.add(_fails_if(f"NOT EXISTS (SELECT 1 FROM booking WHERE {as_read})", read), StatusChanged(reference))
         write.add(Statement(f"DELETE FROM booked_slot WHERE booking_id = (SELECT id FROM booking WHERE {as_read})",
                             read))
-        values = ", ".join(["(?)"] * len(quanta))
-        write.add(Statement(f"""INSERT INTO booked_slot (venue_id, slot_start, booking_id)
-                                SELECT b.venue_id, v.column1, b.id FROM booking b, (VALUES {values}) v
-                                WHERE b.reference = ? AND b.status = ?""", (*quanta, reference, status)),
-                  SlotConflict(reference))
+        write.add(_hold(quanta, reference, status), SlotConflict(reference))
         write.add(Statement(f"UPDATE booking SET starts_at = ?, ends_at = ?, updated_at = ? WHERE {as_read}",
                             (_ts(slot.start), _ts(slot.end), _ts(at), *read)))
         return write
