@@ -34,8 +34,7 @@ class MemoryBookingStore:
         """Everything checked before anything changes, in the order the SQLite block fails: the open limit (NOT
         NULL is checked before UNIQUE), the reference, the slot."""
         now = utc(now)
-        open_count = sum(1 for x in self._bookings.values()
-                         if x.user == b.user and x.status in HOLDING and x.slot.end > now)
+        open_count = sum(1 for x in self._bookings.values() if x.user == b.user and x.is_open(now))
         if open_count >= max_open:
             raise OpenLimitReached(b.user)
         if b.reference in self._bookings:
