@@ -115,7 +115,6 @@ class ConsoleChat:
         self.keys: list[str] = []  # what presses each: "1", "2" …; "a", "b" … where a number is typed; a day's "9"
         self.choice_lines: list[str] = []  # how they were printed, to show them again after a wrong key
         self.typed_number = False  # the screen waits for a typed number: a bare number is an answer, never a slip
-        self.lettered = False  # the buttons on screen are keyed a, b, c … (where a number is typed, or beside own keys)
         self.own_keys = False  # some buttons on screen brought their own key (a calendar's days)
 
     def render(self, replies: list[Reply]) -> None:
@@ -181,8 +180,13 @@ class ConsoleChat:
                 print(file=self.output)
         if choices:
             self.choices, self.keys, self.choice_lines = choices, keys, choice_lines
-            self.typed_number, self.lettered, self.own_keys = typed_number, lettered, bool(own)
+            self.typed_number, self.own_keys = typed_number, bool(own)
         self.output.flush()
+
+    @property
+    def lettered(self) -> bool:
+        """The buttons on screen are keyed a, b, c … (where a number is typed, or beside buttons' own keys)."""
+        return self.typed_number or self.own_keys
 
     def _print_for_someone_else(self, reply: Reply) -> None:
         """A message the core sends another person (a staff member told of a new booking request, the resident
